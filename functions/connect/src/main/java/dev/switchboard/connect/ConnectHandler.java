@@ -1,0 +1,74 @@
+package dev.switchboard.connect;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import dev.switchboard.adapter.dynamodb.DynamoDbConnectionStore;
+import dev.switchboard.config.Env;
+import dev.switchboard.log.LogContext;
+import dev.switchboard.port.Clock;
+import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.usecase.AuthorizeConnection;
+import dev.switchboard.usecase.ConnectionRegistry;
+import java.util.List;
+import java.util.Map;
+import org.crac.Core;
+import org.crac.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** $connect: stores the authorised connection and echoes the {@code switchboard.v1} subprotocol when offered. */
+public final class ConnectHandler
+        implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
+    public static final List<String> REQUIRED_ENV = List.of(Env.CONNECTIONS_TABLE);
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
+
+    private final ConnectionRegistry registry;
+
+    /** Lambda's entry point: the composition root. */
+    public ConnectHandler() {
+        this(Env.system());
+    }
+
+    public ConnectHandler(Env env) {
+        this(new ConnectionRegistry(
+                new DynamoDbConnectionStore(AwsClients.dynamoDb(env), env.require(Env.CONNECTIONS_TABLE)),
+                Clock.SYSTEM, env.getInt(Env.CONNECTION_TTL_SECONDS, 7200)));
+        Core.getGlobalContext().register(this);
+    }
+
+    public ConnectHandler(ConnectionRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
+        String userId = WebSocketEvents.userId(event);
+        String connectionId = WebSocketEvents.connectionId(event);
+        try (var log = LogContext.open(WebSocketEvents.requestId(event), connectionId, userId)) {
+            if (userId == null || connectionId == null) {
+                LOG.warn("connect without an authorised user: refused");
+                return WebSocketEvents.response(403, null, null);
+            }
+            var protocol = registry.open(userId, connectionId,
+                    AuthorizeConnection.header(event.getHeaders(), "sec-websocket-protocol"));
+            LOG.info("connected");
+            return WebSocketEvents.response(200, null,
+                    protocol.map(p -> Map.of("Sec-WebSocket-Protocol", p)).orElse(null));
+        }
+    }
+
+    /** Primes with a read of a user id no token can carry; writes nothing. */
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        registry.prime(WebSocketEvents.PRIMING_USER);
+        handleRequest(new APIGatewayV2WebSocketEvent(), null); // no authorised user: refused before any write
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // no random or unique state is held
+    }
+}

@@ -1,0 +1,67 @@
+package dev.switchboard.disconnect;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import dev.switchboard.adapter.dynamodb.DynamoDbConnectionStore;
+import dev.switchboard.config.Env;
+import dev.switchboard.log.LogContext;
+import dev.switchboard.port.Clock;
+import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.usecase.ConnectionRegistry;
+import java.util.List;
+import org.crac.Core;
+import org.crac.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** $disconnect: deletes the connection item (its TTL removes it anyway if this never runs). */
+public final class DisconnectHandler
+        implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
+    public static final List<String> REQUIRED_ENV = List.of(Env.CONNECTIONS_TABLE);
+    private static final Logger LOG = LoggerFactory.getLogger(DisconnectHandler.class);
+
+    private final ConnectionRegistry registry;
+
+    /** Lambda's entry point: the composition root. */
+    public DisconnectHandler() {
+        this(Env.system());
+    }
+
+    public DisconnectHandler(Env env) {
+        this(new ConnectionRegistry(
+                new DynamoDbConnectionStore(AwsClients.dynamoDb(env), env.require(Env.CONNECTIONS_TABLE)),
+                Clock.SYSTEM, env.getInt(Env.CONNECTION_TTL_SECONDS, 7200)));
+        Core.getGlobalContext().register(this);
+    }
+
+    public DisconnectHandler(ConnectionRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
+        String userId = WebSocketEvents.userId(event);
+        String connectionId = WebSocketEvents.connectionId(event);
+        try (var log = LogContext.open(WebSocketEvents.requestId(event), connectionId, userId)) {
+            if (userId != null && connectionId != null) {
+                registry.close(userId, connectionId);
+            }
+            LOG.info("disconnected");
+            return WebSocketEvents.response(200, null, null);
+        }
+    }
+
+    /** Primes with a read of a user id no token can carry; writes nothing. */
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        registry.prime(WebSocketEvents.PRIMING_USER);
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // no random or unique state is held
+    }
+}

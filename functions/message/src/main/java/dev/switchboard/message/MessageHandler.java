@@ -1,0 +1,97 @@
+package dev.switchboard.message;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
+import dev.switchboard.adapter.sqs.SqsTurnQueue;
+import dev.switchboard.config.Env;
+import dev.switchboard.log.LogContext;
+import dev.switchboard.port.Clock;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.ProtocolCodec;
+import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.runtime.Ids;
+import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.usecase.ChatIngress;
+import java.util.List;
+import org.crac.Core;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import org.crac.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every client action route ({@code sendMessage}, {@code listSessions}, {@code getHistory}, {@code deleteSession},
+ * {@code ping}, {@code $default}): one frame in, one event back as the route response. Returns within milliseconds;
+ * answers are streamed by the worker.
+ */
+public final class MessageHandler
+        implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
+    public static final List<String> REQUIRED_ENV = List.of(Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.TURNS_QUEUE_URL);
+    private static final Logger LOG = LoggerFactory.getLogger(MessageHandler.class);
+
+    private final ChatIngress ingress;
+    private final ProtocolCodec codec;
+    private final Ids ids;
+
+    /** Lambda's entry point: the composition root. */
+    public MessageHandler() {
+        this(Env.system());
+    }
+
+    public MessageHandler(Env env) {
+        this(env, new ProtocolCodec(), new Ids(), AwsClients.dynamoDb(env));
+        Core.getGlobalContext().register(this);
+    }
+
+    private MessageHandler(Env env, ProtocolCodec codec, Ids ids, DynamoDbClient dynamo) {
+        this(new ChatIngress(codec,
+                new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE)),
+                new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE)),
+                new SqsTurnQueue(AwsClients.sqs(env), env.require(Env.TURNS_QUEUE_URL), codec.mapper()),
+                ids, Clock.SYSTEM), codec, ids);
+    }
+
+    public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {
+        this.ingress = ingress;
+        this.codec = codec;
+        this.ids = ids;
+    }
+
+    @Override
+    public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
+        String userId = WebSocketEvents.userId(event);
+        try (var log = LogContext.open(WebSocketEvents.requestId(event), WebSocketEvents.connectionId(event), userId)) {
+            ServerEvent reply;
+            if (userId == null) {
+                reply = ServerEvent.Error.of(ErrorCode.INTERNAL, "No authorised user on this connection");
+            } else {
+                try {
+                    reply = ingress.handle(userId, event.getBody());
+                } catch (RuntimeException e) {
+                    LOG.error("action failed: {}", e.getClass().getSimpleName(), e);
+                    reply = ServerEvent.Error.of(ErrorCode.INTERNAL, "Something went wrong; the request can be retried");
+                }
+            }
+            return WebSocketEvents.response(200, codec.write(reply), null);
+        }
+    }
+
+    /** Primes the real path with a ping and a history read of a user no token can carry; writes nothing. */
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        handleRequest(WebSocketEvents.primingEvent("ping", "{\"action\":\"ping\"}"), null);
+        handleRequest(WebSocketEvents.primingEvent("getHistory",
+                "{\"action\":\"getHistory\",\"sessionId\":\"priming\"}"), null);
+    }
+
+    /** Restored copies of one snapshot must not share a random sequence (turn ids). */
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        ids.reseed();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.switchboard.infra;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.switchboard.config.Env;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Builds every function of template.yaml the way Lambda would: its handler class, constructed by its composition
+ * root with the environment the template gives it (tables and queues resolved to the local ones, then the local
+ * overrides), and invokes it with a Lambda context bounded by the function's timeout.
+ */
+final class FunctionHost {
+    private final TemplateModel template;
+    private final Map<String, Object> handlers = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> environments = new LinkedHashMap<>();
+
+    FunctionHost(TemplateModel template, Map<String, String> queueUrls, Map<String, String> overrides) {
+        this.template = template;
+        for (String function : template.resources(TemplateModel.FUNCTION).keySet()) {
+            Map<String, String> env = resolve(template, template.rawEnvironment(function), queueUrls);
+            env.putAll(overrides);
+            environments.put(function, Map.copyOf(env));
+            handlers.put(function, construct(template.handlerClass(function), new Env(env)));
+        }
+    }
+
+    static Map<String, String> resolve(TemplateModel template, Map<String, String> raw, Map<String, String> queueUrls) {
+        Map<String, String> env = new LinkedHashMap<>();
+        raw.forEach((name, value) -> {
+            String type = template.typeOf(value).orElse("");
+            if (TemplateModel.TABLE.equals(type)) {
+                env.put(name, value); // tables are named by their logical id locally
+            } else if (TemplateModel.QUEUE.equals(type)) {
+                env.put(name, queueUrls.get(value));
+            } else if (template.isParameter(value)) {
+                env.put(name, template.parameterDefault(value).orElse(""));
+            } else {
+                env.put(name, value);
+            }
+        });
+        return env;
+    }
+
+    private static Object construct(String className, Env env) {
+        try {
+            return Class.forName(className).getConstructor(Env.class).newInstance(env);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new IllegalStateException("init of " + className + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot construct " + className + " with an Env: " + e, e);
+        }
+    }
+
+    Map<String, String> environment(String function) {
+        return environments.get(function);
+    }
+
+    @SuppressWarnings("unchecked")
+    <I, O> O invoke(String function, I event) {
+        Object h = handlers.get(function);
+        if (h == null) {
+            throw new IllegalArgumentException("no function " + function + " in template.yaml");
+        }
+        int timeout = template.resources(TemplateModel.FUNCTION).get(function).path("Timeout")
+                .asInt(template.root().path("Globals").path("Function").path("Timeout").asInt(3));
+        return ((RequestHandler<I, O>) h).handleRequest(event, new LocalLambdaContext(function, timeout));
+    }
+}

@@ -1,0 +1,200 @@
+package dev.switchboard.infra;
+
+import dev.switchboard.auth.DevTokens;
+import dev.switchboard.config.Env;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Switchboard on one machine, no Docker, no AWS account: DynamoDB Local and ElasticMQ embedded, the tables and queues
+ * of template.yaml, the functions of template.yaml built by their own composition roots, a WebSocket gateway that
+ * routes like API Gateway and serves @connections, and a poller that feeds the worker like the SQS event source.
+ */
+public final class LocalStack implements AutoCloseable {
+    /** Development-only HS256 secret; the local stack's authorizer accepts tokens signed with it. */
+    public static final String DEV_SECRET = "switchboard-local-development-secret-not-for-production";
+    public static final String DEV_ISSUER = "switchboard-local";
+    public static final String DEV_AUDIENCE = "switchboard";
+
+    /**
+     * @param port              gateway port (0: any free port)
+     * @param visibilitySeconds the turns queue's visibility timeout here (0: as template.yaml says)
+     * @param pollers           concurrent event-source pollers (Lambda scales FIFO consumers by message group)
+     * @param env               extra environment for every function (model settings, tuning), applied last
+     */
+    public record Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env) {
+        public static Options defaults() {
+            return new Options(0, "local", 30, 2, Map.of());
+        }
+
+        public Options withEnv(Map<String, String> more) {
+            Map<String, String> merged = new LinkedHashMap<>(env);
+            merged.putAll(more);
+            return new Options(port, stage, visibilitySeconds, pollers, merged);
+        }
+
+        public Options withVisibility(int seconds) {
+            return new Options(port, stage, seconds, pollers, env);
+        }
+    }
+
+    private final TemplateModel template;
+    private final EmbeddedDynamoDb dynamo;
+    private final EmbeddedSqs sqs;
+    private final Map<String, String> queueUrls;
+    private final FunctionHost functions;
+    private final LocalGateway gateway;
+    private final QueuePoller poller;
+    private final DevTokens tokens;
+
+    private LocalStack(Options options) {
+        template = TemplateModel.load(TemplateModel.locate());
+        dynamo = new EmbeddedDynamoDb(0);
+        dynamo.createTables(template);
+        sqs = new EmbeddedSqs(0);
+        queueUrls = sqs.createQueues(template, options.visibilitySeconds());
+        int gatewayPort = Ports.pick(options.port());
+        String secret = options.env().getOrDefault(Env.JWT_SECRET, DEV_SECRET);
+        Map<String, String> overrides = new LinkedHashMap<>();
+        overrides.put(Env.AWS_REGION, "us-east-1");
+        overrides.put(Env.DYNAMODB_ENDPOINT, dynamo.endpoint());
+        overrides.put(Env.SQS_ENDPOINT, sqs.endpoint());
+        overrides.put(Env.CALLBACK_URL, "http://127.0.0.1:" + gatewayPort + "/" + options.stage());
+        overrides.put(Env.AUTH_MODE, "hs256");
+        overrides.put(Env.JWT_SECRET, secret);
+        overrides.put(Env.JWT_ISSUER, DEV_ISSUER);
+        overrides.put(Env.JWT_AUDIENCE, DEV_AUDIENCE);
+        overrides.putAll(options.env());
+        functions = new FunctionHost(template, queueUrls, overrides);
+        gateway = new LocalGateway(functions, template, options.stage(), gatewayPort);
+        TemplateModel.QueueTrigger trigger = template.queueTrigger();
+        String queueUrl = queueUrls.get(trigger.queue());
+        poller = new QueuePoller(sqs.client(), queueUrl,
+                EmbeddedSqs.arn(queueUrl.substring(queueUrl.lastIndexOf('/') + 1)), trigger.batchSize(), functions,
+                trigger.function(), options.pollers());
+        tokens = new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE);
+    }
+
+    public static LocalStack start(Options options) {
+        return new LocalStack(options);
+    }
+
+    public String webSocketUrl() {
+        return gateway.webSocketUrl();
+    }
+
+    public String callbackUrl() {
+        return gateway.callbackUrl();
+    }
+
+    public DevTokens tokens() {
+        return tokens;
+    }
+
+    public DynamoDbClient dynamo() {
+        return dynamo.client();
+    }
+
+    public SqsClient sqs() {
+        return sqs.client();
+    }
+
+    /** Queue URL by the queue's logical id in template.yaml. */
+    public String queueUrl(String logicalId) {
+        return queueUrls.get(logicalId);
+    }
+
+    /** The environment a function of template.yaml was built with here. */
+    public Map<String, String> environment(String function) {
+        return functions.environment(function);
+    }
+
+    public int openConnections() {
+        return gateway.openConnections();
+    }
+
+    public long workerInvocations() {
+        return poller.invocations();
+    }
+
+    @Override
+    public void close() {
+        poller.close();
+        gateway.close();
+        sqs.close();
+        dynamo.close();
+    }
+
+    @Command(name = "local-stack", mixinStandardHelpOptions = true,
+            description = "Runs Switchboard locally: DynamoDB Local, ElasticMQ, the WebSocket gateway and the worker.")
+    static final class Cli implements Callable<Integer> {
+        @Option(names = "--port", description = "WebSocket gateway port (default: ${DEFAULT-VALUE})")
+        int port = 8080;
+
+        @Option(names = "--stage", description = "stage, the URL path (default: ${DEFAULT-VALUE})")
+        String stage = "local";
+
+        @Option(names = "--user", description = "user id of the printed development token (default: ${DEFAULT-VALUE})")
+        String user = "dev-user";
+
+        @Option(names = "--visibility-timeout", description = "turns queue visibility timeout in seconds; 0 = template.yaml's (default: ${DEFAULT-VALUE})")
+        int visibility = 30;
+
+        @Option(names = "--token-only", description = "print a development token for --user and exit")
+        boolean tokenOnly;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> env = new LinkedHashMap<>();
+            // model and tuning settings pass through from this process's environment
+            for (String name : new String[] {Env.MODEL_PROVIDER, Env.OPENAI_BASE_URL, Env.OPENAI_API_KEY,
+                    Env.OPENAI_MODEL, Env.SYSTEM_PROMPT, Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS,
+                    Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS", "MODEL_TIMEOUT_SECONDS"}) {
+                String v = System.getenv(name);
+                if (v != null && !v.isBlank()) {
+                    env.put(name, v);
+                }
+            }
+            String secret = System.getenv().getOrDefault(Env.JWT_SECRET, DEV_SECRET);
+            if (tokenOnly) {
+                System.out.println(new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE).issue(user, Duration.ofHours(12)));
+                return 0;
+            }
+            env.put(Env.JWT_SECRET, secret);
+            LocalStack stack = LocalStack.start(new Options(port, stage, visibility, 2, env));
+            String token = stack.tokens().issue(user, Duration.ofHours(12));
+            System.out.println();
+            System.out.println("Switchboard local stack is up.");
+            System.out.println("  WebSocket URL : " + stack.webSocketUrl());
+            System.out.println("  @connections  : " + stack.callbackUrl() + "/@connections/{connectionId}");
+            System.out.println("  model         : " + stack.environment("WorkerFunction").getOrDefault(Env.MODEL_PROVIDER, "offline"));
+            System.out.println("  dev token for '" + user + "' (12 h; another user: --user NAME --token-only):");
+            System.out.println("    " + token);
+            System.out.println("  try:  npx wscat -c '" + stack.webSocketUrl() + "?token=" + token + "'");
+            System.out.println("        > {\"action\":\"sendMessage\",\"clientMessageId\":\"m1\",\"text\":\"Hello\"}");
+            System.out.println("Ctrl-C stops it.");
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stack.close();
+                stop.countDown();
+            }));
+            stop.await();
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Cli()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

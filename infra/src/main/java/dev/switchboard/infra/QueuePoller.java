@@ -1,0 +1,143 @@
+package dev.switchboard.infra;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * The local stand-in for Lambda's SQS event source mapping: long-polls the queue, hands each batch to the function as
+ * an {@link SQSEvent}, deletes the records that succeeded, and leaves the reported batch item failures (or the whole
+ * batch, if the function throws) to come back after the visibility timeout; the queue's redrive policy moves a record
+ * to the dead-letter queue after its maximum receives.
+ */
+final class QueuePoller implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QueuePoller.class);
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final String queueArn;
+    private final int batchSize;
+    private final FunctionHost functions;
+    private final String function;
+    private final ExecutorService pollers;
+    private final AtomicLong invocations = new AtomicLong();
+    private volatile boolean running = true;
+
+    QueuePoller(SqsClient sqs, String queueUrl, String queueArn, int batchSize, FunctionHost functions, String function,
+                int threads) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.queueArn = queueArn;
+        this.batchSize = batchSize;
+        this.functions = functions;
+        this.function = function;
+        this.pollers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "sqs-poller");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < threads; i++) {
+            pollers.submit(this::loop);
+        }
+    }
+
+    long invocations() {
+        return invocations.get();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                pollOnce();
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.warn("poll failed: {}", e.toString());
+                    sleep(200);
+                }
+            }
+        }
+    }
+
+    private void pollOnce() {
+        List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl)
+                .maxNumberOfMessages(batchSize)
+                .waitTimeSeconds(1)
+                .messageSystemAttributeNamesWithStrings("All")
+                .attributeNamesWithStrings("All")).messages();
+        if (messages.isEmpty() || !running) {
+            return;
+        }
+        SQSEvent event = new SQSEvent();
+        List<SQSEvent.SQSMessage> records = new ArrayList<>();
+        for (Message m : messages) {
+            SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
+            r.setMessageId(m.messageId());
+            r.setReceiptHandle(m.receiptHandle());
+            r.setBody(m.body());
+            r.setMd5OfBody(m.md5OfBody());
+            Map<String, String> attributes = new HashMap<>();
+            m.attributesAsStrings().forEach(attributes::put);
+            r.setAttributes(attributes);
+            r.setMessageAttributes(Map.of());
+            r.setEventSource("aws:sqs");
+            r.setEventSourceArn(queueArn);
+            r.setAwsRegion("us-east-1");
+            records.add(r);
+        }
+        event.setRecords(records);
+        invocations.incrementAndGet();
+        Set<String> failed = new HashSet<>();
+        try {
+            SQSBatchResponse response = functions.invoke(function, event);
+            if (response != null && response.getBatchItemFailures() != null) {
+                response.getBatchItemFailures().forEach(f -> failed.add(f.getItemIdentifier()));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("{} failed; the whole batch will be retried", function, e);
+            messages.forEach(m -> failed.add(m.messageId()));
+        }
+        List<DeleteMessageBatchRequestEntry> deletes = messages.stream()
+                .filter(m -> !failed.contains(m.messageId()))
+                .map(m -> DeleteMessageBatchRequestEntry.builder().id(m.messageId().replaceAll("[^A-Za-z0-9_-]", "_"))
+                        .receiptHandle(m.receiptHandle()).build())
+                .toList();
+        if (!deletes.isEmpty()) {
+            sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        pollers.shutdown();
+        try {
+            if (!pollers.awaitTermination(10, TimeUnit.SECONDS)) {
+                pollers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

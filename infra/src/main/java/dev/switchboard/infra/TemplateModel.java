@@ -1,0 +1,171 @@
+package dev.switchboard.infra;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * template.yaml, read as data: the one place where tables, queues, functions, routes and their environment are
+ * declared. The local stack builds everything from here, so nothing is declared twice. YAML short-form intrinsic
+ * tags ({@code !Ref X}, {@code !GetAtt X.Arn}, {@code !Sub ...}) read as their plain argument.
+ */
+public final class TemplateModel {
+    public static final String TABLE = "AWS::DynamoDB::Table";
+    public static final String QUEUE = "AWS::SQS::Queue";
+    public static final String FUNCTION = "AWS::Serverless::Function";
+    public static final String ROUTE = "AWS::ApiGatewayV2::Route";
+    public static final String INTEGRATION = "AWS::ApiGatewayV2::Integration";
+    public static final String AUTHORIZER = "AWS::ApiGatewayV2::Authorizer";
+    public static final String ROUTE_RESPONSE = "AWS::ApiGatewayV2::RouteResponse";
+
+    private static final Pattern ALIAS_REF = Pattern.compile("\\$\\{(\\w+)\\.Alias}");
+
+    private final JsonNode root;
+
+    public TemplateModel(JsonNode root) {
+        this.root = root;
+    }
+
+    public static TemplateModel load(Path path) {
+        try {
+            return new TemplateModel(new ObjectMapper(new YAMLFactory()).readTree(Files.readString(path)));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** template.yaml from -Dswitchboard.template, else the working directory or its parent. */
+    public static Path locate() {
+        String configured = System.getProperty("switchboard.template");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve("template.yaml"))) {
+                return p.resolve("template.yaml");
+            }
+        }
+        throw new IllegalStateException("template.yaml not found; run from the project folder or set -Dswitchboard.template");
+    }
+
+    public JsonNode root() {
+        return root;
+    }
+
+    /** Logical id → properties, in template order, of every resource of one type. */
+    public Map<String, JsonNode> resources(String type) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        JsonNode resources = root.path("Resources");
+        for (Iterator<Map.Entry<String, JsonNode>> it = resources.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (type.equals(e.getValue().path("Type").asText())) {
+                out.put(e.getKey(), e.getValue().path("Properties"));
+            }
+        }
+        return out;
+    }
+
+    public Optional<String> typeOf(String logicalId) {
+        JsonNode r = root.path("Resources").path(logicalId);
+        return r.isMissingNode() ? Optional.empty() : Optional.of(r.path("Type").asText());
+    }
+
+    public Optional<String> parameterDefault(String name) {
+        JsonNode p = root.path("Parameters").path(name);
+        if (p.isMissingNode()) {
+            return Optional.empty();
+        }
+        return Optional.of(p.path("Default").asText(""));
+    }
+
+    public boolean isParameter(String name) {
+        return !root.path("Parameters").path(name).isMissingNode();
+    }
+
+    /** The handler class of a function ({@code Handler: a.b.C::handleRequest}). */
+    public String handlerClass(String function) {
+        String handler = resources(FUNCTION).get(function).path("Handler").asText();
+        int i = handler.indexOf("::");
+        return i < 0 ? handler : handler.substring(0, i);
+    }
+
+    /** The raw environment of a function: Globals first, then its own variables (unresolved). */
+    public Map<String, String> rawEnvironment(String function) {
+        Map<String, String> env = new LinkedHashMap<>();
+        copyVariables(root.path("Globals").path("Function").path("Environment").path("Variables"), env);
+        copyVariables(resources(FUNCTION).get(function).path("Environment").path("Variables"), env);
+        return env;
+    }
+
+    private static void copyVariables(JsonNode vars, Map<String, String> into) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = vars.fields(); it.hasNext(); ) {
+            var e = it.next();
+            into.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+        }
+    }
+
+    /** The function an integration or authorizer URI names ({@code ...functions/${XFunction.Alias}/invocations}). */
+    public static Optional<String> functionOfUri(String uri) {
+        Matcher m = ALIAS_REF.matcher(uri == null ? "" : uri);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    /** A WebSocket route as API Gateway holds it. */
+    public record Route(String routeKey, String function, boolean twoWay, boolean customAuth) {}
+
+    public List<Route> routes() {
+        Map<String, JsonNode> integrations = resources(INTEGRATION);
+        List<Route> out = new ArrayList<>();
+        for (var e : resources(ROUTE).entrySet()) {
+            JsonNode r = e.getValue();
+            String target = r.path("Target").asText(); // integrations/${XIntegration}
+            String integration = target.replaceAll(".*\\$\\{(\\w+)}.*", "$1");
+            JsonNode integ = integrations.get(integration);
+            if (integ == null) {
+                throw new IllegalStateException("route " + e.getKey() + " targets unknown integration " + target);
+            }
+            String function = functionOfUri(integ.path("IntegrationUri").asText())
+                    .orElseThrow(() -> new IllegalStateException("integration " + integration + " names no function"));
+            out.add(new Route(r.path("RouteKey").asText(), function,
+                    "$default".equals(r.path("RouteResponseSelectionExpression").asText()),
+                    "CUSTOM".equals(r.path("AuthorizationType").asText())));
+        }
+        return out;
+    }
+
+    /** The function of the REQUEST authorizer. */
+    public String authorizerFunction() {
+        var authorizers = resources(AUTHORIZER);
+        if (authorizers.size() != 1) {
+            throw new IllegalStateException("expected one AWS::ApiGatewayV2::Authorizer, found " + authorizers.size());
+        }
+        JsonNode a = authorizers.values().iterator().next();
+        return functionOfUri(a.path("AuthorizerUri").asText())
+                .orElseThrow(() -> new IllegalStateException("the authorizer names no function"));
+    }
+
+    /** The SQS event source mapping: which function it invokes, from which queue, with what batch size. */
+    public record QueueTrigger(String function, String queue, int batchSize) {}
+
+    public QueueTrigger queueTrigger() {
+        var mappings = resources("AWS::Lambda::EventSourceMapping");
+        if (mappings.size() != 1) {
+            throw new IllegalStateException("expected one AWS::Lambda::EventSourceMapping, found " + mappings.size());
+        }
+        JsonNode m = mappings.values().iterator().next();
+        String fn = m.path("FunctionName").asText();
+        return new QueueTrigger(fn.contains(".") ? fn.substring(0, fn.indexOf('.')) : fn,
+                m.path("EventSourceArn").asText().replace(".Arn", ""), m.path("BatchSize").asInt(10));
+    }
+}

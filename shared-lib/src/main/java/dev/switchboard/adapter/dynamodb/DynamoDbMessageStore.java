@@ -1,0 +1,164 @@
+package dev.switchboard.adapter.dynamodb;
+
+import static dev.switchboard.adapter.dynamodb.Attr.*;
+
+import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.Page;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.TurnClaim;
+import dev.switchboard.port.MessageStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * Messages table, one item per message. pk = {@code userId#sessionId} (owner first); sk =
+ * {@code T#<turnId>#0} for the user message and {@code T#<turnId>#1} for the answer (turn ids sort by time), and
+ * {@code C#<clientMessageId>} for the idempotency claim that binds a client message id to its turn.
+ */
+public final class DynamoDbMessageStore implements MessageStore {
+    private static final String TURN_PREFIX = "T#";
+    private static final String CLAIM_PREFIX = "C#";
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+
+    public DynamoDbMessageStore(DynamoDbClient dynamo, String table) {
+        this.dynamo = dynamo;
+        this.table = table;
+    }
+
+    static String partition(String userId, String sessionId) {
+        return userId + "#" + sessionId;
+    }
+
+    static String sortKey(String turnId, Role role) {
+        return TURN_PREFIX + turnId + (role == Role.USER ? "#0" : "#1");
+    }
+
+    @Override
+    public TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId,
+                               long nowMillis) {
+        try {
+            dynamo.putItem(b -> b.tableName(table)
+                    .item(Map.of(PK, s(partition(userId, sessionId)), SK, s(CLAIM_PREFIX + clientMessageId),
+                            "turnId", s(candidateTurnId), "createdAt", n(nowMillis)))
+                    .conditionExpression("attribute_not_exists(pk)")
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+            return new TurnClaim(candidateTurnId, nowMillis, true);
+        } catch (ConditionalCheckFailedException e) {
+            Map<String, AttributeValue> old = e.hasItem() ? e.item()
+                    : dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                            .key(key(partition(userId, sessionId), CLAIM_PREFIX + clientMessageId))).item();
+            return new TurnClaim(str(old, "turnId"), num(old, "createdAt"), false);
+        }
+    }
+
+    @Override
+    public boolean putIfAbsent(ChatMessage m) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(PK, s(partition(m.userId(), m.sessionId())));
+        item.put(SK, s(sortKey(m.turnId(), m.role())));
+        item.put("turnId", s(m.turnId()));
+        item.put("role", s(m.role().name()));
+        item.put("text", s(m.text()));
+        item.put("createdAt", n(m.createdAtMillis()));
+        if (m.model() != null) {
+            item.put("model", s(m.model()));
+        }
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Page<ChatMessage> history(String userId, String sessionId, int limit, String cursor) {
+        String pk = partition(userId, sessionId);
+        QueryResponse r = dynamo.query(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
+                .expressionAttributeValues(Map.of(":p", s(pk), ":t", s(TURN_PREFIX)))
+                .exclusiveStartKey(startKey(pk, cursor, TURN_PREFIX))
+                .scanIndexForward(false)
+                .limit(limit));
+        List<ChatMessage> items = new ArrayList<>(r.items().stream().map(i -> toMessage(userId, sessionId, i)).toList());
+        java.util.Collections.reverse(items);
+        return new Page<>(items, cursorOf(r.lastEvaluatedKey()));
+    }
+
+    @Override
+    public List<ChatMessage> recentUpTo(String userId, String sessionId, String turnId, int count) {
+        QueryResponse r = dynamo.query(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND sk BETWEEN :from AND :to")
+                .expressionAttributeValues(Map.of(
+                        ":p", s(partition(userId, sessionId)),
+                        ":from", s(TURN_PREFIX),
+                        ":to", s(sortKey(turnId, Role.ASSISTANT))))
+                .scanIndexForward(false)
+                .consistentRead(true)
+                .limit(count));
+        List<ChatMessage> items = new ArrayList<>(r.items().stream().map(i -> toMessage(userId, sessionId, i)).toList());
+        java.util.Collections.reverse(items);
+        return items;
+    }
+
+    @Override
+    public int deleteSession(String userId, String sessionId) {
+        String pk = partition(userId, sessionId);
+        List<WriteRequest> deletes = new ArrayList<>();
+        int messages = 0;
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p")
+                .expressionAttributeValues(Map.of(":p", s(pk)))
+                .projectionExpression("pk, sk")).items()) {
+            if (str(item, SK).startsWith(TURN_PREFIX)) {
+                messages++;
+            }
+            deletes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(item).build()).build());
+        }
+        for (int i = 0; i < deletes.size(); i += 25) {
+            batchDelete(deletes.subList(i, Math.min(i + 25, deletes.size())));
+        }
+        return messages;
+    }
+
+    private void batchDelete(List<WriteRequest> chunk) {
+        Map<String, List<WriteRequest>> pending = Map.of(table, chunk);
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            if (attempt == 8) {
+                throw new IllegalStateException("BatchWriteItem left items unprocessed after 8 attempts");
+            }
+            if (attempt > 0) {
+                sleep(20L << attempt);
+            }
+            Map<String, List<WriteRequest>> request = pending;
+            BatchWriteItemResponse r = dynamo.batchWriteItem(b -> b.requestItems(request));
+            pending = r.hasUnprocessedItems() ? r.unprocessedItems() : Map.of();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while retrying BatchWriteItem", e);
+        }
+    }
+
+    private static ChatMessage toMessage(String userId, String sessionId, Map<String, AttributeValue> item) {
+        return new ChatMessage(userId, sessionId, str(item, "turnId"), Role.valueOf(str(item, "role")),
+                str(item, "text"), num(item, "createdAt"), str(item, "model"));
+    }
+}

@@ -1,0 +1,47 @@
+package dev.switchboard.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+
+/** Issues HS256 development tokens that {@link TokenVerifier#hs256} accepts. For the local stack and tests only. */
+public final class DevTokens {
+    private final byte[] secret;
+    private final String issuer;
+    private final String audience;
+
+    public DevTokens(String secret, String issuer, String audience) {
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        this.issuer = issuer;
+        this.audience = audience;
+    }
+
+    public String issue(String userId, Duration validFor) {
+        Instant now = Instant.now();
+        return sign(new JWTClaimsSet.Builder()
+                .subject(userId)
+                .issuer(issuer)
+                .audience(audience)
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now.minusSeconds(1)))
+                .expirationTime(Date.from(now.plus(validFor)))
+                .build());
+    }
+
+    public String sign(JWTClaimsSet claims) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+            jwt.sign(new MACSigner(secret));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign development token", e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.switchboard.config;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Read-only view of the process environment (or a map that stands in for it in the local stack and tests).
+ * Every variable Switchboard reads is named here, with its default where it has one; see README "Configuration".
+ */
+public final class Env {
+    // tables and queues (required by the functions that use them)
+    public static final String CONNECTIONS_TABLE = "CONNECTIONS_TABLE";
+    public static final String SESSIONS_TABLE = "SESSIONS_TABLE";
+    public static final String MESSAGES_TABLE = "MESSAGES_TABLE";
+    public static final String TURNS_QUEUE_URL = "TURNS_QUEUE_URL";
+    /** https://{api-id}.execute-api.{region}.amazonaws.com/{stage}: the @connections callback endpoint. */
+    public static final String CALLBACK_URL = "CALLBACK_URL";
+
+    // auth
+    public static final String AUTH_MODE = "AUTH_MODE"; // hs256 | jwks
+    public static final String JWT_SECRET = "JWT_SECRET";
+    public static final String JWKS_URL = "JWKS_URL";
+    public static final String JWT_ISSUER = "JWT_ISSUER";
+    public static final String JWT_AUDIENCE = "JWT_AUDIENCE";
+
+    // model
+    public static final String MODEL_PROVIDER = "MODEL_PROVIDER"; // offline | openai
+    public static final String OPENAI_BASE_URL = "OPENAI_BASE_URL";
+    public static final String OPENAI_API_KEY = "OPENAI_API_KEY";
+    public static final String OPENAI_MODEL = "OPENAI_MODEL";
+    public static final String SYSTEM_PROMPT = "SYSTEM_PROMPT";
+
+    // tuning
+    public static final String HISTORY_WINDOW = "HISTORY_WINDOW";
+    public static final String DELTA_FLUSH_MILLIS = "DELTA_FLUSH_MILLIS";
+    public static final String DELTA_MAX_BYTES = "DELTA_MAX_BYTES";
+    public static final String CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS";
+    public static final String MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT";
+
+    // AWS / emulators
+    public static final String AWS_REGION = "AWS_REGION";
+    public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
+    public static final String SQS_ENDPOINT = "SQS_ENDPOINT";
+
+    private final Map<String, String> values;
+
+    public Env(Map<String, String> values) {
+        this.values = Map.copyOf(Objects.requireNonNull(values, "values"));
+    }
+
+    public static Env system() {
+        return new Env(System.getenv());
+    }
+
+    /** A required variable: missing or blank fails at init with the variable's name in the message. */
+    public String require(String name) {
+        String v = values.get(name);
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException("Missing required environment variable " + name
+                    + " (see README, section Configuration)");
+        }
+        return v.trim();
+    }
+
+    public String get(String name, String defaultValue) {
+        String v = values.get(name);
+        return v == null || v.isBlank() ? defaultValue : v.trim();
+    }
+
+    public java.util.Optional<String> optional(String name) {
+        return java.util.Optional.ofNullable(get(name, null));
+    }
+
+    public int getInt(String name, int defaultValue) {
+        String v = get(name, null);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("Environment variable " + name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    public Map<String, String> asMap() {
+        return values;
+    }
+}

@@ -1,0 +1,9 @@
+package dev.switchboard.domain;
+
+public enum Role {
+    USER, ASSISTANT;
+
+    public String wire() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

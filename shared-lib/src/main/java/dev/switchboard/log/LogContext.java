@@ -1,0 +1,50 @@
+package dev.switchboard.log;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.slf4j.MDC;
+
+/**
+ * The ids every log line of a request carries (requestId, connectionId, user, sessionId, turnId), as MDC fields of the
+ * JSON layout. The user id is logged only hashed. Close it to clear them.
+ */
+public final class LogContext implements AutoCloseable {
+    private LogContext() {}
+
+    public static LogContext open(String requestId, String connectionId, String userId) {
+        MDC.clear();
+        put("requestId", requestId);
+        put("connectionId", connectionId);
+        put("user", userId == null ? null : hashUser(userId));
+        return new LogContext();
+    }
+
+    public static void session(String sessionId, String turnId) {
+        put("sessionId", sessionId);
+        put("turnId", turnId);
+    }
+
+    public static String hashUser(String userId) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(userId.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void put(String key, String value) {
+        if (value == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, value);
+        }
+    }
+
+    @Override
+    public void close() {
+        MDC.clear();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.switchboard.port;
+
+import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.Page;
+import dev.switchboard.domain.TurnClaim;
+import java.util.List;
+
+public interface MessageStore {
+    /**
+     * Binds {@code clientMessageId} to {@code candidateTurnId} with a conditional write; when the clientMessageId was
+     * claimed before, returns the turn id bound then (fresh = false).
+     */
+    TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId, long nowMillis);
+
+    /**
+     * Stores a message with a conditional write keyed by (turn, role).
+     *
+     * @return true when written, false when that message was already stored
+     */
+    boolean putIfAbsent(ChatMessage message);
+
+    /** Newest first page; items are returned oldest first within the page. */
+    Page<ChatMessage> history(String userId, String sessionId, int limit, String cursor);
+
+    /**
+     * The messages of the session up to and including turn {@code turnId} (its user message and, if already stored,
+     * its answer), at most {@code count}, oldest first. One Query serves the worker's idempotency check, the turn's
+     * text and the recent history.
+     */
+    List<ChatMessage> recentUpTo(String userId, String sessionId, String turnId, int count);
+
+    /** Deletes every item of the session; returns how many messages were deleted. */
+    int deleteSession(String userId, String sessionId);
+}

@@ -1,0 +1,18 @@
+package dev.switchboard.protocol;
+
+/** The documented limits of protocol v1 (docs/protocol.md). */
+public final class Limits {
+    /** API Gateway's WebSocket message limit; the gateway closes the connection with 1009 beyond it. */
+    public static final int MAX_FRAME_BYTES = 128 * 1024;
+    /** Largest frame the server sends (API Gateway's WebSocket frame limit is 32 KB). */
+    public static final int MAX_SERVER_FRAME_BYTES = 32 * 1024;
+    public static final int MAX_TEXT_CHARS = 16_000;
+    public static final int MAX_ID_CHARS = 64;
+    public static final int MAX_CURSOR_CHARS = 1024;
+    public static final int MAX_PAGE = 100;
+    public static final int DEFAULT_SESSIONS_PAGE = 20;
+    public static final int DEFAULT_HISTORY_PAGE = 50;
+    public static final int MAX_JSON_DEPTH = 16;
+
+    private Limits() {}
+}

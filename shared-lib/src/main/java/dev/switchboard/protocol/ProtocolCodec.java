@@ -1,0 +1,187 @@
+package dev.switchboard.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Parses client frames into {@link ClientAction}s and writes {@link ServerEvent}s, enforcing every limit of protocol
+ * v1. Thread-safe; build one per execution environment.
+ */
+public final class ProtocolCodec {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:\\-]{1," + Limits.MAX_ID_CHARS + "}");
+
+    private final ObjectMapper mapper;
+
+    public ProtocolCodec() {
+        this.mapper = JsonMapper.builder()
+                .build();
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(Limits.MAX_JSON_DEPTH)
+                .maxStringLength(Limits.MAX_FRAME_BYTES)
+                .build());
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    public String write(ServerEvent event) {
+        try {
+            return mapper.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + event.getClass().getSimpleName(), e);
+        }
+    }
+
+    public ServerEvent readEvent(String json) {
+        try {
+            return mapper.readValue(json, ServerEvent.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a server event: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** @throws ProtocolException with the error code to answer, for anything that is not a valid v1 action */
+    public ClientAction parse(String body) {
+        if (body == null || body.isBlank()) {
+            throw new ProtocolException(ErrorCode.BAD_JSON, "Empty frame; send a JSON object with an 'action'", null);
+        }
+        if (body.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_FRAME_BYTES) {
+            throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                    "Frame is over " + Limits.MAX_FRAME_BYTES + " bytes", null);
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException(ErrorCode.BAD_JSON, "Frame is not valid JSON (or nests deeper than "
+                    + Limits.MAX_JSON_DEPTH + " levels)", null);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ProtocolException(ErrorCode.BAD_JSON, "Frame must be a JSON object", null);
+        }
+        JsonNode actionNode = root.get("action");
+        if (actionNode == null || !actionNode.isTextual()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "Field 'action' is missing or not a string", null);
+        }
+        String action = actionNode.asText();
+        return switch (action) {
+            case "sendMessage" -> {
+                allowOnly(root, action, Set.of("action", "clientMessageId", "sessionId", "text"));
+                yield new ClientAction.SendMessage(
+                        id(root, action, "clientMessageId", true),
+                        id(root, action, "sessionId", false),
+                        text(root, action));
+            }
+            case "listSessions" -> {
+                allowOnly(root, action, Set.of("action", "limit", "cursor"));
+                yield new ClientAction.ListSessions(limit(root, action, Limits.DEFAULT_SESSIONS_PAGE), cursor(root, action));
+            }
+            case "getHistory" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "limit", "cursor"));
+                yield new ClientAction.GetHistory(id(root, action, "sessionId", true),
+                        limit(root, action, Limits.DEFAULT_HISTORY_PAGE), cursor(root, action));
+            }
+            case "deleteSession" -> {
+                allowOnly(root, action, Set.of("action", "sessionId"));
+                yield new ClientAction.DeleteSession(id(root, action, "sessionId", true));
+            }
+            case "ping" -> {
+                allowOnly(root, action, Set.of("action"));
+                yield new ClientAction.Ping();
+            }
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
+                    "Unknown action '" + truncate(action) + "'", null);
+        };
+    }
+
+    private static void allowOnly(JsonNode root, String action, Set<String> allowed) {
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                        "Field '" + truncate(f) + "' is not part of action " + action, action);
+            }
+        }
+    }
+
+    private static String id(JsonNode root, String action, String field, boolean required) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            if (required) {
+                throw new ProtocolException(ErrorCode.MISSING_FIELD, "Field '" + field + "' is required", action);
+            }
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field '" + field + "' must be a string", action);
+        }
+        String v = n.asText();
+        if (v.length() > Limits.MAX_ID_CHARS) {
+            throw new ProtocolException(ErrorCode.FIELD_TOO_LONG,
+                    "Field '" + field + "' is over " + Limits.MAX_ID_CHARS + " characters", action);
+        }
+        if (!ID.matcher(v).matches()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "Field '" + field + "' must be 1-" + Limits.MAX_ID_CHARS + " characters of A-Z a-z 0-9 . _ : -", action);
+        }
+        return v;
+    }
+
+    private static String text(JsonNode root, String action) {
+        JsonNode n = root.get("text");
+        if (n == null || n.isNull()) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, "Field 'text' is required", action);
+        }
+        if (!n.isTextual()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field 'text' must be a string", action);
+        }
+        String v = n.asText();
+        if (v.isBlank()) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, "Field 'text' must not be blank", action);
+        }
+        if (v.codePointCount(0, v.length()) > Limits.MAX_TEXT_CHARS) {
+            throw new ProtocolException(ErrorCode.FIELD_TOO_LONG,
+                    "Field 'text' is over " + Limits.MAX_TEXT_CHARS + " characters", action);
+        }
+        return v;
+    }
+
+    private static int limit(JsonNode root, String action, int defaultValue) {
+        JsonNode n = root.get("limit");
+        if (n == null || n.isNull()) {
+            return defaultValue;
+        }
+        if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > Limits.MAX_PAGE) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "Field 'limit' must be an integer from 1 to " + Limits.MAX_PAGE, action);
+        }
+        return n.asInt();
+    }
+
+    private static String cursor(JsonNode root, String action) {
+        JsonNode n = root.get("cursor");
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual() || n.asText().isEmpty()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field 'cursor' must be a non-empty string", action);
+        }
+        if (n.asText().length() > Limits.MAX_CURSOR_CHARS) {
+            throw new ProtocolException(ErrorCode.FIELD_TOO_LONG,
+                    "Field 'cursor' is over " + Limits.MAX_CURSOR_CHARS + " characters", action);
+        }
+        return n.asText();
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+}

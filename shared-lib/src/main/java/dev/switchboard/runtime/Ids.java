@@ -1,0 +1,28 @@
+package dev.switchboard.runtime;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.UUID;
+
+/**
+ * Identifier factory. Its random source is renewed after a SnapStart restore ({@link #reseed()}), so restored copies
+ * of one snapshot never produce the same ids.
+ */
+public final class Ids {
+    private volatile SecureRandom random = new SecureRandom();
+
+    /** Turn ids sort by creation time: 13-digit epoch millis, then 8 random hex digits. */
+    public String newTurnId(long nowMillis) {
+        return String.format("%013d-%08x", nowMillis, random.nextInt());
+    }
+
+    /** A new session's id is derived from its first message, so a retried first message lands in the same session. */
+    public static String sessionIdFor(String userId, String clientMessageId) {
+        UUID u = UUID.nameUUIDFromBytes((userId + "\n" + clientMessageId).getBytes(StandardCharsets.UTF_8));
+        return "s-" + u.toString().replace("-", "");
+    }
+
+    public void reseed() {
+        random = new SecureRandom();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.switchboard.usecase;
+
+import dev.switchboard.domain.Connection;
+import dev.switchboard.port.ConnectionGateway;
+import dev.switchboard.port.ConnectionStore;
+import dev.switchboard.protocol.ProtocolCodec;
+import dev.switchboard.protocol.ServerEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one turn's events to every live connection of the session's owner (read once per turn). A connection that
+ * answers 410 Gone is deleted from the table and skipped for the rest of the turn.
+ */
+final class Broadcaster {
+    private static final Logger LOG = LoggerFactory.getLogger(Broadcaster.class);
+
+    private final List<Connection> live;
+    private final ConnectionGateway gateway;
+    private final ConnectionStore store;
+    private final ProtocolCodec codec;
+    private int posts;
+
+    Broadcaster(List<Connection> connections, ConnectionGateway gateway, ConnectionStore store, ProtocolCodec codec) {
+        this.live = new ArrayList<>(connections);
+        this.gateway = gateway;
+        this.store = store;
+        this.codec = codec;
+    }
+
+    synchronized void send(ServerEvent event) {
+        String frame = codec.write(event);
+        for (var it = live.iterator(); it.hasNext(); ) {
+            Connection c = it.next();
+            posts++;
+            switch (gateway.post(c.connectionId(), frame)) {
+                case DELIVERED -> { }
+                case GONE -> {
+                    it.remove();
+                    store.delete(c.userId(), c.connectionId());
+                    LOG.info("connection gone, removed: {}", c.connectionId());
+                }
+                case FAILED -> LOG.warn("delivery failed to {}", c.connectionId());
+            }
+        }
+    }
+
+    synchronized int posts() {
+        return posts;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.switchboard.testing;
+
+import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.Page;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.TurnClaim;
+import dev.switchboard.port.InvalidCursorException;
+import dev.switchboard.port.MessageStore;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Test-only {@link MessageStore} with the DynamoDB adapter's key layout: messages sorted by turn id, then role. */
+public final class InMemoryMessageStore implements MessageStore {
+    private final Map<String, NavigableMap<String, ChatMessage>> messages = new ConcurrentHashMap<>();
+    private final Map<String, TurnClaim> claims = new ConcurrentHashMap<>();
+    public final AtomicInteger writes = new AtomicInteger();
+
+    private static String partition(String userId, String sessionId) {
+        return userId + "#" + sessionId;
+    }
+
+    private static String sortKey(String turnId, Role role) {
+        return turnId + (role == Role.USER ? "#0" : "#1");
+    }
+
+    private NavigableMap<String, ChatMessage> of(String userId, String sessionId) {
+        return messages.computeIfAbsent(partition(userId, sessionId), k -> new ConcurrentSkipListMap<>());
+    }
+
+    @Override
+    public synchronized TurnClaim claimTurn(String userId, String sessionId, String clientMessageId,
+                                            String candidateTurnId, long nowMillis) {
+        String key = partition(userId, sessionId) + "#" + clientMessageId;
+        TurnClaim existing = claims.get(key);
+        if (existing != null) {
+            return new TurnClaim(existing.turnId(), existing.createdAtMillis(), false);
+        }
+        writes.incrementAndGet();
+        TurnClaim claim = new TurnClaim(candidateTurnId, nowMillis, true);
+        claims.put(key, claim);
+        return claim;
+    }
+
+    @Override
+    public boolean putIfAbsent(ChatMessage m) {
+        boolean written = of(m.userId(), m.sessionId()).putIfAbsent(sortKey(m.turnId(), m.role()), m) == null;
+        if (written) {
+            writes.incrementAndGet();
+        }
+        return written;
+    }
+
+    @Override
+    public Page<ChatMessage> history(String userId, String sessionId, int limit, String cursor) {
+        NavigableMap<String, ChatMessage> all = of(userId, sessionId).descendingMap();
+        NavigableMap<String, ChatMessage> rest = all;
+        if (cursor != null) {
+            String from = InMemorySessionStore.decode(cursor);
+            if (!all.containsKey(from)) {
+                throw new InvalidCursorException();
+            }
+            rest = all.tailMap(from, false);
+        }
+        List<Map.Entry<String, ChatMessage>> page = rest.entrySet().stream().limit(limit).toList();
+        String next = page.size() == limit && rest.size() > limit
+                ? InMemorySessionStore.encode(page.get(page.size() - 1).getKey()) : null;
+        List<ChatMessage> items = new ArrayList<>(page.stream().map(Map.Entry::getValue).toList());
+        Collections.reverse(items);
+        return new Page<>(items, next);
+    }
+
+    @Override
+    public List<ChatMessage> recentUpTo(String userId, String sessionId, String turnId, int count) {
+        List<ChatMessage> upTo = new ArrayList<>(of(userId, sessionId).headMap(sortKey(turnId, Role.ASSISTANT), true)
+                .descendingMap().values().stream().limit(count).toList());
+        Collections.reverse(upTo);
+        return upTo;
+    }
+
+    @Override
+    public int deleteSession(String userId, String sessionId) {
+        NavigableMap<String, ChatMessage> removed = messages.remove(partition(userId, sessionId));
+        claims.keySet().removeIf(k -> k.startsWith(partition(userId, sessionId) + "#"));
+        writes.incrementAndGet();
+        return removed == null ? 0 : removed.size();
+    }
+
+    /** Every stored message of every user, for isolation checks. */
+    public List<ChatMessage> all() {
+        return messages.values().stream().flatMap(m -> m.values().stream()).toList();
+    }
+}
