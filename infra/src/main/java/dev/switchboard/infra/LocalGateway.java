@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * runs $disconnect on close, closes a connection with 1009 for a message over 128 KB, and serves the @connections
  * callback API (POST, GET, DELETE {@code /STAGE/@connections/{id}}) that the worker reaches through the AWS SDK.
  */
-final class LocalGateway implements AutoCloseable {
+public final class LocalGateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalGateway.class);
     private static final String API_ID = "local";
 
@@ -164,7 +164,7 @@ final class LocalGateway implements AutoCloseable {
         try {
             connected = functions.invoke(routes.get("$connect").function(),
                     event(conn, "$connect", "CONNECT", headers, query, null));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.error("$connect failed", e);
             Response.writeError(request, response, callback, 500);
             return null;
@@ -186,9 +186,8 @@ final class LocalGateway implements AutoCloseable {
             return false;
         }
         Object statements = policy.getPolicyDocument().get("Statement");
-        if (!(statements instanceof Iterable<?> list)) {
-            return false;
-        }
+        Iterable<?> list = statements instanceof Object[] array ? List.of(array)
+                : statements instanceof Iterable<?> it ? it : List.of();
         boolean allow = false;
         for (Object s : list) {
             Object effect = s instanceof Map<?, ?> m ? m.get("Effect")
@@ -203,7 +202,7 @@ final class LocalGateway implements AutoCloseable {
 
     // ---- frames: route selection, two-way responses, $disconnect ----
 
-    private final class Endpoint implements Session.Listener.AutoDemanding {
+    public final class Endpoint implements Session.Listener.AutoDemanding {
         private final Conn conn;
 
         Endpoint(Conn conn) {
@@ -225,7 +224,7 @@ final class LocalGateway implements AutoCloseable {
             try {
                 APIGatewayV2WebSocketResponse r = functions.invoke(route.function(), event);
                 reply = route.twoWay() && r != null ? r.getBody() : null;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.error("route {} failed", route.routeKey(), e);
                 reply = "{\"message\":\"Internal server error\",\"connectionId\":\"" + conn.id
                         + "\",\"requestId\":\"" + event.getRequestContext().getRequestId() + "\"}";

@@ -1,0 +1,154 @@
+package dev.switchboard.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A real WebSocket client (the JDK's) that keeps every frame it receives, in order, as JSON. */
+final class WsClient implements WebSocket.Listener, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private volatile WebSocket ws;
+
+    static WsClient connect(String url, String token) {
+        return open(URI.create(url + "?token=" + token), null);
+    }
+
+    /** Opens a connection; a refused handshake throws with the HTTP status in the message. */
+    static WsClient open(URI uri, String subprotocols) {
+        WsClient client = new WsClient();
+        var builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (subprotocols != null) {
+            String[] p = subprotocols.split(",\\s*");
+            builder.subprotocols(p[0], Arrays.copyOfRange(p, 1, p.length));
+        }
+        try {
+            client.ws = builder.buildAsync(uri, client).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            String status = cause instanceof java.net.http.WebSocketHandshakeException h
+                    ? " (HTTP " + h.getResponse().statusCode() + ")" : "";
+            throw new IllegalStateException("handshake failed" + status + ": " + cause, e);
+        }
+        return client;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+        webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            try {
+                frames.add(JSON.readTree(partial.toString()));
+            } catch (Exception e) {
+                frames.add(JSON.getNodeFactory().textNode(partial.toString()));
+            }
+            partial.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(statusCode);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.complete(-1);
+    }
+
+    String subprotocol() {
+        return ws.getSubprotocol();
+    }
+
+    void send(String json) {
+        ws.sendText(json, true).join();
+    }
+
+    /** Waits for the first frame (from the start) that matches, and returns it. */
+    JsonNode await(Predicate<JsonNode> match, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            for (JsonNode f : frames) {
+                if (match.test(f)) {
+                    return f;
+                }
+            }
+            sleep(5);
+        }
+        throw new AssertionError("no matching frame within " + timeout + "; got " + frames);
+    }
+
+    /** Sends and waits for the reply of a two-way route (the next frame of type {@code replyType} after sending). */
+    JsonNode request(String json, String... replyTypes) {
+        int before = frames.size();
+        send(json);
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < end) {
+            for (int i = before; i < frames.size(); i++) {
+                JsonNode f = frames.get(i);
+                for (String t : replyTypes) {
+                    if (t.equals(f.path("type").asText())) {
+                        return f;
+                    }
+                }
+            }
+            sleep(5);
+        }
+        throw new AssertionError("no reply " + String.join("/", replyTypes) + " to " + json + "; got " + frames);
+    }
+
+    List<JsonNode> ofTurn(String turnId) {
+        return frames.stream().filter(f -> turnId.equals(f.path("turnId").asText())).toList();
+    }
+
+    static Predicate<JsonNode> type(String type) {
+        return f -> type.equals(f.path("type").asText());
+    }
+
+    static Predicate<JsonNode> doneOf(String turnId) {
+        return f -> "done".equals(f.path("type").asText()) && turnId.equals(f.path("turnId").asText());
+    }
+
+    void assertOpen() {
+        assertThat(closed).isNotDone();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!ws.isOutputClosed()) {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+    }
+}
