@@ -1,0 +1,199 @@
+package dev.switchboard.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.switchboard.auth.DevTokens;
+import dev.switchboard.domain.Connection;
+import dev.switchboard.testing.InMemoryConnectionStore;
+import dev.switchboard.usecase.ConnectionRegistry;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConnectHandlerTest {
+    private static final long NOW = 1_700_000_000_123L;
+    private static final long TTL = 7200;
+
+    private final InMemoryConnectionStore connections = new InMemoryConnectionStore();
+    private final ConnectHandler handler = new ConnectHandler(new ConnectionRegistry(connections, () -> NOW, TTL));
+
+    @TempDir
+    Path tmp;
+
+    private static APIGatewayV2WebSocketEvent connectEvent(String userId, String connectionId,
+                                                          Map<String, String> headers) {
+        var ctx = new APIGatewayV2WebSocketEvent.RequestContext();
+        ctx.setRouteKey("$connect");
+        ctx.setEventType("CONNECT");
+        ctx.setConnectionId(connectionId);
+        ctx.setRequestId("req-1");
+        if (userId != null) {
+            Map<String, Object> authorizer = new HashMap<>();
+            authorizer.put("principalId", userId);
+            authorizer.put("userId", userId);
+            ctx.setAuthorizer(authorizer);
+        }
+        var e = new APIGatewayV2WebSocketEvent();
+        e.setRequestContext(ctx);
+        e.setHeaders(headers);
+        return e;
+    }
+
+    private static String protocolHeader(APIGatewayV2WebSocketResponse r) {
+        Map<String, String> h = r.getHeaders();
+        if (h == null) {
+            return null;
+        }
+        return h.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("Sec-WebSocket-Protocol"))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
+    }
+
+    @Test
+    void authorisedConnectStoresTheConnectionWithTtl() {
+        APIGatewayV2WebSocketResponse r = handler.handleRequest(connectEvent("user-alice", "conn-1", Map.of()), null);
+
+        assertThat(r.getStatusCode()).isEqualTo(200);
+        List<Connection> stored = connections.listByUser("user-alice");
+        assertThat(stored).hasSize(1);
+        Connection c = stored.get(0);
+        assertThat(c.userId()).isEqualTo("user-alice");
+        assertThat(c.connectionId()).isEqualTo("conn-1");
+        assertThat(c.connectedAtMillis()).isEqualTo(NOW);
+        assertThat(c.expiresAtEpochSeconds()).isEqualTo(NOW / 1000 + 7200);
+        assertThat(connections.listByUser("user-bob")).isEmpty();
+    }
+
+    @Test
+    void expiresAtIsAboutTwoHoursFromNowWithTheSystemClock() {
+        var h = new ConnectHandler(new ConnectionRegistry(connections, System::currentTimeMillis, 7200));
+        long before = System.currentTimeMillis() / 1000;
+
+        h.handleRequest(connectEvent("user-alice", "conn-9", null), null);
+
+        long after = System.currentTimeMillis() / 1000;
+        Connection c = connections.listByUser("user-alice").get(0);
+        assertThat(c.expiresAtEpochSeconds()).isBetween(before + 7200, after + 7200);
+    }
+
+    @Test
+    void offeredSubprotocolIsEchoed() {
+        APIGatewayV2WebSocketResponse r = handler.handleRequest(
+                connectEvent("user-alice", "conn-1", Map.of("Sec-WebSocket-Protocol", "switchboard.v1")), null);
+
+        assertThat(r.getStatusCode()).isEqualTo(200);
+        assertThat(r.getHeaders()).containsEntry("Sec-WebSocket-Protocol", "switchboard.v1");
+    }
+
+    @Test
+    void subprotocolIsEchoedWithoutTheTokenThatTravelsNextToIt() {
+        String jwt = new DevTokens("test-secret-that-is-at-least-32-bytes-long!", "iss", "aud")
+                .issue("user-alice", Duration.ofMinutes(5));
+
+        APIGatewayV2WebSocketResponse r = handler.handleRequest(
+                connectEvent("user-alice", "conn-1", Map.of("sec-websocket-protocol", "switchboard.v1, " + jwt)), null);
+
+        assertThat(r.getStatusCode()).isEqualTo(200);
+        assertThat(protocolHeader(r)).isEqualTo("switchboard.v1");
+        assertThat(r.getHeaders().values()).noneMatch(v -> v.contains(jwt));
+    }
+
+    @Test
+    void noSubprotocolHeaderWhenNotOffered() {
+        APIGatewayV2WebSocketResponse none = handler.handleRequest(connectEvent("user-alice", "conn-1", Map.of()), null);
+        APIGatewayV2WebSocketResponse other = handler.handleRequest(
+                connectEvent("user-alice", "conn-2", Map.of("Sec-WebSocket-Protocol", "chat, switchboard.v2")), null);
+
+        assertThat(none.getStatusCode()).isEqualTo(200);
+        assertThat(protocolHeader(none)).isNull();
+        assertThat(other.getStatusCode()).isEqualTo(200);
+        assertThat(protocolHeader(other)).isNull();
+    }
+
+    @Test
+    void connectWithoutAuthorizerContextIsRefusedAndStoresNothing() {
+        APIGatewayV2WebSocketResponse r = handler.handleRequest(connectEvent(null, "conn-1", Map.of()), null);
+        APIGatewayV2WebSocketResponse empty = handler.handleRequest(new APIGatewayV2WebSocketEvent(), null);
+        var blank = connectEvent(null, "conn-2", Map.of());
+        blank.getRequestContext().setAuthorizer(Map.of("userId", " "));
+        APIGatewayV2WebSocketResponse blankUser = handler.handleRequest(blank, null);
+
+        assertThat(r.getStatusCode()).isEqualTo(403);
+        assertThat(empty.getStatusCode()).isEqualTo(403);
+        assertThat(blankUser.getStatusCode()).isEqualTo(403);
+        assertThat(connections.writes.get()).isZero();
+    }
+
+    @Test
+    void cracHooksRunTwiceAndWriteNothing() {
+        assertThatCode(() -> {
+            handler.beforeCheckpoint(null);
+            handler.afterRestore(null);
+            handler.beforeCheckpoint(null);
+            handler.afterRestore(null);
+        }).doesNotThrowAnyException();
+
+        assertThat(connections.writes.get()).isZero();
+        assertThat(connections.listByUser("priming/none")).isEmpty();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void declaresRequiredEnvAsPublicStaticListOfStrings() throws Exception {
+        Field f = ConnectHandler.class.getField("REQUIRED_ENV");
+        assertThat(Modifier.isPublic(f.getModifiers())).isTrue();
+        assertThat(Modifier.isStatic(f.getModifiers())).isTrue();
+        assertThat(f.getType()).isEqualTo(List.class);
+        assertThat(((ParameterizedType) f.getGenericType()).getActualTypeArguments()).containsExactly(String.class);
+        assertThat((List<Object>) f.get(null)).isNotEmpty().allMatch(String.class::isInstance)
+                .contains("CONNECTIONS_TABLE");
+        assertThat(RequestHandler.class).isAssignableFrom(ConnectHandler.class);
+    }
+
+    // ------------------------------------------------------------------ events/
+
+    static Path eventsDir() {
+        String configured = System.getProperty("switchboard.events");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("events").resolve("connect.json"))) {
+                return p.resolve("events");
+            }
+        }
+        throw new IllegalStateException("events/ not found above " + Path.of("").toAbsolutePath());
+    }
+
+    private String prepared(String name) throws IOException {
+        String json = Files.readString(eventsDir().resolve(name)).replace("${TOKEN}", "unused")
+                .replace("${SESSION_ID}", "s-unused");
+        Path out = tmp.resolve(name);
+        Files.writeString(out, json);
+        return out.toString();
+    }
+
+    @Test
+    void sampleEventConnectIsAcceptedAndStored() throws IOException {
+        APIGatewayV2WebSocketEvent e = EventLoader.loadEvent(prepared("connect.json"), APIGatewayV2WebSocketEvent.class);
+
+        APIGatewayV2WebSocketResponse r = handler.handleRequest(e, null);
+
+        assertThat(r.getStatusCode()).isEqualTo(200);
+        assertThat(connections.listByUser("user-alice")).extracting(Connection::connectionId).containsExactly("conn-A1");
+        assertThat(connections.listByUser("user-alice").get(0).expiresAtEpochSeconds()).isEqualTo(NOW / 1000 + TTL);
+    }
+}

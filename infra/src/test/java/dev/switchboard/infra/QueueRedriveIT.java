@@ -1,0 +1,45 @@
+package dev.switchboard.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/** The local event source mapping: failures come back after the visibility timeout and end in the DLQ. */
+class QueueRedriveIT {
+
+    @Test
+    void aTurnThatAlwaysFailsEndsInTheDeadLetterQueueWhileOtherSessionsAreAnswered() {
+        LocalStack stack = StackFixture.stack();
+        String queue = stack.queueUrl("TurnsQueue");
+        String dlq = stack.queueUrl("TurnsDeadLetterQueue");
+        String poisonGroup = "poison-" + UUID.randomUUID();
+        String body = "{this is not a turn " + poisonGroup + "}";
+        stack.sqs().sendMessage(b -> b.queueUrl(queue).messageBody(body)
+                .messageGroupId(poisonGroup).messageDeduplicationId(poisonGroup));
+
+        // meanwhile a real user is answered
+        String user = "olga-" + UUID.randomUUID().toString().substring(0, 8);
+        try (WsClient c = WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(user, Duration.ofHours(1)))) {
+            JsonNode acc = c.request("{\"action\":\"sendMessage\",\"clientMessageId\":\"o-1\",\"text\":\"still here\"}",
+                    "accepted");
+            c.await(WsClient.doneOf(acc.path("turnId").asText()), Duration.ofSeconds(20));
+        }
+
+        // three receives (template maxReceiveCount) with a 3 s visibility timeout, then the DLQ
+        List<Message> dead = await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500))
+                .until(() -> stack.sqs().receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(10)
+                                .messageSystemAttributeNamesWithStrings("All").attributeNamesWithStrings("All"))
+                        .messages().stream().filter(m -> m.body().equals(body)).toList(), l -> !l.isEmpty());
+        assertThat(dead).hasSize(1);
+        assertThat(Integer.parseInt(dead.get(0).attributesAsStrings().get("ApproximateReceiveCount")))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(stack.sqs().receiveMessage(b -> b.queueUrl(queue).maxNumberOfMessages(10)).messages())
+                .noneMatch(m -> m.body().equals(body));
+    }
+}

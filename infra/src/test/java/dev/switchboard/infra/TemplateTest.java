@@ -1,0 +1,314 @@
+package dev.switchboard.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.config.Env;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** template.yaml, checked as data against the code and AWS's rules. No emulators. */
+class TemplateTest {
+    private static final Pattern SERVICE_WILDCARD = Pattern.compile("^[A-Za-z0-9-]+:\\*$");
+    private static final Set<String> CLIENT_ACTIONS =
+            Set.of("sendMessage", "listSessions", "getHistory", "deleteSession", "ping");
+
+    private static TemplateModel model;
+
+    @BeforeAll
+    static void load() {
+        model = TemplateModel.load(TemplateModel.locate());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Map<String, JsonNode> functions() {
+        Map<String, JsonNode> f = model.resources(TemplateModel.FUNCTION);
+        assertThat(f).as("AWS::Serverless::Function resources").isNotEmpty();
+        return f;
+    }
+
+    /** A scalar or a list, as strings (short-form intrinsics read as their argument). */
+    private static List<String> strings(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        if (n == null || n.isMissingNode() || n.isNull()) {
+            return out;
+        }
+        if (n.isArray()) {
+            n.forEach(e -> out.add(e.isValueNode() ? e.asText() : e.toString()));
+        } else {
+            out.add(n.isValueNode() ? n.asText() : n.toString());
+        }
+        return out;
+    }
+
+    /** Logical id named by {@code X}, {@code X.Arn} or {@code X.Alias}. */
+    private static String logicalId(String ref) {
+        int dot = ref.indexOf('.');
+        return dot < 0 ? ref : ref.substring(0, dot);
+    }
+
+    private static Class<?> handlerClass(String function) {
+        String name = model.handlerClass(function);
+        try {
+            return Class.forName(name);
+        } catch (ClassNotFoundException e) {
+            return fail("handler class " + name + " of " + function + " is not on the classpath");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> requiredEnv(Class<?> handler) throws ReflectiveOperationException {
+        Field f = handler.getField("REQUIRED_ENV");
+        assertThat(Modifier.isStatic(f.getModifiers())).as(handler + ".REQUIRED_ENV is static").isTrue();
+        assertThat(List.class).isAssignableFrom(f.getType());
+        return (List<String>) f.get(null);
+    }
+
+    /** Every IAM statement of every function's inline policies, keyed "Function#n". */
+    private static Map<String, JsonNode> statements() {
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        for (var fn : functions().entrySet()) {
+            JsonNode policies = fn.getValue().path("Policies");
+            int i = 0;
+            for (JsonNode p : policies.isArray() ? policies : List.of(policies)) {
+                if (p.isMissingNode()) {
+                    continue;
+                }
+                JsonNode st = p.path("Statement");
+                for (JsonNode s : st.isArray() ? st : List.of(st)) {
+                    if (!s.isMissingNode()) {
+                        out.put(fn.getKey() + "#" + i++, s);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int timeoutOf(String function) {
+        JsonNode own = functions().get(function).path("Timeout");
+        if (!own.isMissingNode()) {
+            return own.asInt();
+        }
+        JsonNode global = model.root().path("Globals").path("Function").path("Timeout");
+        return global.isMissingNode() ? 3 : global.asInt(); // Lambda's default is 3 s
+    }
+
+    // ------------------------------------------------------------------ functions
+
+    @Test
+    void everyHandlerClassExistsIsARequestHandlerAndHasBothPublicConstructors() throws Exception {
+        for (String fn : functions().keySet()) {
+            Class<?> c = handlerClass(fn);
+            assertThat(RequestHandler.class).as(fn + " handler is a RequestHandler").isAssignableFrom(c);
+            Constructor<?> noArg = c.getConstructor();
+            Constructor<?> withEnv = c.getConstructor(Env.class);
+            assertThat(Modifier.isPublic(noArg.getModifiers())).as(fn + " no-arg constructor").isTrue();
+            assertThat(Modifier.isPublic(withEnv.getModifiers())).as(fn + " (Env) constructor").isTrue();
+            assertThat(model.resources(TemplateModel.FUNCTION).get(fn).path("Handler").asText())
+                    .as(fn + " Handler names the method").endsWith("::handleRequest");
+        }
+    }
+
+    @Test
+    void everyRequiredEnvironmentVariableIsSetForItsFunction() throws Exception {
+        for (String fn : functions().keySet()) {
+            List<String> required = requiredEnv(handlerClass(fn));
+            Map<String, String> env = model.rawEnvironment(fn);
+            assertThat(required).as(fn + " REQUIRED_ENV").isNotEmpty();
+            assertThat(env.keySet()).as("environment of " + fn).containsAll(required);
+        }
+    }
+
+    @Test
+    void tableAndQueueVariablesReferToResourcesOfTheRightType() {
+        int tables = 0;
+        int queues = 0;
+        for (String fn : functions().keySet()) {
+            for (var e : model.rawEnvironment(fn).entrySet()) {
+                if (e.getKey().endsWith("_TABLE")) {
+                    assertThat(model.typeOf(logicalId(e.getValue())))
+                            .as(fn + " " + e.getKey() + " -> " + e.getValue()).contains(TemplateModel.TABLE);
+                    tables++;
+                }
+                if (e.getKey().equals(Env.TURNS_QUEUE_URL)) {
+                    assertThat(model.typeOf(logicalId(e.getValue())))
+                            .as(fn + " " + e.getKey() + " -> " + e.getValue()).contains(TemplateModel.QUEUE);
+                    queues++;
+                }
+            }
+        }
+        assertThat(tables).isPositive();
+        assertThat(queues).isPositive();
+    }
+
+    // ------------------------------------------------------------------ DynamoDB
+
+    @Test
+    void tablesHavePkSkStringKeysAndAreOnDemand() {
+        Map<String, JsonNode> tables = model.resources(TemplateModel.TABLE);
+        assertThat(tables).hasSizeGreaterThanOrEqualTo(3);
+        for (var t : tables.entrySet()) {
+            JsonNode p = t.getValue();
+            Map<String, String> attrTypes = new HashMap<>();
+            p.path("AttributeDefinitions").forEach(a ->
+                    attrTypes.put(a.path("AttributeName").asText(), a.path("AttributeType").asText()));
+            Map<String, String> keys = new HashMap<>();
+            p.path("KeySchema").forEach(k -> keys.put(k.path("AttributeName").asText(), k.path("KeyType").asText()));
+
+            assertThat(keys).as(t.getKey() + " KeySchema").isEqualTo(Map.of("pk", "HASH", "sk", "RANGE"));
+            assertThat(attrTypes).as(t.getKey() + " key attribute types").containsEntry("pk", "S").containsEntry("sk", "S");
+            assertThat(p.has("ProvisionedThroughput")).as(t.getKey() + " has no ProvisionedThroughput").isFalse();
+            assertThat(p.path("BillingMode").asText()).as(t.getKey() + " BillingMode").isEqualTo("PAY_PER_REQUEST");
+            p.path("GlobalSecondaryIndexes").forEach(g -> assertThat(g.has("ProvisionedThroughput"))
+                    .as(t.getKey() + " GSI has no ProvisionedThroughput").isFalse());
+        }
+    }
+
+    // ------------------------------------------------------------------ SQS
+
+    @Test
+    void turnsQueueIsFifoWithFifoDeadLetterQueueAndLongEnoughVisibility() {
+        TemplateModel.QueueTrigger trigger = model.queueTrigger();
+        String queueId = logicalId(trigger.queue());
+        assertThat(model.typeOf(queueId)).contains(TemplateModel.QUEUE);
+        // the queue the message function writes to is the one the worker reads
+        String producerQueue = model.rawEnvironment("MessageFunction").get(Env.TURNS_QUEUE_URL);
+        assertThat(producerQueue).as("MessageFunction " + Env.TURNS_QUEUE_URL).isNotNull();
+        assertThat(logicalId(producerQueue)).isEqualTo(queueId);
+
+        JsonNode queue = model.resources(TemplateModel.QUEUE).get(queueId);
+        assertThat(queue.path("FifoQueue").asBoolean()).as(queueId + " is FIFO").isTrue();
+
+        JsonNode redrive = queue.path("RedrivePolicy");
+        assertThat(redrive.isMissingNode()).as(queueId + " has a RedrivePolicy").isFalse();
+        String dlq = logicalId(redrive.path("deadLetterTargetArn").asText());
+        assertThat(dlq).isNotEqualTo(queueId);
+        assertThat(model.typeOf(dlq)).as("dead-letter target " + dlq).contains(TemplateModel.QUEUE);
+        assertThat(model.resources(TemplateModel.QUEUE).get(dlq).path("FifoQueue").asBoolean())
+                .as("DLQ " + dlq + " is FIFO").isTrue();
+        assertThat(redrive.path("maxReceiveCount").asInt()).isPositive();
+
+        int visibility = queue.path("VisibilityTimeout").asInt(30);
+        assertThat(visibility).as("VisibilityTimeout >= 6 x worker Timeout")
+                .isGreaterThanOrEqualTo(6 * timeoutOf(trigger.function()));
+    }
+
+    @Test
+    void eventSourceMappingReportsBatchItemFailuresWithAFifoBatchSize() {
+        Map<String, JsonNode> mappings = model.resources("AWS::Lambda::EventSourceMapping");
+        assertThat(mappings).hasSize(1);
+        JsonNode m = mappings.values().iterator().next();
+        assertThat(strings(m.path("FunctionResponseTypes"))).contains("ReportBatchItemFailures");
+        assertThat(model.queueTrigger().batchSize()).isBetween(1, 10);
+        assertThat(m.path("BatchSize").isMissingNode() || m.path("BatchSize").asInt() <= 10).isTrue();
+        String fn = model.queueTrigger().function();
+        assertThat(model.typeOf(fn)).contains(TemplateModel.FUNCTION);
+        assertThat(model.handlerClass(fn)).isEqualTo("dev.switchboard.worker.WorkerHandler");
+    }
+
+    // ------------------------------------------------------------------ routes
+
+    @Test
+    void everyClientActionHasATwoWayRouteAndConnectIsAuthorised() {
+        Map<String, TemplateModel.Route> routes = model.routes().stream()
+                .collect(Collectors.toMap(TemplateModel.Route::routeKey, r -> r));
+
+        Set<String> expected = new java.util.HashSet<>(CLIENT_ACTIONS);
+        expected.addAll(Set.of("$connect", "$disconnect", "$default"));
+        assertThat(routes.keySet()).containsAll(expected);
+
+        assertThat(routes.get("$connect").customAuth()).as("$connect uses the CUSTOM authorizer").isTrue();
+        assertThat(model.handlerClass(routes.get("$connect").function())).isEqualTo("dev.switchboard.connect.ConnectHandler");
+        assertThat(model.handlerClass(routes.get("$disconnect").function()))
+                .isEqualTo("dev.switchboard.disconnect.DisconnectHandler");
+        assertThat(model.handlerClass(model.authorizerFunction()))
+                .isEqualTo("dev.switchboard.authorizer.AuthorizerHandler");
+
+        // a message route is two-way: a RouteResponseSelectionExpression and a $default RouteResponse for it
+        Map<String, String> routeIdsByKey = new HashMap<>();
+        model.resources(TemplateModel.ROUTE).forEach((id, r) -> routeIdsByKey.put(r.path("RouteKey").asText(), id));
+        Set<String> routesWithResponse = model.resources(TemplateModel.ROUTE_RESPONSE).values().stream()
+                .filter(rr -> "$default".equals(rr.path("RouteResponseKey").asText()))
+                .map(rr -> logicalId(rr.path("RouteId").asText()))
+                .collect(Collectors.toSet());
+        for (var r : routes.values()) {
+            if (r.routeKey().equals("$connect") || r.routeKey().equals("$disconnect")) {
+                continue;
+            }
+            assertThat(r.twoWay()).as(r.routeKey() + " is two-way").isTrue();
+            assertThat(routesWithResponse).as(r.routeKey() + " has a $default RouteResponse")
+                    .contains(routeIdsByKey.get(r.routeKey()));
+            assertThat(model.handlerClass(r.function())).as(r.routeKey() + " function")
+                    .isEqualTo("dev.switchboard.message.MessageHandler");
+        }
+    }
+
+    // ------------------------------------------------------------------ SnapStart
+
+    @Test
+    void snapStartAndAutoPublishAliasAreSetInGlobals() {
+        JsonNode g = model.root().path("Globals").path("Function");
+        assertThat(g.path("SnapStart").path("ApplyOn").asText()).isEqualTo("PublishedVersions");
+        assertThat(g.path("AutoPublishAlias").asText()).isNotBlank();
+        for (var fn : functions().entrySet()) {
+            assertThat(fn.getValue().path("SnapStart").path("ApplyOn").asText("PublishedVersions"))
+                    .as(fn.getKey() + " does not turn SnapStart off").isEqualTo("PublishedVersions");
+        }
+    }
+
+    // ------------------------------------------------------------------ IAM
+
+    @Test
+    void noPolicyStatementUsesWildcardActionsOrResources() {
+        Map<String, JsonNode> statements = statements();
+        assertThat(statements).isNotEmpty();
+        for (var s : statements.entrySet()) {
+            for (String action : strings(s.getValue().path("Action"))) {
+                assertThat(action).as(s.getKey() + " Action").isNotEqualTo("*");
+                assertThat(SERVICE_WILDCARD.matcher(action).matches()).as(s.getKey() + " Action " + action).isFalse();
+            }
+            List<String> resources = strings(s.getValue().path("Resource"));
+            assertThat(resources).as(s.getKey() + " Resource").isNotEmpty().doesNotContain("*");
+        }
+    }
+
+    @Test
+    void manageConnectionsIsScopedToThisWebSocketApi() {
+        assertThat(model.typeOf("WebSocketApi")).contains("AWS::ApiGatewayV2::Api");
+        int found = 0;
+        for (var s : statements().entrySet()) {
+            if (!strings(s.getValue().path("Action")).contains("execute-api:ManageConnections")) {
+                continue;
+            }
+            found++;
+            List<String> resources = strings(s.getValue().path("Resource"));
+            assertThat(resources).as(s.getKey()).isNotEmpty().allSatisfy(r -> {
+                assertThat(r).contains("${WebSocketApi}/");
+                assertThat(r).startsWith("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/");
+            });
+        }
+        assertThat(found).as("statements granting execute-api:ManageConnections").isPositive();
+    }
+
+    // ------------------------------------------------------------------ outputs
+
+    @Test
+    void outputsIncludeTheWssUrl() {
+        String url = model.root().path("Outputs").path("WebSocketUrl").path("Value").asText();
+        assertThat(url).startsWith("wss://");
+    }
+}
