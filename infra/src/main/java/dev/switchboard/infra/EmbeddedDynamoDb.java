@@ -3,14 +3,11 @@ package dev.switchboard.infra;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
+import dev.switchboard.config.Env;
+import dev.switchboard.runtime.AwsClients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -36,12 +33,7 @@ final class EmbeddedDynamoDb implements AutoCloseable {
             throw new IllegalStateException("DynamoDB Local did not start on port " + port
                     + " (sqlite4java.library.path=" + System.getProperty("sqlite4java.library.path") + "): " + e, e);
         }
-        client = DynamoDbClient.builder()
-                .endpointOverride(URI.create(endpoint()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.builder().build())
-                .build();
+        client = AwsClients.dynamoDb(new Env(Map.of(Env.DYNAMODB_ENDPOINT, endpoint())));
     }
 
     String endpoint() {

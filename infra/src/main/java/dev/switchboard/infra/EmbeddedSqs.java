@@ -1,16 +1,13 @@
 package dev.switchboard.infra;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
+import dev.switchboard.config.Env;
+import dev.switchboard.runtime.AwsClients;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -24,12 +21,7 @@ final class EmbeddedSqs implements AutoCloseable {
         this.port = Ports.pick(preferredPort);
         server = SQSRestServerBuilder.withInterface("127.0.0.1").withPort(port).start();
         server.waitUntilStarted();
-        client = SqsClient.builder()
-                .endpointOverride(URI.create(endpoint()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.builder().build())
-                .build();
+        client = AwsClients.sqs(new Env(Map.of(Env.SQS_ENDPOINT, endpoint())));
     }
 
     String endpoint() {

@@ -2,6 +2,7 @@ package dev.switchboard.runtime;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -13,7 +14,7 @@ public final class Ids {
 
     /** Turn ids sort by creation time: 13-digit epoch millis, then 8 random hex digits. */
     public String newTurnId(long nowMillis) {
-        return String.format("%013d-%08x", nowMillis, random.nextInt());
+        return String.format(Locale.ROOT, "%013d-%08x", nowMillis, random.nextInt());
     }
 
     /** A new session's id is derived from its first message, so a retried first message lands in the same session. */

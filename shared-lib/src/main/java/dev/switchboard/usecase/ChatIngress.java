@@ -128,7 +128,8 @@ public final class ChatIngress {
 
     private static String title(String text) {
         String oneLine = text.strip().replaceAll("\\s+", " ");
-        return oneLine.length() <= TITLE_CHARS ? oneLine : oneLine.substring(0, TITLE_CHARS) + "…";
+        return oneLine.codePointCount(0, oneLine.length()) <= TITLE_CHARS ? oneLine
+                : oneLine.substring(0, oneLine.offsetByCodePoints(0, TITLE_CHARS)) + "…";
     }
 
     private static String iso(long millis) {

@@ -18,6 +18,7 @@ final class DeltaBatcher {
     private int pendingBytes;
     private long lastFlush;
     private boolean first = true;
+    private boolean closed;
 
     DeltaBatcher(long flushMillis, int maxBytes, Clock clock, Consumer<String> sink) {
         this.flushMillis = flushMillis;
@@ -27,7 +28,7 @@ final class DeltaBatcher {
     }
 
     synchronized void add(String token) {
-        if (token == null || token.isEmpty()) {
+        if (closed || token == null || token.isEmpty()) {
             return;
         }
         int i = 0;
@@ -49,6 +50,13 @@ final class DeltaBatcher {
 
     synchronized void finish() {
         flush();
+    }
+
+    /** Drops what is pending and ignores later tokens: the turn failed, a stream still running must not reach clients. */
+    synchronized void close() {
+        closed = true;
+        pending.setLength(0);
+        pendingBytes = 0;
     }
 
     private void flush() {

@@ -130,6 +130,7 @@ public final class TurnRunner {
             LOG.info("turn answered: deltas={} posts={}", seq[0], out.posts());
             return Outcome.ANSWERED;
         } catch (RuntimeException e) {
+            batcher.close();
             if (receiveCount >= settings.maxReceiveCount()) {
                 out.send(new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
                         "The answer to this message failed after " + receiveCount + " attempts", "sendMessage",

@@ -30,6 +30,10 @@ public final class InMemoryConnectionStore implements ConnectionStore {
 
     @Override
     public List<Connection> listByUser(String userId) {
-        return new ArrayList<>(byUser.getOrDefault(userId, Map.of()).values());
+        // like the DynamoDB adapter: TTL deletion lags, so an expired connection is treated as gone
+        long nowSeconds = System.currentTimeMillis() / 1000;
+        return new ArrayList<>(byUser.getOrDefault(userId, Map.of()).values().stream()
+                .filter(c -> c.expiresAtEpochSeconds() == 0 || c.expiresAtEpochSeconds() > nowSeconds)
+                .toList());
     }
 }

@@ -4,12 +4,10 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
-import dev.switchboard.adapter.dynamodb.DynamoDbConnectionStore;
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
-import dev.switchboard.port.Clock;
-import dev.switchboard.runtime.AwsClients;
 import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.runtime.Wiring;
 import dev.switchboard.usecase.ConnectionRegistry;
 import java.util.List;
 import org.crac.Core;
@@ -31,9 +29,7 @@ public final class DisconnectHandler
     }
 
     public DisconnectHandler(Env env) {
-        this(new ConnectionRegistry(
-                new DynamoDbConnectionStore(AwsClients.dynamoDb(env), env.require(Env.CONNECTIONS_TABLE)),
-                Clock.SYSTEM, env.getInt(Env.CONNECTION_TTL_SECONDS, 7200)));
+        this(Wiring.connectionRegistry(env));
         Core.getGlobalContext().register(this);
     }
 

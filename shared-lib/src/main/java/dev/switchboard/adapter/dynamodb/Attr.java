@@ -3,7 +3,11 @@ package dev.switchboard.adapter.dynamodb;
 import dev.switchboard.port.InvalidCursorException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import dev.switchboard.domain.Page;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** Attribute helpers shared by the DynamoDB adapters. Every table keys items by {@code pk} (owner first) and {@code sk}. */
@@ -42,6 +46,22 @@ final class Attr {
         }
         return Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(lastEvaluatedKey.get(SK).s().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * One page of a Query made with {@code Limit = limit + 1}: the extra item only tells that more follow, so a full
+     * last page carries no cursor. A Query cut short by DynamoDB's 1 MB page limit continues from its last key.
+     */
+    static <T> Page<T> page(QueryResponse r, int limit, Function<Map<String, AttributeValue>, T> mapper) {
+        List<Map<String, AttributeValue>> items = r.items();
+        String next;
+        if (items.size() > limit) {
+            items = items.subList(0, limit);
+            next = cursorOf(items.get(limit - 1));
+        } else {
+            next = cursorOf(r.lastEvaluatedKey());
+        }
+        return new Page<>(items.stream().map(mapper).toList(), next);
     }
 
     static Map<String, AttributeValue> startKey(String pk, String cursor, String requiredPrefix) {

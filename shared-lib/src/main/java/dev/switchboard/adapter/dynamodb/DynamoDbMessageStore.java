@@ -91,10 +91,11 @@ public final class DynamoDbMessageStore implements MessageStore {
                 .expressionAttributeValues(Map.of(":p", s(pk), ":t", s(TURN_PREFIX)))
                 .exclusiveStartKey(startKey(pk, cursor, TURN_PREFIX))
                 .scanIndexForward(false)
-                .limit(limit));
-        List<ChatMessage> items = new ArrayList<>(r.items().stream().map(i -> toMessage(userId, sessionId, i)).toList());
+                .limit(limit + 1));
+        Page<ChatMessage> newestFirst = page(r, limit, i -> toMessage(userId, sessionId, i));
+        List<ChatMessage> items = new ArrayList<>(newestFirst.items());
         java.util.Collections.reverse(items);
-        return new Page<>(items, cursorOf(r.lastEvaluatedKey()));
+        return new Page<>(items, newestFirst.nextCursor());
     }
 
     @Override

@@ -68,9 +68,8 @@ public final class DynamoDbSessionStore implements SessionStore {
                 .keyConditionExpression("pk = :u")
                 .expressionAttributeValues(Map.of(":u", s(userId)))
                 .exclusiveStartKey(startKey(userId, cursor, ""))
-                .limit(limit));
-        return new Page<>(r.items().stream().map(DynamoDbSessionStore::toSession).toList(),
-                cursorOf(r.lastEvaluatedKey()));
+                .limit(limit + 1));
+        return page(r, limit, DynamoDbSessionStore::toSession);
     }
 
     @Override

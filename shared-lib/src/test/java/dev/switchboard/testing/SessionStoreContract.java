@@ -1,0 +1,197 @@
+package dev.switchboard.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.domain.Page;
+import dev.switchboard.domain.Session;
+import dev.switchboard.port.InvalidCursorException;
+import dev.switchboard.port.SessionStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link SessionStore} port's contract, for every implementation. Every test uses fresh random user ids, so one
+ * shared store can serve all tests.
+ */
+public abstract class SessionStoreContract {
+    protected SessionStore store;
+    protected String user;
+    protected String otherUser;
+
+    /** The store under test; may be fresh per call or shared (tests never reuse user ids). */
+    protected abstract SessionStore store();
+
+    @BeforeEach
+    void setUpContract() {
+        store = store();
+        user = "user-" + UUID.randomUUID();
+        otherUser = "user-" + UUID.randomUUID();
+    }
+
+    protected static Session session(String userId, String sessionId, long at) {
+        return new Session(userId, sessionId, "title of " + sessionId, at, at);
+    }
+
+    private List<Session> listAll(String userId, int limit) {
+        List<Session> all = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            Page<Session> page = store.list(userId, limit, cursor);
+            assertThat(page.items()).hasSizeLessThanOrEqualTo(limit);
+            all.addAll(page.items());
+            cursor = page.nextCursor();
+            assertThat(++pages).as("paging must end").isLessThan(100);
+        } while (cursor != null);
+        return all;
+    }
+
+    @Test
+    void getOfAMissingSessionIsEmpty() {
+        assertThat(store.get(user, "s-missing")).isEmpty();
+    }
+
+    @Test
+    void createIfAbsentCreates() {
+        Session s = session(user, "s-1", 1_000);
+        assertThat(store.createIfAbsent(s)).isEqualTo(s);
+        assertThat(store.get(user, "s-1")).contains(s);
+    }
+
+    @Test
+    void createIfAbsentReturnsTheExistingSession() {
+        Session first = session(user, "s-1", 1_000);
+        store.createIfAbsent(first);
+
+        Session second = new Session(user, "s-1", "another title", 5_000, 5_000);
+        assertThat(store.createIfAbsent(second)).isEqualTo(first);
+        assertThat(store.get(user, "s-1")).contains(first);
+    }
+
+    @Test
+    void touchUpdatesUpdatedAtOnly() {
+        Session s = session(user, "s-1", 1_000);
+        store.createIfAbsent(s);
+
+        store.touch(user, "s-1", 9_000);
+
+        assertThat(store.get(user, "s-1")).contains(new Session(user, "s-1", s.title(), 1_000, 9_000));
+    }
+
+    @Test
+    void touchDoesNotResurrectADeletedSession() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThat(store.delete(user, "s-1")).isTrue();
+
+        store.touch(user, "s-1", 9_000);
+
+        assertThat(store.get(user, "s-1")).isEmpty();
+        assertThat(listAll(user, 10)).isEmpty();
+    }
+
+    @Test
+    void touchDoesNotCreateASession() {
+        store.touch(user, "s-never", 9_000);
+        assertThat(store.get(user, "s-never")).isEmpty();
+    }
+
+    @Test
+    void deleteSaysWhetherTheSessionExisted() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThat(store.delete(user, "s-1")).isTrue();
+        assertThat(store.delete(user, "s-1")).isFalse();
+        assertThat(store.delete(user, "s-never")).isFalse();
+        assertThat(store.get(user, "s-1")).isEmpty();
+    }
+
+    @Test
+    void sessionsAreKeyedByUser() {
+        Session mine = session(user, "s-1", 1_000);
+        store.createIfAbsent(mine);
+
+        assertThat(store.get(otherUser, "s-1")).isEmpty();
+        assertThat(store.delete(otherUser, "s-1")).isFalse();
+        store.touch(otherUser, "s-1", 9_000);
+        assertThat(store.get(otherUser, "s-1")).isEmpty();
+        assertThat(store.get(user, "s-1")).contains(mine);
+
+        Session theirs = session(otherUser, "s-1", 2_000);
+        assertThat(store.createIfAbsent(theirs)).isEqualTo(theirs);
+        assertThat(store.get(user, "s-1")).contains(mine);
+        assertThat(store.get(otherUser, "s-1")).contains(theirs);
+    }
+
+    @Test
+    void listPagesThroughTheCallersSessionsOnly() {
+        List<Session> mine = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Session s = session(user, "s-" + i, 1_000 + i);
+            store.createIfAbsent(s);
+            mine.add(s);
+        }
+        List<Session> theirs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Session s = session(otherUser, "s-" + i + "-theirs", 2_000 + i);
+            store.createIfAbsent(s);
+            theirs.add(s);
+        }
+
+        Page<Session> first = store.list(user, 2, null);
+        assertThat(first.items()).hasSize(2);
+        assertThat(first.nextCursor()).isNotNull();
+
+        for (int limit : new int[] {1, 2, 3, 5, 100}) {
+            assertThat(listAll(user, limit)).as("limit %d", limit).containsExactlyInAnyOrderElementsOf(mine);
+            assertThat(listAll(otherUser, limit)).as("limit %d", limit).containsExactlyInAnyOrderElementsOf(theirs);
+        }
+    }
+
+    @Test
+    void aPartialLastPageHasNoCursor() {
+        for (int i = 0; i < 3; i++) {
+            store.createIfAbsent(session(user, "s-" + i, 1_000 + i));
+        }
+        Page<Session> p1 = store.list(user, 2, null);
+        Page<Session> p2 = store.list(user, 2, p1.nextCursor());
+        assertThat(p2.items()).hasSize(1);
+        assertThat(p2.nextCursor()).isNull();
+    }
+
+    /** Strict: a full last page carries no cursor (see {@link Page}). */
+    @Test
+    void aFullLastPageHasNoCursor() {
+        for (int i = 0; i < 4; i++) {
+            store.createIfAbsent(session(user, "s-" + i, 1_000 + i));
+        }
+        Page<Session> p1 = store.list(user, 2, null);
+        Page<Session> p2 = store.list(user, 2, p1.nextCursor());
+        assertThat(p2.items()).hasSize(2);
+        assertThat(p2.nextCursor()).isNull();
+        assertThat(store.list(user, 4, null).nextCursor()).isNull();
+    }
+
+    @Test
+    void listIsOrderedBySessionId() {
+        for (String id : new String[] {"s-c", "s-a", "s-e", "s-b", "s-d"}) {
+            store.createIfAbsent(session(user, id, 1_000));
+        }
+        assertThat(listAll(user, 2)).extracting(Session::sessionId).containsExactly("s-a", "s-b", "s-c", "s-d", "s-e");
+    }
+
+    @Test
+    void listOfAUserWithoutSessionsIsEmpty() {
+        Page<Session> page = store.list(user, 20, null);
+        assertThat(page.items()).isEmpty();
+        assertThat(page.nextCursor()).isNull();
+    }
+
+    @Test
+    void listRefusesACursorThatIsNotOne() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThatThrownBy(() -> store.list(user, 2, "!!!not a cursor!!!")).isInstanceOf(InvalidCursorException.class);
+    }
+}
