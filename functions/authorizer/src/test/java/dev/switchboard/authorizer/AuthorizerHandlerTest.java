@@ -1,21 +1,15 @@
 package dev.switchboard.authorizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.switchboard.auth.DevTokens;
 import dev.switchboard.auth.TokenVerifier;
+import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.usecase.AuthorizeConnection;
-import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,29 +92,6 @@ class AuthorizerHandlerTest {
                 .build());
     }
 
-    static Path eventsDir() {
-        String configured = System.getProperty("switchboard.events");
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("events").resolve("authorizer-connect.json"))) {
-                return p.resolve("events");
-            }
-        }
-        throw new IllegalStateException("events/ not found above " + Path.of("").toAbsolutePath());
-    }
-
-    private String prepared(String name, Map<String, String> substitutions) throws IOException {
-        String json = Files.readString(eventsDir().resolve(name));
-        for (var s : substitutions.entrySet()) {
-            json = json.replace(s.getKey(), s.getValue());
-        }
-        Path out = tmp.resolve(name);
-        Files.writeString(out, json);
-        return out.toString();
-    }
-
     // ------------------------------------------------------------------ decisions
 
     @Test
@@ -191,37 +162,24 @@ class AuthorizerHandlerTest {
 
     @Test
     void cracHooksRunTwiceWithoutErrorAndLeaveTheHandlerWorking() {
-        assertThatCode(() -> {
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-        }).doesNotThrowAnyException();
+        EventFixtures.assertCracHooksRepeatable(handler);
 
         String jwt = tokens.issue("user-alice", Duration.ofMinutes(5));
         assertAllowed(handler.handleRequest(event(Map.of(), Map.of("token", jwt)), null), "user-alice", METHOD_ARN);
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void declaresRequiredEnvAsPublicStaticListOfStrings() throws Exception {
-        Field f = AuthorizerHandler.class.getField("REQUIRED_ENV");
-        assertThat(Modifier.isPublic(f.getModifiers())).isTrue();
-        assertThat(Modifier.isStatic(f.getModifiers())).isTrue();
-        assertThat(f.getType()).isEqualTo(List.class);
-        assertThat(f.getGenericType()).isInstanceOf(ParameterizedType.class);
-        assertThat(((ParameterizedType) f.getGenericType()).getActualTypeArguments()).containsExactly(String.class);
-        assertThat((List<Object>) f.get(null)).isNotEmpty().allMatch(String.class::isInstance).contains("JWT_ISSUER");
-        assertThat(RequestHandler.class).isAssignableFrom(AuthorizerHandler.class);
+    void declaresRequiredEnvAsPublicStaticListOfStrings() {
+        EventFixtures.assertRequiredEnv(AuthorizerHandler.class, "JWT_ISSUER");
     }
 
     // ------------------------------------------------------------------ events/
 
     @Test
-    void sampleEventAuthorizerConnectIsAllowed() throws IOException {
+    void sampleEventAuthorizerConnectIsAllowed() {
         String jwt = tokens.issue("user-alice", Duration.ofMinutes(5));
         APIGatewayCustomAuthorizerEvent e = EventLoader.loadAPIGatewayCustomAuthorizerEvent(
-                prepared("authorizer-connect.json", Map.of("${TOKEN}", jwt)));
+                EventFixtures.prepare("authorizer-connect.json", tmp, Map.of("${TOKEN}", jwt)));
 
         IamPolicyResponse r = handler.handleRequest(e, null);
 
@@ -229,9 +187,9 @@ class AuthorizerHandlerTest {
     }
 
     @Test
-    void sampleEventAuthorizerConnectWithExpiredTokenIsDenied() throws IOException {
+    void sampleEventAuthorizerConnectWithExpiredTokenIsDenied() {
         APIGatewayCustomAuthorizerEvent e = EventLoader.loadAPIGatewayCustomAuthorizerEvent(
-                prepared("authorizer-connect.json", Map.of("${TOKEN}", expiredToken("user-alice"))));
+                EventFixtures.prepare("authorizer-connect.json", tmp, Map.of("${TOKEN}", expiredToken("user-alice"))));
 
         assertDenied(handler.handleRequest(e, null), "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/$connect");
     }

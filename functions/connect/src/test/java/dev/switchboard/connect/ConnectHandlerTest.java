@@ -1,21 +1,15 @@
 package dev.switchboard.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.auth.DevTokens;
 import dev.switchboard.domain.Connection;
+import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.usecase.ConnectionRegistry;
-import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -25,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConnectHandlerTest {
-    private static final long NOW = 1_700_000_000_123L;
+    // near the wall clock: connections whose TTL has passed are not listed
+    private static final long NOW = System.currentTimeMillis() / 1000 * 1000 + 123;
     private static final long TTL = 7200;
 
     private final InMemoryConnectionStore connections = new InMemoryConnectionStore();
@@ -139,56 +134,24 @@ class ConnectHandlerTest {
 
     @Test
     void cracHooksRunTwiceAndWriteNothing() {
-        assertThatCode(() -> {
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-        }).doesNotThrowAnyException();
+        EventFixtures.assertCracHooksRepeatable(handler);
 
         assertThat(connections.writes.get()).isZero();
         assertThat(connections.listByUser("priming/none")).isEmpty();
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void declaresRequiredEnvAsPublicStaticListOfStrings() throws Exception {
-        Field f = ConnectHandler.class.getField("REQUIRED_ENV");
-        assertThat(Modifier.isPublic(f.getModifiers())).isTrue();
-        assertThat(Modifier.isStatic(f.getModifiers())).isTrue();
-        assertThat(f.getType()).isEqualTo(List.class);
-        assertThat(((ParameterizedType) f.getGenericType()).getActualTypeArguments()).containsExactly(String.class);
-        assertThat((List<Object>) f.get(null)).isNotEmpty().allMatch(String.class::isInstance)
-                .contains("CONNECTIONS_TABLE");
-        assertThat(RequestHandler.class).isAssignableFrom(ConnectHandler.class);
+    void declaresRequiredEnvAsPublicStaticListOfStrings() {
+        EventFixtures.assertRequiredEnv(ConnectHandler.class, "CONNECTIONS_TABLE");
     }
 
     // ------------------------------------------------------------------ events/
 
-    static Path eventsDir() {
-        String configured = System.getProperty("switchboard.events");
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("events").resolve("connect.json"))) {
-                return p.resolve("events");
-            }
-        }
-        throw new IllegalStateException("events/ not found above " + Path.of("").toAbsolutePath());
-    }
-
-    private String prepared(String name) throws IOException {
-        String json = Files.readString(eventsDir().resolve(name)).replace("${TOKEN}", "unused")
-                .replace("${SESSION_ID}", "s-unused");
-        Path out = tmp.resolve(name);
-        Files.writeString(out, json);
-        return out.toString();
-    }
-
     @Test
-    void sampleEventConnectIsAcceptedAndStored() throws IOException {
-        APIGatewayV2WebSocketEvent e = EventLoader.loadEvent(prepared("connect.json"), APIGatewayV2WebSocketEvent.class);
+    void sampleEventConnectIsAcceptedAndStored() {
+        String file = EventFixtures.prepare("connect.json", tmp,
+                Map.of("${TOKEN}", "unused", "${SESSION_ID}", "s-unused"));
+        APIGatewayV2WebSocketEvent e = EventLoader.loadEvent(file, APIGatewayV2WebSocketEvent.class);
 
         APIGatewayV2WebSocketResponse r = handler.handleRequest(e, null);
 

@@ -3,7 +3,6 @@ package dev.switchboard.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
@@ -17,17 +16,12 @@ import dev.switchboard.port.SessionStore;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.runtime.Ids;
+import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.RecordingTurnQueue;
 import dev.switchboard.usecase.ChatIngress;
-import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -228,12 +222,7 @@ class MessageHandlerTest {
 
     @Test
     void cracHooksRunTwiceAndLeaveNoStateBehind() {
-        assertThatCode(() -> {
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-        }).doesNotThrowAnyException();
+        EventFixtures.assertCracHooksRepeatable(handler);
 
         assertNothingStored();
         assertThat(sessions.list("priming/none", 10, null).items()).isEmpty();
@@ -245,41 +234,17 @@ class MessageHandlerTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void declaresRequiredEnvAsPublicStaticListOfStrings() throws Exception {
-        Field f = MessageHandler.class.getField("REQUIRED_ENV");
-        assertThat(Modifier.isPublic(f.getModifiers())).isTrue();
-        assertThat(Modifier.isStatic(f.getModifiers())).isTrue();
-        assertThat(f.getType()).isEqualTo(List.class);
-        assertThat(((ParameterizedType) f.getGenericType()).getActualTypeArguments()).containsExactly(String.class);
-        assertThat((List<Object>) f.get(null)).isNotEmpty().allMatch(String.class::isInstance)
-                .contains("SESSIONS_TABLE", "MESSAGES_TABLE", "TURNS_QUEUE_URL");
-        assertThat(RequestHandler.class).isAssignableFrom(MessageHandler.class);
+    void declaresRequiredEnvAsPublicStaticListOfStrings() {
+        EventFixtures.assertRequiredEnv(MessageHandler.class, "SESSIONS_TABLE", "MESSAGES_TABLE", "TURNS_QUEUE_URL");
     }
 
     // ------------------------------------------------------------------ events/
 
     private static final String SESSION_ID = "s-events-0001";
 
-    static Path eventsDir() {
-        String configured = System.getProperty("switchboard.events");
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("events").resolve("message-send.json"))) {
-                return p.resolve("events");
-            }
-        }
-        throw new IllegalStateException("events/ not found above " + Path.of("").toAbsolutePath());
-    }
-
-    private APIGatewayV2WebSocketEvent sample(String name) throws IOException {
-        String json = Files.readString(eventsDir().resolve(name)).replace("${TOKEN}", "unused")
-                .replace("${SESSION_ID}", SESSION_ID);
-        Path out = tmp.resolve(name);
-        Files.writeString(out, json);
-        return EventLoader.loadEvent(out.toString(), APIGatewayV2WebSocketEvent.class);
+    private APIGatewayV2WebSocketEvent sample(String name) {
+        String file = EventFixtures.prepare(name, tmp, Map.of("${TOKEN}", "unused", "${SESSION_ID}", SESSION_ID));
+        return EventLoader.loadEvent(file, APIGatewayV2WebSocketEvent.class);
     }
 
     private void seedSession() {
@@ -291,7 +256,7 @@ class MessageHandlerTest {
     }
 
     @Test
-    void sampleEventMessageSendIsAccepted() throws IOException {
+    void sampleEventMessageSendIsAccepted() {
         ServerEvent ev = reply(handler.handleRequest(sample("message-send.json"), null));
 
         assertThat(ev).isInstanceOf(ServerEvent.Accepted.class);
@@ -302,7 +267,7 @@ class MessageHandlerTest {
     }
 
     @Test
-    void sampleEventMessageListSessionsAnswersSessions() throws IOException {
+    void sampleEventMessageListSessionsAnswersSessions() {
         seedSession();
 
         ServerEvent ev = reply(handler.handleRequest(sample("message-list-sessions.json"), null));
@@ -313,7 +278,7 @@ class MessageHandlerTest {
     }
 
     @Test
-    void sampleEventMessageGetHistoryAnswersHistory() throws IOException {
+    void sampleEventMessageGetHistoryAnswersHistory() {
         seedSession();
 
         ServerEvent ev = reply(handler.handleRequest(sample("message-get-history.json"), null));
@@ -327,14 +292,14 @@ class MessageHandlerTest {
     }
 
     @Test
-    void sampleEventMessagePingAnswersPong() throws IOException {
+    void sampleEventMessagePingAnswersPong() {
         ServerEvent ev = reply(handler.handleRequest(sample("message-ping.json"), null));
 
         assertThat(ev).isInstanceOf(ServerEvent.Pong.class);
     }
 
     @Test
-    void sampleEventMessageBadJsonAnswersBadJson() throws IOException {
+    void sampleEventMessageBadJsonAnswersBadJson() {
         ServerEvent ev = reply(handler.handleRequest(sample("message-bad-json.json"), null));
 
         assertThat(ev).isInstanceOf(ServerEvent.Error.class);

@@ -1,9 +1,7 @@
 package dev.switchboard.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
@@ -23,17 +21,13 @@ import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.RecordingGateway;
 import dev.switchboard.usecase.TurnBatch;
 import dev.switchboard.usecase.TurnRunner;
-import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class WorkerHandlerTest {
     private static final String USER = "user-alice";
-    private static final long NOW = 1_700_000_200_000L;
+    // near the wall clock: connections whose TTL has passed are not listed
+    private static final long NOW = System.currentTimeMillis() / 1000 * 1000;
 
     private final ProtocolCodec codec = new ProtocolCodec();
     private final InMemoryMessageStore messages = new InMemoryMessageStore();
@@ -183,12 +178,7 @@ class WorkerHandlerTest {
 
     @Test
     void cracHooksRunTwiceAndLeaveNoStateBehind() {
-        assertThatCode(() -> {
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-        }).doesNotThrowAnyException();
+        EventFixtures.assertCracHooksRepeatable(handler);
 
         assertThat(messages.writes.get()).isZero();
         assertThat(messages.all()).isEmpty();
@@ -199,44 +189,21 @@ class WorkerHandlerTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void declaresRequiredEnvAsPublicStaticListOfStrings() throws Exception {
-        Field f = WorkerHandler.class.getField("REQUIRED_ENV");
-        assertThat(Modifier.isPublic(f.getModifiers())).isTrue();
-        assertThat(Modifier.isStatic(f.getModifiers())).isTrue();
-        assertThat(f.getType()).isEqualTo(List.class);
-        assertThat(((ParameterizedType) f.getGenericType()).getActualTypeArguments()).containsExactly(String.class);
-        assertThat((List<Object>) f.get(null)).isNotEmpty().allMatch(String.class::isInstance)
-                .contains("CONNECTIONS_TABLE", "SESSIONS_TABLE", "MESSAGES_TABLE", "CALLBACK_URL");
-        assertThat(RequestHandler.class).isAssignableFrom(WorkerHandler.class);
+    void declaresRequiredEnvAsPublicStaticListOfStrings() {
+        EventFixtures.assertRequiredEnv(WorkerHandler.class,
+                "CONNECTIONS_TABLE", "SESSIONS_TABLE", "MESSAGES_TABLE", "CALLBACK_URL");
     }
 
     // ------------------------------------------------------------------ events/
 
-    static Path eventsDir() {
-        String configured = System.getProperty("switchboard.events");
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("events").resolve("worker-turn.json"))) {
-                return p.resolve("events");
-            }
-        }
-        throw new IllegalStateException("events/ not found above " + Path.of("").toAbsolutePath());
-    }
-
     @Test
-    void sampleEventWorkerTurnIsAnswered() throws IOException {
+    void sampleEventWorkerTurnIsAnswered() {
         String sessionId = "s-events-0001";
         String turnId = "0000000000001-aaaaaaaa";
         seedTurn(sessionId, turnId, "Hello, Switchboard");
         connections.put(new Connection(USER, "conn-A1", NOW, NOW / 1000 + 7200));
-        String json = Files.readString(eventsDir().resolve("worker-turn.json")).replace("${SESSION_ID}", sessionId)
-                .replace("${TOKEN}", "unused");
-        Path file = tmp.resolve("worker-turn.json");
-        Files.writeString(file, json);
-        SQSEvent e = EventLoader.loadSQSEvent(file.toString());
+        SQSEvent e = EventLoader.loadSQSEvent(EventFixtures.prepare("worker-turn.json", tmp,
+                Map.of("${SESSION_ID}", sessionId, "${TOKEN}", "unused")));
 
         SQSBatchResponse r = handler.handleRequest(e, null);
 
