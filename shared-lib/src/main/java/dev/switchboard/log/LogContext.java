@@ -26,6 +26,13 @@ public final class LogContext implements AutoCloseable {
         put("turnId", turnId);
     }
 
+    /** The ids of one queued turn: its owner (hashed), session and turn. */
+    public static void turn(String userId, String sessionId, String turnId) {
+        put("user", userId == null ? null : hashUser(userId));
+        put("sessionId", sessionId);
+        put("turnId", turnId);
+    }
+
     public static String hashUser(String userId) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(userId.getBytes(StandardCharsets.UTF_8));

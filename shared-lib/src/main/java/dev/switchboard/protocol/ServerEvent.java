@@ -47,10 +47,12 @@ public sealed interface ServerEvent {
         }
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record SessionSummary(String sessionId, String title, String createdAt, String updatedAt) {}
 
     record Sessions(List<SessionSummary> sessions, String nextCursor) implements ServerEvent {}
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record HistoryMessage(String turnId, String role, String text, String createdAt, String model) {}
 
     /** One page of a session's history, oldest first; {@code nextCursor} fetches the page before it. */

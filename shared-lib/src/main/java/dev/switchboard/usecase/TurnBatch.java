@@ -41,7 +41,7 @@ public final class TurnBatch {
             }
             try {
                 TurnRequest turn = json.readValue(r.body(), TurnRequest.class);
-                LogContext.session(turn.sessionId(), turn.turnId());
+                LogContext.turn(turn.userId(), turn.sessionId(), turn.turnId());
                 runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
             } catch (Exception e) {
                 LOG.error("turn failed (receive {}), will be retried or dead-lettered: {}", r.receiveCount(),
@@ -51,7 +51,7 @@ public final class TurnBatch {
                     failedGroups.add(r.groupId());
                 }
             } finally {
-                LogContext.session(null, null);
+                LogContext.turn(null, null, null);
             }
         }
         return failed;
