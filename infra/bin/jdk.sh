@@ -9,14 +9,19 @@ pick_jdk() {
   return 1
 }
 
-need_apt=()
-command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
-JDK=$(pick_jdk) || need_apt+=(openjdk-21-jdk-headless)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "installing: ${need_apt[*]}" >&2
+apt_install() {
+  echo "installing: $*" >&2
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
-  JDK=$(pick_jdk) || { echo "no JDK >= 21 available" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+command -v mvn >/dev/null 2>&1 || apt_install maven
+if ! JDK=$(pick_jdk); then
+  # Debian 12 packages no JDK >= 21; a newer Debian does
+  for p in openjdk-25-jdk-headless openjdk-21-jdk-headless; do
+    if apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]'; then apt_install "$p"; break; fi
+  done
+  JDK=$(pick_jdk) || { echo "Switchboard needs a JDK 21 or newer: set JAVA_HOME to one (none found in /usr/lib/jvm)" >&2; exit 1; }
 fi
 export JAVA_HOME="$JDK"
 export PATH="$JAVA_HOME/bin:$PATH"
