@@ -58,6 +58,9 @@ public final class LocalGateway implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Server server;
     private final int port;
+    /** API Gateway invokes the integration of each frame on its own, so frames of one connection run concurrently. */
+    private final java.util.concurrent.ExecutorService invocations =
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     /** One open connection, as API Gateway tracks it. */
     private static final class Conn {
@@ -218,26 +221,38 @@ public final class LocalGateway implements AutoCloseable {
         @Override
         public void onWebSocketText(String message) {
             conn.lastActiveAt = System.currentTimeMillis();
+            invocations.execute(() -> route(message));
+        }
+
+        private void route(String message) {
             TemplateModel.Route route = routes.get(selectRoute(message));
             APIGatewayV2WebSocketEvent event = event(conn, route.routeKey(), "MESSAGE", null, null, message);
             String reply;
             try {
                 APIGatewayV2WebSocketResponse r = functions.invoke(route.function(), event);
                 reply = route.twoWay() && r != null ? r.getBody() : null;
+                if (reply != null && reply.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_FRAME_BYTES) {
+                    LOG.error("route {} returned {} bytes, over the 128 KB message limit", route.routeKey(),
+                            reply.getBytes(StandardCharsets.UTF_8).length);
+                    reply = internalError(event);
+                }
             } catch (RuntimeException | Error e) {
                 LOG.error("route {} failed", route.routeKey(), e);
-                reply = "{\"message\":\"Internal server error\",\"connectionId\":\"" + conn.id
-                        + "\",\"requestId\":\"" + event.getRequestContext().getRequestId() + "\"}";
+                reply = internalError(event);
             }
             if (reply != null) {
                 send(conn, reply);
             }
         }
 
+        /** API Gateway's WebSocket routes take text; a binary frame closes the connection (1003, unsupported data). */
         @Override
         public void onWebSocketBinary(ByteBuffer payload, org.eclipse.jetty.websocket.api.Callback callback) {
             callback.succeed();
-            onWebSocketText(StandardCharsets.UTF_8.decode(payload).toString());
+            Session s = conn.session;
+            if (s != null) {
+                s.close(1003, "binary frames are not supported", org.eclipse.jetty.websocket.api.Callback.NOOP);
+            }
         }
 
         @Override
@@ -257,6 +272,11 @@ public final class LocalGateway implements AutoCloseable {
         public void onWebSocketError(Throwable cause) {
             LOG.debug("connection {} error: {}", conn.id, cause.toString());
         }
+    }
+
+    private static String internalError(APIGatewayV2WebSocketEvent event) {
+        return "{\"message\":\"Internal server error\",\"connectionId\":\"" + event.getRequestContext().getConnectionId()
+                + "\",\"requestId\":\"" + event.getRequestContext().getRequestId() + "\"}";
     }
 
     /** API Gateway's selection for {@code $request.body.action}: the action's route if there is one, else $default. */
@@ -412,6 +432,7 @@ public final class LocalGateway implements AutoCloseable {
 
     @Override
     public void close() {
+        invocations.shutdownNow();
         try {
             server.stop();
         } catch (Exception e) {

@@ -42,4 +42,26 @@ class QueueRedriveIT {
         assertThat(stack.sqs().receiveMessage(b -> b.queueUrl(queue).maxNumberOfMessages(10)).messages())
                 .noneMatch(m -> m.body().equals(body));
     }
+
+    @Test
+    void aTurnQueuedBehindOneThatIsGivenUpIsStillAnswered() {
+        LocalStack stack = StackFixture.stack();
+        String queue = stack.queueUrl("TurnsQueue");
+        String user = "rita-" + UUID.randomUUID().toString().substring(0, 8);
+        try (WsClient c = WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(user, Duration.ofHours(1)))) {
+            JsonNode first = c.request("{\"action\":\"sendMessage\",\"clientMessageId\":\"r-1\",\"text\":\"one\"}",
+                    "accepted");
+            String session = first.path("sessionId").asText();
+            // a turn of this session that always fails, then the user's next message queued behind it
+            stack.sqs().sendMessage(b -> b.queueUrl(queue).messageBody("{broken turn}")
+                    .messageGroupId(session).messageDeduplicationId("broken-" + session));
+            JsonNode second = c.request("{\"action\":\"sendMessage\",\"clientMessageId\":\"r-2\",\"sessionId\":\""
+                    + session + "\",\"text\":\"two\"}", "accepted");
+            // the broken turn blocks its session for its three deliveries, then the second turn runs
+            JsonNode done = c.await(WsClient.doneOf(second.path("turnId").asText()), Duration.ofSeconds(40));
+            assertThat(done.path("sessionId").asText()).isEqualTo(session);
+            assertThat(c.frames.indexOf(c.await(WsClient.doneOf(first.path("turnId").asText()), Duration.ofSeconds(1))))
+                    .isLessThan(c.frames.indexOf(done));
+        }
+    }
 }

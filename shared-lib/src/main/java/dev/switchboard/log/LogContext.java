@@ -1,9 +1,6 @@
 package dev.switchboard.log;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.switchboard.runtime.Hashes;
 import org.slf4j.MDC;
 
 /**
@@ -34,12 +31,7 @@ public final class LogContext implements AutoCloseable {
     }
 
     public static String hashUser(String userId) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(userId.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.sha256Hex(userId, 8);
     }
 
     private static void put(String key, String value) {

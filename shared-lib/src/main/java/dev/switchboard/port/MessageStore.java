@@ -7,10 +7,11 @@ import java.util.List;
 
 public interface MessageStore {
     /**
-     * Binds {@code clientMessageId} to {@code candidateTurnId} with a conditional write; when the clientMessageId was
-     * claimed before, returns the turn id bound then (fresh = false).
+     * Binds {@code clientMessageId} to {@code candidateTurnId} and the message's {@code fingerprint} with a
+     * conditional write; when the clientMessageId was claimed before, returns what was bound then (fresh = false).
      */
-    TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId, long nowMillis);
+    TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId,
+                        String fingerprint, long nowMillis);
 
     /**
      * Stores a message with a conditional write keyed by (turn, role).
@@ -21,6 +22,9 @@ public interface MessageStore {
 
     /** Newest first page; items are returned oldest first within the page. */
     Page<ChatMessage> history(String userId, String sessionId, int limit, String cursor);
+
+    /** The cursor of a {@link #history} page that continues with the messages older than {@code message}. */
+    String cursorBefore(ChatMessage message);
 
     /**
      * The messages of the session up to and including turn {@code turnId} (its user message and, if already stored,

@@ -10,7 +10,8 @@ public interface SessionStore {
     /** Creates the session unless it exists; returns the stored one either way. */
     Session createIfAbsent(Session session);
 
-    void touch(String userId, String sessionId, long updatedAtMillis);
+    /** Sets updatedAt; never re-creates a deleted session. @return false when the session does not exist */
+    boolean touch(String userId, String sessionId, long updatedAtMillis);
 
     Page<Session> list(String userId, int limit, String cursor);
 

@@ -14,6 +14,8 @@ public enum ErrorCode {
     FIELD_TOO_LONG,
     /** The frame is over the documented frame limit. */
     MESSAGE_TOO_LARGE,
+    /** The clientMessageId was already used for a different message (ids must be unique per user). */
+    ID_REUSED,
     /** The session does not exist for this user (also answered for another user's session). */
     SESSION_NOT_FOUND,
     /** The turn failed for good after its retries. */

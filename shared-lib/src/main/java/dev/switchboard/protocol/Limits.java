@@ -6,6 +6,8 @@ public final class Limits {
     public static final int MAX_FRAME_BYTES = 128 * 1024;
     /** Largest frame the server sends (API Gateway's WebSocket frame limit is 32 KB). */
     public static final int MAX_SERVER_FRAME_BYTES = 32 * 1024;
+    /** Largest reply the server returns on a route (history pages are cut to fit); the message limit is 128 KB. */
+    public static final int MAX_REPLY_BYTES = 120 * 1024;
     public static final int MAX_TEXT_CHARS = 16_000;
     public static final int MAX_ID_CHARS = 64;
     public static final int MAX_CURSOR_CHARS = 1024;

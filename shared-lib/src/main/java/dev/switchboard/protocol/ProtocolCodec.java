@@ -42,6 +42,15 @@ public final class ProtocolCodec {
         }
     }
 
+    /** Size in UTF-8 bytes of a value written as JSON. */
+    public long size(Object value) {
+        try {
+            return mapper.writeValueAsBytes(value).length;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
     public ServerEvent readEvent(String json) {
         try {
             return mapper.readValue(json, ServerEvent.class);

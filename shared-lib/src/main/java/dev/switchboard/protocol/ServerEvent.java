@@ -53,7 +53,7 @@ public sealed interface ServerEvent {
     record Sessions(List<SessionSummary> sessions, String nextCursor) implements ServerEvent {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record HistoryMessage(String turnId, String role, String text, String createdAt, String model) {}
+    record HistoryMessage(String turnId, String role, String text, String createdAt, String model, Boolean truncated) {}
 
     /** One page of a session's history, oldest first; {@code nextCursor} fetches the page before it. */
     record History(String sessionId, List<HistoryMessage> messages, String nextCursor) implements ServerEvent {}

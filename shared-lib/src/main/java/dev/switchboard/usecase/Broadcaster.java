@@ -39,8 +39,13 @@ final class Broadcaster {
                 case DELIVERED -> { }
                 case GONE -> {
                     it.remove();
-                    store.delete(c.userId(), c.connectionId());
-                    LOG.info("connection gone, removed: {}", c.connectionId());
+                    try {
+                        store.delete(c.userId(), c.connectionId());
+                        LOG.info("connection gone, removed: {}", c.connectionId());
+                    } catch (RuntimeException e) {
+                        LOG.warn("connection gone, not removed ({}); its TTL will: {}", e.getClass().getSimpleName(),
+                                c.connectionId());
+                    }
                 }
                 case FAILED -> LOG.warn("delivery failed to {}", c.connectionId());
             }

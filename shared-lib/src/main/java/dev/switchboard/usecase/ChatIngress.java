@@ -17,8 +17,12 @@ import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ProtocolException;
 import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.runtime.Hashes;
 import dev.switchboard.runtime.Ids;
+import dev.switchboard.protocol.Limits;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,8 +84,16 @@ public final class ChatIngress {
             return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
                     m.action(), sessionId, null, m.clientMessageId());
         }
-        TurnClaim claim = messages.claimTurn(userId, sessionId, m.clientMessageId(), ids.newTurnId(now), now);
+        String fingerprint = fingerprint(m.text());
+        TurnClaim claim = messages.claimTurn(userId, sessionId, m.clientMessageId(), ids.newTurnId(now), fingerprint,
+                now);
         LogContext.session(sessionId, claim.turnId());
+        if (!claim.fresh() && claim.fingerprint() != null && !claim.fingerprint().equals(fingerprint)) {
+            LOG.info("clientMessageId reused for a different message: refused");
+            return new ServerEvent.Error(ErrorCode.ID_REUSED.name(),
+                    "This clientMessageId was already used for a different message; use a new id for each message",
+                    m.action(), sessionId, null, m.clientMessageId());
+        }
         // On a retry the claim already exists: the user message and the enqueue are repeated, both idempotent, so a
         // retry after a crash between these steps completes the turn instead of losing it.
         messages.putIfAbsent(new ChatMessage(userId, sessionId, claim.turnId(), Role.USER, m.text(),
@@ -104,10 +116,37 @@ public final class ChatIngress {
             return notFound(h.action(), h.sessionId());
         }
         Page<ChatMessage> page = messages.history(userId, h.sessionId(), h.limit(), h.cursor());
-        return new ServerEvent.History(h.sessionId(), page.items().stream()
-                .map(m -> new ServerEvent.HistoryMessage(m.turnId(), m.role().wire(), m.text(),
-                        iso(m.createdAtMillis()), m.model()))
-                .toList(), page.nextCursor());
+        List<ChatMessage> kept = new ArrayList<>(page.items());
+        String next = page.nextCursor();
+        // A reply must fit in one WebSocket message: drop the oldest messages of the page (the cursor then continues
+        // with them), and cut the text of a single message that is larger than a reply on its own.
+        long[] sizes = kept.stream().mapToLong(m -> codec.size(historyMessage(m, m.text(), false)) + 1).toArray();
+        long envelope = codec.size(new ServerEvent.History(h.sessionId(), List.of(), "c".repeat(400)));
+        long total = envelope + java.util.Arrays.stream(sizes).sum();
+        int first = 0;
+        while (total > Limits.MAX_REPLY_BYTES && kept.size() - first > 1) {
+            total -= sizes[first++];
+        }
+        if (first > 0) {
+            next = messages.cursorBefore(kept.get(first));
+            kept = kept.subList(first, kept.size());
+        }
+        List<ServerEvent.HistoryMessage> out = new ArrayList<>();
+        for (ChatMessage m : kept) {
+            ServerEvent.HistoryMessage hm = historyMessage(m, m.text(), false);
+            long budget = Limits.MAX_REPLY_BYTES - envelope;
+            for (String text = m.text(); codec.size(hm) > budget; ) {
+                text = text.substring(0, text.offsetByCodePoints(0, text.codePointCount(0, text.length()) * 9 / 10));
+                hm = historyMessage(m, text, true);
+            }
+            out.add(hm);
+        }
+        return new ServerEvent.History(h.sessionId(), out, next);
+    }
+
+    private static ServerEvent.HistoryMessage historyMessage(ChatMessage m, String text, boolean truncated) {
+        return new ServerEvent.HistoryMessage(m.turnId(), m.role().wire(), text, iso(m.createdAtMillis()), m.model(),
+                truncated ? Boolean.TRUE : null);
     }
 
     private ServerEvent delete(String userId, ClientAction.DeleteSession d) {
@@ -124,6 +163,11 @@ public final class ChatIngress {
     private static ServerEvent notFound(String action, String sessionId) {
         return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session", action, sessionId,
                 null, null);
+    }
+
+    /** Identifies the text of a message without storing it twice: a retry has the same, a reused id another. */
+    static String fingerprint(String text) {
+        return Hashes.sha256Hex(text, 16);
     }
 
     private static String title(String text) {

@@ -1,20 +1,26 @@
 package dev.switchboard.usecase;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.log.LogContext;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
- * One SQS batch of turns. Records run in order; a failed record is reported as a batch item failure, and so is every
- * later record of the same message group (session), so a session's turns are never answered out of order. Other
- * sessions in the batch go on.
+ * One SQS batch of turns. Each message group (session) runs on its own virtual thread, so the sessions of a batch are
+ * answered at the same time; inside a group the records run in order. A failed record is reported as a batch item
+ * failure, and so is every later record of its group (they must not overtake it), unless the failed record was on its
+ * last delivery: it is given up (dead-lettered), so the turns behind it run now instead of following it to the DLQ.
  */
 public final class TurnBatch {
     private static final Logger LOG = LoggerFactory.getLogger(TurnBatch.class);
@@ -32,10 +38,46 @@ public final class TurnBatch {
 
     /** @return the message ids to report as batch item failures */
     public List<String> process(List<QueuedTurn> records, LongSupplier remainingMillis) {
-        List<String> failed = new ArrayList<>();
-        Set<String> failedGroups = new HashSet<>();
+        Map<String, List<QueuedTurn>> groups = new LinkedHashMap<>();
         for (QueuedTurn r : records) {
-            if (r.groupId() != null && failedGroups.contains(r.groupId())) {
+            String key = r.groupId() == null ? "\u0000" + r.messageId() : r.groupId();
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+        }
+        if (groups.size() <= 1) {
+            return groups.isEmpty() ? List.of() : processGroup(groups.values().iterator().next(), remainingMillis);
+        }
+        Map<String, String> logIds = MDC.getCopyOfContextMap();
+        List<String> failed = new ArrayList<>();
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<List<String>>> results = new ArrayList<>();
+            for (List<QueuedTurn> group : groups.values()) {
+                results.add(threads.submit(() -> {
+                    if (logIds != null) {
+                        MDC.setContextMap(logIds);
+                    }
+                    return processGroup(group, remainingMillis);
+                }));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                try {
+                    failed.addAll(results.get(i).get());
+                } catch (ExecutionException e) {
+                    LOG.error("a session's turns failed unexpectedly", e.getCause());
+                    new ArrayList<>(groups.values()).get(i).forEach(r -> failed.add(r.messageId()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    new ArrayList<>(groups.values()).get(i).forEach(r -> failed.add(r.messageId()));
+                }
+            }
+        }
+        return failed;
+    }
+
+    private List<String> processGroup(List<QueuedTurn> group, LongSupplier remainingMillis) {
+        List<String> failed = new ArrayList<>();
+        boolean blocked = false;
+        for (QueuedTurn r : group) {
+            if (blocked) {
                 failed.add(r.messageId());
                 continue;
             }
@@ -44,12 +86,13 @@ public final class TurnBatch {
                 LogContext.turn(turn.userId(), turn.sessionId(), turn.turnId());
                 runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
             } catch (Exception e) {
-                LOG.error("turn failed (receive {}), will be retried or dead-lettered: {}", r.receiveCount(),
-                        e.getClass().getSimpleName(), e);
+                boolean lastDelivery = r.receiveCount() >= runner.maxReceiveCount();
+                // a record that is not a turn at all needs no stack trace; a failed turn does
+                Object[] args = {r.receiveCount(), runner.maxReceiveCount(), lastDelivery ? "given up" : "will be retried",
+                        e.getClass().getSimpleName(), e instanceof JsonProcessingException ? null : e};
+                LOG.error("turn failed (receive {} of {}), {}: {}", args);
                 failed.add(r.messageId());
-                if (r.groupId() != null) {
-                    failedGroups.add(r.groupId());
-                }
+                blocked = !lastDelivery;
             } finally {
                 LogContext.turn(null, null, null);
             }

@@ -74,12 +74,38 @@ public final class TurnRunner {
         this.settings = settings;
     }
 
+    /** Deliveries after which a failed turn is given up (the queue's maxReceiveCount). */
+    public int maxReceiveCount() {
+        return settings.maxReceiveCount();
+    }
+
+    /** Kept back from the invocation's remaining time for storing the answer and sending done. */
+    static final long RESERVE_MILLIS = 5_000;
+    /** Below this much time left in the invocation a turn is not started (the queue redelivers it). */
+    static final long MIN_MILLIS_TO_START = RESERVE_MILLIS + 1_000;
+
     /**
      * @param receiveCount    how often the queue has delivered this turn (1 on the first delivery)
      * @param remainingMillis time left in this invocation; the model call is abandoned before it runs out
+     * @throws RuntimeException when the turn failed and should be delivered again; on the last delivery
+     *                          ({@code receiveCount >= maxReceiveCount}) the owner is sent {@code TURN_FAILED} first
      */
     public Outcome run(TurnRequest turn, int receiveCount, long remainingMillis) {
+        try {
+            return answer(turn, remainingMillis);
+        } catch (RuntimeException e) {
+            if (receiveCount >= settings.maxReceiveCount()) {
+                notifyFailed(turn, receiveCount);
+            }
+            throw e;
+        }
+    }
+
+    private Outcome answer(TurnRequest turn, long remainingMillis) {
         long started = clock.millis();
+        if (remainingMillis < MIN_MILLIS_TO_START) {
+            throw new TurnFailedException("only " + remainingMillis + " ms left in this invocation", null);
+        }
         List<ChatMessage> recent = messages.recentUpTo(turn.userId(), turn.sessionId(), turn.turnId(),
                 settings.historyWindow() + 2);
         ChatMessage userMessage = find(recent, turn.turnId(), Role.USER);
@@ -91,12 +117,7 @@ public final class TurnRunner {
             LOG.info("turn answered already, acknowledged without calling the model");
             return Outcome.ALREADY_ANSWERED;
         }
-        List<ChatMessage> history = recent.stream()
-                .filter(m -> m.turnId().compareTo(turn.turnId()) < 0)
-                .toList();
-        if (history.size() > settings.historyWindow()) {
-            history = history.subList(history.size() - settings.historyWindow(), history.size());
-        }
+        List<ChatMessage> history = history(recent, turn.turnId());
         Broadcaster out = new Broadcaster(connections.listByUser(turn.userId()), gateway, connections, codec);
         int[] seq = {0};
         long[] firstDeltaAt = {0};
@@ -107,36 +128,83 @@ public final class TurnRunner {
             out.send(new ServerEvent.Delta(turn.sessionId(), turn.turnId(), seq[0]++, text));
         });
         ModelChoice model = agents.model();
+        ChatResponse response;
         try {
-            ChatResponse response = stream(turn, userMessage, history, batcher, remainingMillis);
+            response = stream(turn, userMessage, history, batcher, remainingMillis - RESERVE_MILLIS);
             batcher.finish();
-            String text = response.aiMessage() == null ? "" : Objects.requireNonNullElse(response.aiMessage().text(), "");
-            long now = clock.millis();
-            boolean stored = messages.putIfAbsent(new ChatMessage(turn.userId(), turn.sessionId(), turn.turnId(),
-                    Role.ASSISTANT, text, now, model.name()));
-            if (!stored) {
-                LOG.warn("answer was stored by a concurrent delivery; done not sent twice");
-                return Outcome.ALREADY_ANSWERED;
-            }
-            sessions.touch(turn.userId(), turn.sessionId(), now);
-            TokenUsage usage = response.tokenUsage();
-            out.send(new ServerEvent.Done(turn.sessionId(), turn.turnId(), seq[0], model.name(), model.offline(),
-                    response.finishReason() == null ? "STOP" : response.finishReason().name(),
-                    new ServerEvent.Usage(count(usage == null ? null : usage.inputTokenCount()),
-                            count(usage == null ? null : usage.outputTokenCount()),
-                            count(usage == null ? null : usage.totalTokenCount())),
-                    new ServerEvent.Timings(Math.max(0, started - turn.enqueuedAt()),
-                            firstDeltaAt[0] == 0 ? 0 : firstDeltaAt[0] - started, now - started)));
-            LOG.info("turn answered: deltas={} posts={}", seq[0], out.posts());
-            return Outcome.ANSWERED;
         } catch (RuntimeException e) {
-            batcher.close();
-            if (receiveCount >= settings.maxReceiveCount()) {
-                out.send(new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
-                        "The answer to this message failed after " + receiveCount + " attempts", "sendMessage",
-                        turn.sessionId(), turn.turnId(), turn.clientMessageId()));
-            }
+            batcher.close(); // a stream still running must not reach clients after the failure
             throw e;
+        }
+        String text = response.aiMessage() == null ? "" : Objects.requireNonNullElse(response.aiMessage().text(), "");
+        long now = clock.millis();
+        boolean stored = messages.putIfAbsent(new ChatMessage(turn.userId(), turn.sessionId(), turn.turnId(),
+                Role.ASSISTANT, text, now, model.name()));
+        if (!stored) {
+            LOG.warn("answer was stored by a concurrent delivery; done not sent twice");
+            return Outcome.ALREADY_ANSWERED;
+        }
+        // The answer is stored: from here on nothing may fail the turn (a retry would find it answered).
+        if (!touchSession(turn, now)) {
+            return Outcome.TURN_GONE;
+        }
+        TokenUsage usage = response.tokenUsage();
+        out.send(new ServerEvent.Done(turn.sessionId(), turn.turnId(), seq[0], model.name(), model.offline(),
+                response.finishReason() == null ? "STOP" : response.finishReason().name(),
+                new ServerEvent.Usage(count(usage == null ? null : usage.inputTokenCount()),
+                        count(usage == null ? null : usage.outputTokenCount()),
+                        count(usage == null ? null : usage.totalTokenCount())),
+                new ServerEvent.Timings(Math.max(0, started - turn.enqueuedAt()),
+                        firstDeltaAt[0] == 0 ? 0 : firstDeltaAt[0] - started, now - started)));
+        LOG.info("turn answered: deltas={} posts={}", seq[0], out.posts());
+        return Outcome.ANSWERED;
+    }
+
+    /**
+     * The earlier turns the model sees: answered turns before this one, oldest first, at most the window. A user
+     * message still waiting for its own answer (a turn that raced this one into the queue) is left out.
+     */
+    private List<ChatMessage> history(List<ChatMessage> recent, String turnId) {
+        java.util.Set<String> answered = new java.util.HashSet<>();
+        for (ChatMessage m : recent) {
+            if (m.role() == Role.ASSISTANT) {
+                answered.add(m.turnId());
+            }
+        }
+        List<ChatMessage> history = recent.stream()
+                .filter(m -> m.turnId().compareTo(turnId) < 0 && answered.contains(m.turnId()))
+                .toList();
+        return history.size() <= settings.historyWindow() ? history
+                : history.subList(history.size() - settings.historyWindow(), history.size());
+    }
+
+    /**
+     * Marks the session active. When the session was deleted while the turn ran, the answer just stored would be an
+     * orphan: the session's items are deleted again and false is returned (no done is sent).
+     */
+    private boolean touchSession(TurnRequest turn, long now) {
+        try {
+            if (sessions.touch(turn.userId(), turn.sessionId(), now)) {
+                return true;
+            }
+            messages.deleteSession(turn.userId(), turn.sessionId());
+            LOG.info("session was deleted during the turn; its answer was removed again");
+            return false;
+        } catch (RuntimeException e) {
+            LOG.warn("could not mark the session active: {}", e.getClass().getSimpleName());
+            return true;
+        }
+    }
+
+    /** Best effort: tells the owner's connections that the turn is given up. */
+    private void notifyFailed(TurnRequest turn, int receiveCount) {
+        try {
+            new Broadcaster(connections.listByUser(turn.userId()), gateway, connections, codec)
+                    .send(new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
+                            "The answer to this message failed after " + receiveCount + " attempts", "sendMessage",
+                            turn.sessionId(), turn.turnId(), turn.clientMessageId()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not send TURN_FAILED: {}", e.getClass().getSimpleName());
         }
     }
 
@@ -149,7 +217,7 @@ public final class TurnRunner {
                 .onCompleteResponse(done::complete)
                 .onError(done::completeExceptionally)
                 .start();
-        long budget = Math.max(1000, remainingMillis - 5000);
+        long budget = Math.max(1, remainingMillis);
         try {
             return done.get(budget, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

@@ -312,8 +312,8 @@ class ProtocolCodecTest {
                             "next"), "sessions"),
                     Arguments.of(new ServerEvent.Sessions(List.of(), null), "sessions"),
                     Arguments.of(new ServerEvent.History("s1", List.of(
-                            new ServerEvent.HistoryMessage("t1", "user", "hi", "2024-01-01T00:00:00Z", null),
-                            new ServerEvent.HistoryMessage("t1", "assistant", "yo", "2024-01-01T00:00:01Z", "m")),
+                            new ServerEvent.HistoryMessage("t1", "user", "hi", "2024-01-01T00:00:00Z", null, null),
+                            new ServerEvent.HistoryMessage("t1", "assistant", "yo", "2024-01-01T00:00:01Z", "m", true)),
                             null), "history"),
                     Arguments.of(new ServerEvent.SessionDeleted("s1", 4), "sessionDeleted"),
                     Arguments.of(new ServerEvent.Pong(1_700_000_000_000L), "pong"));

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Test-only {@link MessageStore} with the DynamoDB adapter's key layout: messages sorted by turn id, then role. */
-public final class InMemoryMessageStore implements MessageStore {
+public class InMemoryMessageStore implements MessageStore {
     private final Map<String, NavigableMap<String, ChatMessage>> messages = new ConcurrentHashMap<>();
     private final Map<String, TurnClaim> claims = new ConcurrentHashMap<>();
     public final AtomicInteger writes = new AtomicInteger();
@@ -35,14 +35,14 @@ public final class InMemoryMessageStore implements MessageStore {
 
     @Override
     public synchronized TurnClaim claimTurn(String userId, String sessionId, String clientMessageId,
-                                            String candidateTurnId, long nowMillis) {
+                                            String candidateTurnId, String fingerprint, long nowMillis) {
         String key = partition(userId, sessionId) + "#" + clientMessageId;
         TurnClaim existing = claims.get(key);
         if (existing != null) {
-            return new TurnClaim(existing.turnId(), existing.createdAtMillis(), false);
+            return new TurnClaim(existing.turnId(), existing.createdAtMillis(), false, existing.fingerprint());
         }
         writes.incrementAndGet();
-        TurnClaim claim = new TurnClaim(candidateTurnId, nowMillis, true);
+        TurnClaim claim = new TurnClaim(candidateTurnId, nowMillis, true, fingerprint);
         claims.put(key, claim);
         return claim;
     }
@@ -73,6 +73,11 @@ public final class InMemoryMessageStore implements MessageStore {
         List<ChatMessage> items = new ArrayList<>(page.stream().map(Map.Entry::getValue).toList());
         Collections.reverse(items);
         return new Page<>(items, next);
+    }
+
+    @Override
+    public String cursorBefore(ChatMessage message) {
+        return InMemorySessionStore.encode(sortKey(message.turnId(), message.role()));
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Test-only {@link SessionStore}: sorted by session id within a user, like the table's sort key. */
-public final class InMemorySessionStore implements SessionStore {
+public class InMemorySessionStore implements SessionStore {
     private final Map<String, NavigableMap<String, Session>> byUser = new ConcurrentHashMap<>();
     public final AtomicInteger writes = new AtomicInteger();
 
@@ -36,10 +36,10 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public void touch(String userId, String sessionId, long updatedAtMillis) {
+    public boolean touch(String userId, String sessionId, long updatedAtMillis) {
         writes.incrementAndGet();
-        of(userId).computeIfPresent(sessionId, (k, s) ->
-                new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis));
+        return of(userId).computeIfPresent(sessionId, (k, s) ->
+                new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis)) != null;
     }
 
     @Override

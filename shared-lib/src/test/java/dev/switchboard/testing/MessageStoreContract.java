@@ -97,37 +97,37 @@ public abstract class MessageStoreContract {
     @Test
     void claimTurnFirstTimeIsFreshWithTheCandidate() {
         String t1 = nextTurnId();
-        assertThat(store.claimTurn(user, session, "c-1", t1, 1_000)).isEqualTo(new TurnClaim(t1, 1_000, true));
+        assertThat(store.claimTurn(user, session, "c-1", t1, "fp", 1_000)).isEqualTo(new TurnClaim(t1, 1_000, true, "fp"));
     }
 
     @Test
     void claimTurnAgainReturnsTheFirstTurn() {
         String t1 = nextTurnId();
         String t2 = nextTurnId();
-        store.claimTurn(user, session, "c-1", t1, 1_000);
+        store.claimTurn(user, session, "c-1", t1, "fp", 1_000);
 
-        TurnClaim again = store.claimTurn(user, session, "c-1", t2, 2_000);
+        TurnClaim again = store.claimTurn(user, session, "c-1", t2, "fp", 2_000);
 
-        assertThat(again).isEqualTo(new TurnClaim(t1, 1_000, false));
-        assertThat(store.claimTurn(user, session, "c-1", nextTurnId(), 3_000)).isEqualTo(again);
+        assertThat(again).isEqualTo(new TurnClaim(t1, 1_000, false, "fp"));
+        assertThat(store.claimTurn(user, session, "c-1", nextTurnId(), "fp", 3_000)).isEqualTo(again);
     }
 
     @Test
     void claimsAreKeyedByUserSessionAndClientMessageId() {
         String t1 = nextTurnId();
-        store.claimTurn(user, session, "c-1", t1, 1_000);
+        store.claimTurn(user, session, "c-1", t1, "fp", 1_000);
 
         String t2 = nextTurnId();
-        assertThat(store.claimTurn(user, session, "c-2", t2, 2_000).fresh()).isTrue();
+        assertThat(store.claimTurn(user, session, "c-2", t2, "fp", 2_000).fresh()).isTrue();
         String t3 = nextTurnId();
-        assertThat(store.claimTurn(user, session + "-other", "c-1", t3, 3_000)).isEqualTo(new TurnClaim(t3, 3_000, true));
+        assertThat(store.claimTurn(user, session + "-other", "c-1", t3, "fp", 3_000)).isEqualTo(new TurnClaim(t3, 3_000, true, "fp"));
         String t4 = nextTurnId();
-        assertThat(store.claimTurn(otherUser, session, "c-1", t4, 4_000)).isEqualTo(new TurnClaim(t4, 4_000, true));
+        assertThat(store.claimTurn(otherUser, session, "c-1", t4, "fp", 4_000)).isEqualTo(new TurnClaim(t4, 4_000, true, "fp"));
     }
 
     @Test
     void aClaimIsNotAMessage() {
-        store.claimTurn(user, session, "c-1", nextTurnId(), 1_000);
+        store.claimTurn(user, session, "c-1", nextTurnId(), "fp", 1_000);
         assertThat(store.history(user, session, 10, null).items()).isEmpty();
         assertThat(store.deleteSession(user, session)).isZero();
     }
@@ -276,7 +276,7 @@ public abstract class MessageStoreContract {
     void deleteSessionCountsTheMessagesAndEmptiesTheSession() {
         seed(user, session, 3, 1);
         String t = nextTurnId();
-        store.claimTurn(user, session, "c-1", t, 1_000);
+        store.claimTurn(user, session, "c-1", t, "fp", 1_000);
         List<ChatMessage> kept = seed(user, session + "-kept", 1, 0);
 
         assertThat(store.deleteSession(user, session)).isEqualTo(7);
@@ -285,7 +285,7 @@ public abstract class MessageStoreContract {
         assertThat(store.recentUpTo(user, session, nextTurnId(), 100)).isEmpty();
         // the claim was an item of the session as well
         String t2 = nextTurnId();
-        assertThat(store.claimTurn(user, session, "c-1", t2, 2_000)).isEqualTo(new TurnClaim(t2, 2_000, true));
+        assertThat(store.claimTurn(user, session, "c-1", t2, "fp", 2_000)).isEqualTo(new TurnClaim(t2, 2_000, true, "fp"));
         // other sessions are untouched
         assertThat(store.history(user, session + "-kept", 100, null).items()).containsExactlyElementsOf(kept);
     }
@@ -333,5 +333,15 @@ public abstract class MessageStoreContract {
         // and my write of the same turn is my own message, not a duplicate of theirs
         assertThat(store.putIfAbsent(userMessage(user, session, t, "mine"))).isTrue();
         assertThat(store.history(user, session, 10, null).items()).extracting(ChatMessage::text).containsExactly("mine");
+    }
+
+    @Test
+    void aRepeatedClaimReturnsTheFingerprintOfTheFirstMessage() {
+        String t1 = nextTurnId();
+        store.claimTurn(user, session, "c-fp", t1, "first", 1_000);
+        TurnClaim again = store.claimTurn(user, session, "c-fp", nextTurnId(), "second", 2_000);
+        assertThat(again.fresh()).isFalse();
+        assertThat(again.fingerprint()).isEqualTo("first");
+        assertThat(again.turnId()).isEqualTo(t1);
     }
 }

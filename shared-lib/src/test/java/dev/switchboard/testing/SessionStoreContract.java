@@ -77,7 +77,7 @@ public abstract class SessionStoreContract {
         Session s = session(user, "s-1", 1_000);
         store.createIfAbsent(s);
 
-        store.touch(user, "s-1", 9_000);
+        assertThat(store.touch(user, "s-1", 9_000)).isTrue();
 
         assertThat(store.get(user, "s-1")).contains(new Session(user, "s-1", s.title(), 1_000, 9_000));
     }
@@ -87,7 +87,7 @@ public abstract class SessionStoreContract {
         store.createIfAbsent(session(user, "s-1", 1_000));
         assertThat(store.delete(user, "s-1")).isTrue();
 
-        store.touch(user, "s-1", 9_000);
+        assertThat(store.touch(user, "s-1", 9_000)).isFalse();
 
         assertThat(store.get(user, "s-1")).isEmpty();
         assertThat(listAll(user, 10)).isEmpty();
@@ -95,7 +95,7 @@ public abstract class SessionStoreContract {
 
     @Test
     void touchDoesNotCreateASession() {
-        store.touch(user, "s-never", 9_000);
+        assertThat(store.touch(user, "s-never", 9_000)).isFalse();
         assertThat(store.get(user, "s-never")).isEmpty();
     }
 

@@ -91,7 +91,7 @@ class ChatIngressTest {
 
     /**
      * The title is cut at 60 chars; it must not cut a character in half (a lone surrogate is not valid UTF-8 and is
-     * mangled on its way to DynamoDB and to the client). Fails today: the cut counts UTF-16 units.
+     * mangled on its way to DynamoDB and to the client).
      */
     @Test
     void titleNeverSplitsACharacter() {
@@ -323,5 +323,68 @@ class ChatIngressTest {
     void pingAnswersPongWithTheClocksTime() {
         assertThat(ingress.handle(ALICE, "{\"action\":\"ping\"}")).isEqualTo(new ServerEvent.Pong(NOW));
         assertThat(totalWrites()).isZero();
+    }
+
+    @Test
+    void aClientMessageIdReusedForAnotherMessageIsRefusedNotSilentlyDropped() {
+        ServerEvent.Accepted first = (ServerEvent.Accepted) ingress.handle(ALICE, send("m1", null, "first chat"));
+        int writes = totalWrites();
+
+        // a second new chat that starts with the same id lands on the same derived session and claim
+        ServerEvent reply = ingress.handle(ALICE, send("m1", null, "second chat"));
+
+        assertThat(reply).isInstanceOfSatisfying(ServerEvent.Error.class, e -> {
+            assertThat(e.code()).isEqualTo("ID_REUSED");
+            assertThat(e.clientMessageId()).isEqualTo("m1");
+        });
+        assertThat(queue.enqueued).hasSize(1);
+        assertThat(messages.all()).extracting(ChatMessage::text).containsExactly("first chat");
+        assertThat(totalWrites() - writes).as("only the session's createIfAbsent was attempted").isLessThanOrEqualTo(1);
+        // the same message again is still a harmless duplicate
+        assertThat(ingress.handle(ALICE, send("m1", null, "first chat"))).isInstanceOfSatisfying(
+                ServerEvent.Accepted.class, a -> assertThat(a.turnId()).isEqualTo(first.turnId()));
+    }
+
+    @Test
+    void aHistoryPageNeverExceedsTheReplyLimitAndItsCursorContinuesWithTheRest() {
+        ServerEvent.Accepted first = (ServerEvent.Accepted) ingress.handle(ALICE, send("c-0", null, "x".repeat(16_000)));
+        String session = first.sessionId();
+        for (int i = 1; i < 12; i++) {
+            assertThat(ingress.handle(ALICE, send("c-" + i, session, (char) ('a' + i) + "y".repeat(15_999))))
+                    .isInstanceOf(ServerEvent.Accepted.class);
+        }
+        ProtocolCodec codec = new ProtocolCodec();
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            ServerEvent.History page = (ServerEvent.History) ingress.handle(ALICE, history(session, 100, cursor));
+            assertThat(codec.size(page)).isLessThanOrEqualTo(dev.switchboard.protocol.Limits.MAX_REPLY_BYTES);
+            assertThat(page.messages()).isNotEmpty().allMatch(m -> m.truncated() == null);
+            java.util.List<String> texts = page.messages().stream().map(ServerEvent.HistoryMessage::text).toList();
+            seen.addAll(0, texts);
+            cursor = page.nextCursor();
+            pages++;
+        } while (cursor != null);
+        assertThat(pages).isGreaterThan(1);
+        // this test's clock stands still, so turn order among the twelve is by their random id suffix: compare as sets
+        java.util.List<String> sent = new java.util.ArrayList<>(java.util.List.of("x".repeat(16_000)));
+        for (int i = 1; i < 12; i++) {
+            sent.add((char) ('a' + i) + "y".repeat(15_999));
+        }
+        assertThat(seen).hasSize(12).containsExactlyInAnyOrderElementsOf(sent);
+    }
+
+    @Test
+    void aSingleMessageLargerThanAReplyIsCutAndMarkedTruncated() {
+        ServerEvent.Accepted a = (ServerEvent.Accepted) ingress.handle(ALICE, send("c-1", null, "hi"));
+        String huge = "\u0001".repeat(30_000); // escapes to six bytes each in JSON
+        messages.putIfAbsent(new ChatMessage(ALICE, a.sessionId(), a.turnId(), Role.ASSISTANT, huge.translateEscapes(),
+                NOW + 1, "m"));
+        ServerEvent.History page = (ServerEvent.History) ingress.handle(ALICE, history(a.sessionId(), 10, null));
+        assertThat(new ProtocolCodec().size(page)).isLessThanOrEqualTo(dev.switchboard.protocol.Limits.MAX_REPLY_BYTES);
+        ServerEvent.HistoryMessage answer = page.messages().get(page.messages().size() - 1);
+        assertThat(answer.truncated()).isTrue();
+        assertThat(answer.text()).isNotEmpty().hasSizeLessThan(30_000);
     }
 }

@@ -122,4 +122,47 @@ class TurnBatchTest {
         assertThat(batch.process(List.of(), () -> 60_000L)).isEmpty();
         assertThat(model.requests).isEmpty();
     }
+
+    @Test
+    void aFailureOnTheLastDeliveryDoesNotHoldBackTheRestOfItsGroup() throws Exception {
+        TurnRequest bad1 = turn("bad", "please FAIL");
+        TurnRequest bad2 = turn("bad", "bad two");
+        List<String> failed = batch.process(List.of(
+                new TurnBatch.QueuedTurn("m1", "bad", codec.mapper().writeValueAsString(bad1), 3),
+                new TurnBatch.QueuedTurn("m2", "bad", codec.mapper().writeValueAsString(bad2), 3)), () -> 60_000L);
+
+        // m1 is given up (it goes to the DLQ with TURN_FAILED); m2 must not follow it there unanswered
+        assertThat(failed).containsExactly("m1");
+        assertThat(answered(bad2)).isTrue();
+        assertThat(gateway.framesTo("c1")).anyMatch(f -> f.contains("TURN_FAILED") && f.contains(bad1.turnId()));
+    }
+
+    @Test
+    void theSessionsOfABatchAreAnsweredAtTheSameTime() throws Exception {
+        // each call waits until both sessions' calls have started: one after the other, the first would time out
+        java.util.concurrent.CountDownLatch bothStarted = new java.util.concurrent.CountDownLatch(2);
+        ScriptedChatModel waiting = new ScriptedChatModel(r -> {
+            bothStarted.countDown();
+            try {
+                if (!bothStarted.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other session did not start meanwhile");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of("answer to ", ScriptedChatModel.lastUserText(r));
+        }, r -> false);
+        InMemoryConnectionStore connections = new InMemoryConnectionStore();
+        TurnBatch concurrent = new TurnBatch(new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(new ModelChoice(waiting, "scripted", false), "prompt"), codec, () -> 50_000L,
+                new TurnRunner.Settings(10, 0, 256, 3)), codec.mapper());
+        TurnRequest a = turn("one", "first session");
+        TurnRequest b = turn("two", "second session");
+
+        List<String> failed = concurrent.process(List.of(record("m1", a), record("m2", b)), () -> 60_000L);
+
+        assertThat(failed).isEmpty();
+        assertThat(answered(a)).isTrue();
+        assertThat(answered(b)).isTrue();
+    }
 }

@@ -414,8 +414,8 @@ class TurnRunnerTest {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
 
-        // no time left: the runner waits its minimum budget (1 s), then gives up
-        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 0))
+        // just enough time to start: the model gets the remaining time less the reserve (1 s), then is given up
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
                 .isInstanceOf(TurnRunner.TurnFailedException.class)
                 .hasMessageContaining("did not finish");
 
@@ -427,16 +427,26 @@ class TurnRunnerTest {
         assertThat(storedAnswer(t.turnId())).isNull();
     }
 
+    @Test
+    void aTurnIsNotStartedWithoutEnoughTimeLeft() {
+        TurnRequest t = turn(1_000, "hi", null);
+        HangingModel model = new HangingModel();
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 1, TurnRunner.MIN_MILLIS_TO_START - 1))
+                .isInstanceOf(TurnRunner.TurnFailedException.class)
+                .hasMessageContaining("left in this invocation");
+        assertThat(model.handler.get()).as("the model was not called").isNull();
+        assertThat(gateway.framesTo("a1")).isEmpty();
+    }
+
     /**
      * After a turn failed (here: timed out), the abandoned stream may still deliver tokens; they must not reach the
-     * client after the turn's error event (nor interleave with a retry that starts again at seq 0). Fails today: the
-     * batcher keeps forwarding tokens to the broadcaster after run() has thrown.
+     * client after the turn's error event (nor interleave with a retry that starts again at seq 0).
      */
     @Test
     void tokensOfAnAbandonedStreamAreNotSentAfterTheTurnFailed() {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
-        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 0))
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
                 .isInstanceOf(TurnRunner.TurnFailedException.class);
         int framesAtFailure = gateway.framesTo("a1").size();
 
@@ -455,5 +465,71 @@ class TurnRunnerTest {
         assertThatThrownBy(() -> new TurnRunner.Settings(-1, 50, 256, 3)).hasMessageContaining("HISTORY_WINDOW");
         assertThatThrownBy(() -> new TurnRunner.Settings(201, 50, 256, 3)).hasMessageContaining("HISTORY_WINDOW");
         assertThat(new TurnRunner.Settings(0, 0, 64, 1).maxDeltaBytes()).isEqualTo(64);
+    }
+
+    @Test
+    void anEarlierTurnStillWaitingForItsAnswerIsLeftOutOfTheHistory() {
+        turn(1_000, "u1", "a1");
+        turn(2_000, "u2 racing", null); // enqueued after u3 although its id is older: not answered yet
+        TurnRequest t3 = turn(3_000, "u3", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("ok");
+
+        runner(model).run(t3, 1, 60_000);
+
+        List<dev.langchain4j.data.message.ChatMessage> sent = model.requests.get(0).messages();
+        assertThat(sent.toString()).contains("u1", "a1", "u3").doesNotContain("u2 racing");
+        assertThat(sent).hasSize(4);
+    }
+
+    @Test
+    void aSessionDeletedWhileItsTurnRanKeepsNoAnswerAndGetsNoDone() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = new ScriptedChatModel(r -> {
+            messages.deleteSession(ALICE, SESSION); // the user deletes the session mid-answer
+            sessions.delete(ALICE, SESSION);
+            return List.of("too ", "late");
+        }, r -> false);
+
+        assertThat(runner(model).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.TURN_GONE);
+
+        assertThat(messages.all()).noneMatch(m -> m.sessionId().equals(SESSION));
+        assertThat(eventsTo("a1")).noneMatch(ServerEvent.Done.class::isInstance);
+    }
+
+    @Test
+    void aFailureAfterTheAnswerIsStoredDoesNotFailTheTurn() {
+        TurnRequest t = turn(1_000, "hi", null);
+        InMemorySessionStore real = sessions;
+        sessions = new InMemorySessionStore() {
+            @Override
+            public boolean touch(String userId, String sessionId, long updatedAtMillis) {
+                throw new IllegalStateException("throttled");
+            }
+        };
+        sessions.createIfAbsent(real.get(ALICE, SESSION).orElseThrow());
+
+        assertThat(runner(ScriptedChatModel.answering("fine")).run(t, 3, 60_000))
+                .isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        List<ServerEvent> events = eventsTo("a1");
+        assertThat(events.get(events.size() - 1)).isInstanceOf(ServerEvent.Done.class);
+        assertThat(events).noneMatch(ServerEvent.Error.class::isInstance);
+    }
+
+    @Test
+    void aStoreFailureBeforeStreamingStillTellsTheUserOnTheLastDelivery() {
+        TurnRequest t = turn(1_000, "hi", null);
+        InMemoryMessageStore real = messages;
+        messages = new InMemoryMessageStore() {
+            @Override
+            public List<ChatMessage> recentUpTo(String userId, String sessionId, String turnId, int count) {
+                throw new IllegalStateException("throttled");
+            }
+        };
+        assertThatThrownBy(() -> runner(ScriptedChatModel.answering("x")).run(t, 3, 60_000))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(eventsTo("a1")).singleElement().isInstanceOfSatisfying(ServerEvent.Error.class,
+                e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
+        messages = real;
     }
 }

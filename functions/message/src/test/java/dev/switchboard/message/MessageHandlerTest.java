@@ -165,7 +165,7 @@ class MessageHandlerTest {
             }
 
             @Override
-            public void touch(String userId, String sessionId, long updatedAtMillis) {
+            public boolean touch(String userId, String sessionId, long updatedAtMillis) {
                 throw new IllegalStateException("DynamoDB is down");
             }
 

@@ -47,19 +47,19 @@ public final class DynamoDbMessageStore implements MessageStore {
 
     @Override
     public TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId,
-                               long nowMillis) {
+                               String fingerprint, long nowMillis) {
         try {
             dynamo.putItem(b -> b.tableName(table)
                     .item(Map.of(PK, s(partition(userId, sessionId)), SK, s(CLAIM_PREFIX + clientMessageId),
-                            "turnId", s(candidateTurnId), "createdAt", n(nowMillis)))
+                            "turnId", s(candidateTurnId), "fingerprint", s(fingerprint), "createdAt", n(nowMillis)))
                     .conditionExpression("attribute_not_exists(pk)")
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
-            return new TurnClaim(candidateTurnId, nowMillis, true);
+            return new TurnClaim(candidateTurnId, nowMillis, true, fingerprint);
         } catch (ConditionalCheckFailedException e) {
             Map<String, AttributeValue> old = e.hasItem() ? e.item()
                     : dynamo.getItem(b -> b.tableName(table).consistentRead(true)
                             .key(key(partition(userId, sessionId), CLAIM_PREFIX + clientMessageId))).item();
-            return new TurnClaim(str(old, "turnId"), num(old, "createdAt"), false);
+            return new TurnClaim(str(old, "turnId"), num(old, "createdAt"), false, str(old, "fingerprint"));
         }
     }
 
@@ -96,6 +96,11 @@ public final class DynamoDbMessageStore implements MessageStore {
         List<ChatMessage> items = new ArrayList<>(newestFirst.items());
         java.util.Collections.reverse(items);
         return new Page<>(items, newestFirst.nextCursor());
+    }
+
+    @Override
+    public String cursorBefore(ChatMessage message) {
+        return cursorOf(Map.of(SK, s(sortKey(message.turnId(), message.role()))));
     }
 
     @Override

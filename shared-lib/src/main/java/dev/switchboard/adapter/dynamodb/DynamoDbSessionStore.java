@@ -50,15 +50,16 @@ public final class DynamoDbSessionStore implements SessionStore {
     }
 
     @Override
-    public void touch(String userId, String sessionId, long updatedAtMillis) {
+    public boolean touch(String userId, String sessionId, long updatedAtMillis) {
         try {
             dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
                     .updateExpression("SET updatedAt = :t")
                     .conditionExpression("attribute_exists(pk)")
                     .expressionAttributeValues(Map.of(":t", n(updatedAtMillis)))
                     .returnValues(ReturnValue.NONE));
+            return true;
         } catch (ConditionalCheckFailedException e) {
-            // the session was deleted meanwhile: do not bring it back
+            return false; // the session was deleted meanwhile: do not bring it back
         }
     }
 
