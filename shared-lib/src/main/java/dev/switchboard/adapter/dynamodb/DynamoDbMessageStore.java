@@ -127,7 +127,8 @@ public final class DynamoDbMessageStore implements MessageStore {
         for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
                 .keyConditionExpression("pk = :p")
                 .expressionAttributeValues(Map.of(":p", s(pk)))
-                .projectionExpression("pk, sk")).items()) {
+                .projectionExpression("pk, sk")
+                .consistentRead(true)).items()) {
             if (str(item, SK).startsWith(TURN_PREFIX)) {
                 messages++;
             }
