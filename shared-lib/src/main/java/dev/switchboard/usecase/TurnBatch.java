@@ -36,6 +36,11 @@ public final class TurnBatch {
         this.json = json;
     }
 
+    /** SnapStart priming of the turn path beyond the first read (see {@link TurnRunner#prime()}). */
+    public void prime() {
+        runner.prime();
+    }
+
     /** @return the message ids to report as batch item failures */
     public List<String> process(List<QueuedTurn> records, LongSupplier remainingMillis) {
         Map<String, List<QueuedTurn>> groups = new LinkedHashMap<>();

@@ -74,6 +74,18 @@ public final class TurnRunner {
         this.settings = settings;
     }
 
+    /**
+     * SnapStart priming: builds an agent (loading langchain4j's AI-service machinery and the model client's classes)
+     * and writes each streamed event type once, without calling the model or any AWS service.
+     */
+    public void prime() {
+        agents.create("priming", List.of());
+        codec.write(new ServerEvent.Delta("priming", "priming", 0, "priming"));
+        codec.write(new ServerEvent.Done("priming", "priming", 1, agents.model().name(), agents.model().offline(),
+                "STOP", new ServerEvent.Usage(0, 0, 0), new ServerEvent.Timings(0, 0, 0)));
+        codec.write(ServerEvent.Error.of(ErrorCode.TURN_FAILED, "priming"));
+    }
+
     /** Deliveries after which a failed turn is given up (the queue's maxReceiveCount). */
     public int maxReceiveCount() {
         return settings.maxReceiveCount();

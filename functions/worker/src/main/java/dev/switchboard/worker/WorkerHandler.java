@@ -93,7 +93,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         }
     }
 
-    /** Primes the real path with a turn of a user no token can carry: one read finds nothing, nothing is written. */
+    /**
+     * Primes the real path with a turn of a user no token can carry (one read finds nothing, nothing is written), then
+     * builds an agent and serialises the streamed events without calling the model.
+     */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         SQSEvent.SQSMessage m = new SQSEvent.SQSMessage();
@@ -104,6 +107,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         SQSEvent e = new SQSEvent();
         e.setRecords(List.of(m));
         handleRequest(e, null);
+        batch.prime();
     }
 
     @Override
