@@ -1,0 +1,70 @@
+package dev.switchboard.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jars that template.yaml deploys (each function's CodeUri), loaded alone as Lambda loads them: every handler
+ * class is there, its composition root builds from the environment, and the authorizer answers a real event.
+ */
+class DeployableJarsIT {
+    private static final String SECRET = "a-development-secret-of-32-bytes-or-more";
+
+    @Test
+    void everyFunctionsJarHoldsItsHandlerAndBuildsFromTheEnvironment() throws Exception {
+        TemplateModel template = TemplateModel.load(TemplateModel.locate());
+        Path root = TemplateModel.locate().getParent();
+        Map<String, String> env = Map.ofEntries(
+                Map.entry("CONNECTIONS_TABLE", "c"), Map.entry("SESSIONS_TABLE", "s"), Map.entry("MESSAGES_TABLE", "m"),
+                Map.entry("TURNS_QUEUE_URL", "http://127.0.0.1:1/000000000000/q.fifo"),
+                Map.entry("CALLBACK_URL", "http://127.0.0.1:1/local"),
+                Map.entry("DYNAMODB_ENDPOINT", "http://127.0.0.1:1"), Map.entry("SQS_ENDPOINT", "http://127.0.0.1:1"),
+                Map.entry("AWS_REGION", "us-east-1"), Map.entry("JWT_ISSUER", "iss"), Map.entry("JWT_SECRET", SECRET));
+        for (var f : template.resources(TemplateModel.FUNCTION).entrySet()) {
+            Path jar = root.resolve(f.getValue().path("CodeUri").asText());
+            assertThat(jar).as("CodeUri of %s", f.getKey()).isRegularFile();
+            try (JarFile j = new JarFile(jar.toFile())) {
+                assertThat(j.getEntry("META-INF/org/apache/logging/log4j/core/config/plugins/Log4j2Plugins.dat"))
+                        .as("merged log4j plugin cache in %s", jar).isNotNull();
+            }
+            try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},
+                    ClassLoader.getPlatformClassLoader())) {
+                Class<?> handler = loader.loadClass(template.handlerClass(f.getKey()));
+                Class<?> envClass = loader.loadClass("dev.switchboard.config.Env");
+                Object instance = handler.getConstructor(envClass)
+                        .newInstance(envClass.getConstructor(Map.class).newInstance(env));
+                assertThat(loader.loadClass("com.amazonaws.services.lambda.runtime.RequestHandler")
+                        .isInstance(instance)).isTrue();
+                if (handler.getSimpleName().equals("AuthorizerHandler")) {
+                    assertThat(authorize(loader, instance)).isEqualTo("user-in-jar");
+                }
+            }
+        }
+    }
+
+    /** Invokes the authorizer inside its own jar with a valid token; returns the principal. */
+    private static String authorize(ClassLoader loader, Object handler) throws Exception {
+        Class<?> tokens = loader.loadClass("dev.switchboard.auth.DevTokens");
+        Object issuer = tokens.getConstructor(String.class, String.class, String.class)
+                .newInstance(SECRET, "iss", "switchboard");
+        String token = (String) tokens.getMethod("issue", String.class, Duration.class)
+                .invoke(issuer, "user-in-jar", Duration.ofMinutes(5));
+        Class<?> eventClass = loader.loadClass("com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent");
+        Object event = eventClass.getConstructor().newInstance();
+        eventClass.getMethod("setQueryStringParameters", Map.class).invoke(event, Map.of("token", token));
+        eventClass.getMethod("setMethodArn", String.class).invoke(event, "arn:aws:execute-api:us-east-1:1:api/local/$connect");
+        Method handle = handler.getClass().getMethod("handleRequest", eventClass,
+                loader.loadClass("com.amazonaws.services.lambda.runtime.Context"));
+        Object policy = handle.invoke(handler, event, null);
+        return (String) policy.getClass().getMethod("getPrincipalId").invoke(policy);
+    }
+}
