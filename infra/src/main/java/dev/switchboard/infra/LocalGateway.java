@@ -231,9 +231,9 @@ public final class LocalGateway implements AutoCloseable {
             try {
                 APIGatewayV2WebSocketResponse r = functions.invoke(route.function(), event);
                 reply = route.twoWay() && r != null ? r.getBody() : null;
-                if (reply != null && reply.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_FRAME_BYTES) {
-                    LOG.error("route {} returned {} bytes, over the 128 KB message limit", route.routeKey(),
-                            reply.getBytes(StandardCharsets.UTF_8).length);
+                int bytes = reply == null ? 0 : reply.getBytes(StandardCharsets.UTF_8).length;
+                if (bytes > Limits.MAX_FRAME_BYTES) {
+                    LOG.error("route {} returned {} bytes, over the 128 KB message limit", route.routeKey(), bytes);
                     reply = internalError(event);
                 }
             } catch (RuntimeException | Error e) {

@@ -14,12 +14,12 @@ import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.TurnQueue;
 import dev.switchboard.protocol.ClientAction;
 import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.Limits;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ProtocolException;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.runtime.Hashes;
 import dev.switchboard.runtime.Ids;
-import dev.switchboard.protocol.Limits;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,32 +116,35 @@ public final class ChatIngress {
             return notFound(h.action(), h.sessionId());
         }
         Page<ChatMessage> page = messages.history(userId, h.sessionId(), h.limit(), h.cursor());
-        List<ChatMessage> kept = new ArrayList<>(page.items());
+        List<ChatMessage> stored = page.items();
         String next = page.nextCursor();
         // A reply must fit in one WebSocket message: drop the oldest messages of the page (the cursor then continues
         // with them), and cut the text of a single message that is larger than a reply on its own.
-        long[] sizes = kept.stream().mapToLong(m -> codec.size(historyMessage(m, m.text(), false)) + 1).toArray();
+        List<ServerEvent.HistoryMessage> out = new ArrayList<>(stored.size());
+        long[] sizes = new long[stored.size()];
         long envelope = codec.size(new ServerEvent.History(h.sessionId(), List.of(), "c".repeat(400)));
-        long total = envelope + java.util.Arrays.stream(sizes).sum();
+        long total = envelope;
+        for (int i = 0; i < stored.size(); i++) {
+            out.add(historyMessage(stored.get(i), stored.get(i).text(), false));
+            sizes[i] = codec.size(out.get(i)) + 1;
+            total += sizes[i];
+        }
         int first = 0;
-        while (total > Limits.MAX_REPLY_BYTES && kept.size() - first > 1) {
+        while (total > Limits.MAX_REPLY_BYTES && out.size() - first > 1) {
             total -= sizes[first++];
         }
         if (first > 0) {
-            next = messages.cursorBefore(kept.get(first));
-            kept = kept.subList(first, kept.size());
+            next = messages.cursorBefore(stored.get(first));
         }
-        List<ServerEvent.HistoryMessage> out = new ArrayList<>();
-        for (ChatMessage m : kept) {
-            ServerEvent.HistoryMessage hm = historyMessage(m, m.text(), false);
-            long budget = Limits.MAX_REPLY_BYTES - envelope;
-            for (String text = m.text(); codec.size(hm) > budget; ) {
+        long budget = Limits.MAX_REPLY_BYTES - envelope;
+        for (int i = first; i < out.size(); i++) {
+            ChatMessage m = stored.get(i);
+            for (String text = m.text(); codec.size(out.get(i)) > budget; ) {
                 text = text.substring(0, text.offsetByCodePoints(0, text.codePointCount(0, text.length()) * 9 / 10));
-                hm = historyMessage(m, text, true);
+                out.set(i, historyMessage(m, text, true));
             }
-            out.add(hm);
         }
-        return new ServerEvent.History(h.sessionId(), out, next);
+        return new ServerEvent.History(h.sessionId(), out.subList(first, out.size()), next);
     }
 
     private static ServerEvent.HistoryMessage historyMessage(ChatMessage m, String text, boolean truncated) {

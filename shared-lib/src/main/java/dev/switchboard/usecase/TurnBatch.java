@@ -52,10 +52,11 @@ public final class TurnBatch {
             return groups.isEmpty() ? List.of() : processGroup(groups.values().iterator().next(), remainingMillis);
         }
         Map<String, String> logIds = MDC.getCopyOfContextMap();
+        List<List<QueuedTurn>> groupList = new ArrayList<>(groups.values());
         List<String> failed = new ArrayList<>();
         try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<List<String>>> results = new ArrayList<>();
-            for (List<QueuedTurn> group : groups.values()) {
+            for (List<QueuedTurn> group : groupList) {
                 results.add(threads.submit(() -> {
                     if (logIds != null) {
                         MDC.setContextMap(logIds);
@@ -66,12 +67,12 @@ public final class TurnBatch {
             for (int i = 0; i < results.size(); i++) {
                 try {
                     failed.addAll(results.get(i).get());
-                } catch (ExecutionException e) {
-                    LOG.error("a session's turns failed unexpectedly", e.getCause());
-                    new ArrayList<>(groups.values()).get(i).forEach(r -> failed.add(r.messageId()));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    new ArrayList<>(groups.values()).get(i).forEach(r -> failed.add(r.messageId()));
+                } catch (ExecutionException | InterruptedException e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    LOG.error("a session's turns did not complete; all of them will be retried", e);
+                    groupList.get(i).forEach(r -> failed.add(r.messageId()));
                 }
             }
         }
