@@ -12,6 +12,8 @@ public final class Env {
     public static final String CONNECTIONS_TABLE = "CONNECTIONS_TABLE";
     public static final String SESSIONS_TABLE = "SESSIONS_TABLE";
     public static final String MESSAGES_TABLE = "MESSAGES_TABLE";
+    /** Per-user long-lived data: memories, knowledge-base documents and chunks, notes. */
+    public static final String USER_DATA_TABLE = "USER_DATA_TABLE";
     public static final String TURNS_QUEUE_URL = "TURNS_QUEUE_URL";
     /** https://{api-id}.execute-api.{region}.amazonaws.com/{stage}: the @connections callback endpoint. */
     public static final String CALLBACK_URL = "CALLBACK_URL";
