@@ -156,8 +156,10 @@ public final class LocalStack implements AutoCloseable {
             Map<String, String> env = new LinkedHashMap<>();
             // model and tuning settings pass through from this process's environment
             for (String name : new String[] {Env.MODEL_PROVIDER, Env.OPENAI_BASE_URL, Env.OPENAI_API_KEY,
-                    Env.OPENAI_MODEL, Env.SYSTEM_PROMPT, Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS,
-                    Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS", "MODEL_TIMEOUT_SECONDS"}) {
+                    Env.OPENAI_MODEL, Env.MODELS, Env.DEFAULT_MODEL, Env.OLLAMA_BASE_URL, Env.SYSTEM_PROMPT,
+                    Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS, Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS",
+                    "MODEL_TIMEOUT_SECONDS", Env.TOOLS_ALLOWED, Env.TOOLS_APPROVAL, Env.MCP_SERVERS,
+                    Env.CANCEL_POLL_MILLIS, Env.MAX_TOOL_ROUNDS, Env.USER_CACHE_SIZE, Env.USER_CACHE_TTL_SECONDS}) {
                 String v = System.getenv(name);
                 if (v != null && !v.isBlank()) {
                     env.put(name, v);
@@ -175,7 +177,7 @@ public final class LocalStack implements AutoCloseable {
             System.out.println("Switchboard local stack is up.");
             System.out.println("  WebSocket URL : " + stack.webSocketUrl());
             System.out.println("  @connections  : " + stack.callbackUrl() + "/@connections/{connectionId}");
-            System.out.println("  model         : " + stack.environment("WorkerFunction").getOrDefault(Env.MODEL_PROVIDER, "offline"));
+            System.out.println("  models        : " + stack.environment("WorkerFunction").get(Env.MODELS));
             System.out.println("  dev token for '" + user + "' (12 h; another user: --user NAME --token-only):");
             System.out.println("    " + token);
             System.out.println("  try:  npx wscat -c '" + stack.webSocketUrl() + "?token=" + token + "'");

@@ -24,7 +24,7 @@ class DeployableJarsIT {
         TemplateModel template = TemplateModel.load(TemplateModel.locate());
         Path root = TemplateModel.locate().getParent();
         Map<String, String> env = Map.ofEntries(
-                Map.entry("CONNECTIONS_TABLE", "c"), Map.entry("SESSIONS_TABLE", "s"), Map.entry("MESSAGES_TABLE", "m"),
+                Map.entry("CONNECTIONS_TABLE", "c"), Map.entry("SESSIONS_TABLE", "s"), Map.entry("MESSAGES_TABLE", "m"), Map.entry("USER_DATA_TABLE", "u"),
                 Map.entry("TURNS_QUEUE_URL", "http://127.0.0.1:1/000000000000/q.fifo"),
                 Map.entry("CALLBACK_URL", "http://127.0.0.1:1/local"),
                 Map.entry("DYNAMODB_ENDPOINT", "http://127.0.0.1:1"), Map.entry("SQS_ENDPOINT", "http://127.0.0.1:1"),
@@ -35,6 +35,12 @@ class DeployableJarsIT {
             try (JarFile j = new JarFile(jar.toFile())) {
                 assertThat(j.getEntry("META-INF/org/apache/logging/log4j/core/config/plugins/Log4j2Plugins.dat"))
                         .as("merged log4j plugin cache in %s", jar).isNotNull();
+            }
+            if (f.getKey().equals("WorkerFunction")) {
+                // the worker loads native libraries (ONNX runtime, tokenizer) that a JVM loads once: its own JVM
+                assertThat(probeInOwnJvm(jar, template.handlerClass(f.getKey()), env))
+                        .contains("PROBE-OK " + template.handlerClass(f.getKey()));
+                continue;
             }
             try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},
                     ClassLoader.getPlatformClassLoader())) {
@@ -49,6 +55,19 @@ class DeployableJarsIT {
                 }
             }
         }
+    }
+
+    /** Builds the handler in a child JVM whose class path is the jar alone and whose environment is {@code env}. */
+    private static String probeInOwnJvm(Path jar, String handlerClass, Map<String, String> env) throws Exception {
+        Path probe = Path.of(DeployableJarsIT.class.getResource("/probe/HandlerProbe.java").toURI());
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+                "-cp", jar.toString(), probe.toString(), handlerClass).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
     }
 
     /** Invokes the authorizer inside its own jar with a valid token; returns the principal. */

@@ -1,5 +1,7 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.testing.LocalMcpServer;
+import dev.switchboard.testing.ScriptedOpenAiServer;
 import java.util.Map;
 
 /**
@@ -9,16 +11,51 @@ import java.util.Map;
  */
 final class StackFixture {
     private static LocalStack stack;
+    private static ScriptedOpenAiServer model;
+    private static LocalMcpServer mcp;
+
+    /** Text that makes the scripted model stream a long answer (for cancel tests). */
+    static final String LONG_ANSWER = "please answer at length";
+    /** The model id of the scripted OpenAI-compatible server in the allow-list. */
+    static final String SCRIPTED = "openai:scripted";
+    static final String OFFLINE = "offline:switchboard-offline-echo";
 
     private StackFixture() {}
 
     static synchronized LocalStack stack() {
         if (stack == null) {
+            ScriptedOpenAiServer.Script base = ScriptedOpenAiServer.defaultScript();
+            model = ScriptedOpenAiServer.start(body -> body.toString().contains(LONG_ANSWER)
+                    ? ScriptedOpenAiServer.Reply.text(java.util.Collections.nCopies(400, "word ").toArray(String[]::new))
+                    : base.reply(body), java.time.Duration.ofMillis(10));
+            mcp = LocalMcpServer.start();
             stack = LocalStack.start(LocalStack.Options.defaults()
                     .withVisibility(3)
-                    .withEnv(Map.of("OFFLINE_DELAY_MILLIS", "15", "DELTA_FLUSH_MILLIS", "40")));
-            Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
+                    .withEnv(Map.of("OFFLINE_DELAY_MILLIS", "15", "DELTA_FLUSH_MILLIS", "40",
+                            "MODELS", OFFLINE + "," + SCRIPTED,
+                            "OPENAI_BASE_URL", model.baseUrl(),
+                            "TOOLS_ALLOWED", "*",
+                            "TOOLS_APPROVAL", LocalMcpServer.WIPE_RECORDS,
+                            "MCP_SERVERS", "[{\"name\":\"shop\",\"transport\":\"http\",\"url\":\"" + mcp.url() + "\"}]",
+                            "CANCEL_POLL_MILLIS", "100")));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stack.close();
+                model.close();
+                mcp.close();
+            }));
         }
         return stack;
+    }
+
+    /** The scripted OpenAI-compatible model server behind {@link #SCRIPTED}. */
+    static synchronized ScriptedOpenAiServer model() {
+        stack();
+        return model;
+    }
+
+    /** The MCP server (streamable HTTP) whose tools the worker offers: lookup_order, and wipe_records (approval). */
+    static synchronized LocalMcpServer mcp() {
+        stack();
+        return mcp;
     }
 }

@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
 class TemplateTest {
     private static final Pattern SERVICE_WILDCARD = Pattern.compile("^[A-Za-z0-9-]+:\\*$");
     private static final Set<String> CLIENT_ACTIONS =
-            Set.of("sendMessage", "listSessions", "getHistory", "deleteSession", "ping");
+            Set.of("sendMessage", "listSessions", "getHistory", "deleteSession", "ping", "createSession",
+                    "updateSession", "listModels", "cancel", "approveTool", "denyTool", "listMemories", "deleteMemory",
+                    "addDocument", "listDocuments", "deleteDocument");
 
     private static TemplateModel model;
 

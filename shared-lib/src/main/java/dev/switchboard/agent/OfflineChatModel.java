@@ -3,10 +3,14 @@ package dev.switchboard.agent;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
+import dev.switchboard.knowledge.MemoryExtractor;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import java.util.List;
@@ -25,7 +29,45 @@ public final class OfflineChatModel implements StreamingChatModel {
         this.delayPerWordMillis = delayPerWordMillis;
     }
 
+    private static final java.util.regex.Pattern USER_MESSAGE =
+            java.util.regex.Pattern.compile("<user_message>\\n(.*?)\\n</user_message>", java.util.regex.Pattern.DOTALL);
+    private static final java.util.regex.Pattern REMEMBER = java.util.regex.Pattern.compile(
+            "(?i)\\bremember(?:\\s+that)?\\s+([^.!?\\n]{3,300})");
+
+    /**
+     * The offline stand-in for memory extraction (a prompt starting with {@link MemoryExtractor#MARKER}): no model
+     * judges anything; only sentences of the form "remember (that) X" become facts to add.
+     */
+    static String extractMemories(List<ChatMessage> messages) {
+        String prompt = "";
+        for (ChatMessage m : messages) {
+            if (m instanceof UserMessage u && u.hasSingleText()) {
+                prompt = u.singleText();
+            }
+        }
+        java.util.regex.Matcher user = USER_MESSAGE.matcher(prompt);
+        StringBuilder ops = new StringBuilder("{\"operations\":[");
+        if (user.find()) {
+            java.util.regex.Matcher fact = REMEMBER.matcher(user.group(1));
+            boolean first = true;
+            while (fact.find()) {
+                String text = fact.group(1).strip().replace("\\", "\\\\").replace("\"", "\\\"");
+                ops.append(first ? "" : ",").append("{\"op\":\"ADD\",\"text\":\"").append(text).append("\"}");
+                first = false;
+            }
+        }
+        return ops.append("]}").toString();
+    }
+
+    private static boolean isMemoryExtraction(List<ChatMessage> messages) {
+        return !messages.isEmpty() && messages.get(0) instanceof dev.langchain4j.data.message.SystemMessage s
+                && s.text().startsWith(MemoryExtractor.MARKER);
+    }
+
     static String answer(List<ChatMessage> messages) {
+        if (isMemoryExtraction(messages)) {
+            return extractMemories(messages);
+        }
         String last = "";
         int earlier = 0;
         for (ChatMessage m : messages) {
@@ -38,16 +80,36 @@ public final class OfflineChatModel implements StreamingChatModel {
                 + " of this session).";
     }
 
+    /** The handle through which a caller closes the stream. */
+    private static final class Stop implements StreamingHandle {
+        private volatile boolean cancelled;
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled;
+        }
+    }
+
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         String text = answer(request.messages());
         String[] words = text.split("(?<= )");
+        Stop stop = new Stop();
+        PartialResponseContext context = new PartialResponseContext(stop);
         try {
             for (String w : words) {
                 if (delayPerWordMillis > 0) {
                     Thread.sleep(delayPerWordMillis);
                 }
-                handler.onPartialResponse(w);
+                if (stop.isCancelled()) {
+                    return; // the caller closed the stream: no more words, no completion
+                }
+                handler.onPartialResponse(new PartialResponse(w), context);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

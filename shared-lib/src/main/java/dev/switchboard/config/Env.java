@@ -31,6 +31,15 @@ public final class Env {
     public static final String OPENAI_API_KEY = "OPENAI_API_KEY";
     public static final String OPENAI_MODEL = "OPENAI_MODEL";
     public static final String SYSTEM_PROMPT = "SYSTEM_PROMPT";
+    /** The model allow-list: comma-separated provider:name ids (offline, openai, ollama). */
+    public static final String MODELS = "MODELS";
+    /** The id of MODELS used by sessions that chose none (default: the first). */
+    public static final String DEFAULT_MODEL = "DEFAULT_MODEL";
+    public static final String OLLAMA_BASE_URL = "OLLAMA_BASE_URL";
+    /** How often a running turn checks for a cancel (milliseconds). */
+    public static final String CANCEL_POLL_MILLIS = "CANCEL_POLL_MILLIS";
+    /** Model calls one turn may make while it uses tools. */
+    public static final String MAX_TOOL_ROUNDS = "MAX_TOOL_ROUNDS";
 
     // tuning
     public static final String HISTORY_WINDOW = "HISTORY_WINDOW";
@@ -38,6 +47,20 @@ public final class Env {
     public static final String DELTA_MAX_BYTES = "DELTA_MAX_BYTES";
     public static final String CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS";
     public static final String MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT";
+
+    // tools
+    /** Comma list of tool names the agent may call; {@code *} every tool of every source, {@code none} no tool. */
+    public static final String TOOLS_ALLOWED = "TOOLS_ALLOWED";
+    /** Comma list of tool names that run only after the user approves the call ({@code *} all); default none. */
+    public static final String TOOLS_APPROVAL = "TOOLS_APPROVAL";
+    /** JSON array of MCP servers, e.g. {@code [{"name":"crm","transport":"http","url":"http://host/mcp"}]}; default []. */
+    public static final String MCP_SERVERS = "MCP_SERVERS";
+
+    // user tier
+    /** Users whose memories and documents a function instance keeps in memory (default 1000). */
+    public static final String USER_CACHE_SIZE = "USER_CACHE_SIZE";
+    /** Seconds a user's cached memories and documents are kept before they are read again (default 300). */
+    public static final String USER_CACHE_TTL_SECONDS = "USER_CACHE_TTL_SECONDS";
 
     // AWS / emulators
     public static final String AWS_REGION = "AWS_REGION";

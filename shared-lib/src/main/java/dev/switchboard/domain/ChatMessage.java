@@ -1,5 +1,22 @@
 package dev.switchboard.domain;
 
-/** One stored message (one DynamoDB item): the user turn or the assistant's answer to it. */
+/**
+ * One stored message (one DynamoDB item): the user turn, the assistant's answer to it, or one tool call made while
+ * answering. {@code status} is null for an ordinary message, {@code cancelled} for an answer cut short, and for a
+ * tool call one of {@link ToolStatus}; {@code tool} is set only for {@link Role#TOOL} messages, whose {@code text}
+ * is the tool's result.
+ */
 public record ChatMessage(String userId, String sessionId, String turnId, Role role, String text,
-                          long createdAtMillis, String model) {}
+                          long createdAtMillis, String model, String status, ToolCall tool) {
+
+    public static final String CANCELLED = "cancelled";
+
+    public ChatMessage(String userId, String sessionId, String turnId, Role role, String text, long createdAtMillis,
+                       String model) {
+        this(userId, sessionId, turnId, role, text, createdAtMillis, model, null, null);
+    }
+
+    public ChatMessage withStatus(String newStatus, String newText) {
+        return new ChatMessage(userId, sessionId, turnId, role, newText, createdAtMillis, model, newStatus, tool);
+    }
+}

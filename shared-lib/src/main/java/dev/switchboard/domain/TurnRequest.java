@@ -1,4 +1,27 @@
 package dev.switchboard.domain;
 
-/** The body of a turns-queue message: which stored user turn to answer. Carries ids only, never text. */
-public record TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt) {}
+/**
+ * The body of a turns-queue message. Carries ids only, never text. {@code kind} is null for a new turn,
+ * {@code resume} to continue a turn after tool decisions, {@code memory} to update the user's memories from an
+ * answered turn, {@code index} to embed a knowledge-base document ({@code ref} = document id).
+ */
+public record TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
+                          String kind, String ref) {
+    public static final String RESUME = "resume";
+    public static final String MEMORY = "memory";
+    public static final String INDEX = "index";
+
+    public TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt) {
+        this(userId, sessionId, turnId, clientMessageId, enqueuedAt, null, null);
+    }
+
+    /** FIFO group: a session's turns run one at a time; a user's memory and index jobs run one at a time. */
+    public String groupId() {
+        return kind == null || RESUME.equals(kind) ? sessionId : "user-" + dev.switchboard.runtime.Hashes.sha256Hex(userId, 24);
+    }
+
+    /** FIFO deduplication id: a turn is queued once; each resume, memory and index job once. */
+    public String deduplicationId() {
+        return kind == null ? turnId : kind + "-" + turnId + (ref == null ? "" : "-" + ref);
+    }
+}

@@ -20,7 +20,18 @@ public interface MessageStore {
      */
     boolean putIfAbsent(ChatMessage message);
 
-    /** Newest first page; items are returned oldest first within the page. */
+    /**
+     * Replaces a stored message (matched by turn, role and, for a tool call, step) only while its status is
+     * {@code expectedStatus}: the compare-and-set that makes tool approvals and tool runs happen once.
+     *
+     * @return false when the message is missing or its status is another
+     */
+    boolean transition(ChatMessage next, String expectedStatus);
+
+    /** The tool calls ({@link dev.switchboard.domain.Role#TOOL} messages) of turns {@code fromTurnId}..{@code toTurnId}, by turn then step. */
+    List<ChatMessage> toolCalls(String userId, String sessionId, String fromTurnId, String toTurnId);
+
+    /** Newest first page of user and assistant messages (tool calls are read with {@link #toolCalls}); items are returned oldest first within the page. */
     Page<ChatMessage> history(String userId, String sessionId, int limit, String cursor);
 
     /** The cursor of a {@link #history} page that continues with the messages older than {@code message}. */

@@ -25,4 +25,50 @@ public sealed interface ClientAction {
     record Ping() implements ClientAction {
         public String action() { return "ping"; }
     }
+
+    /** Creates a session with its own settings; with a {@code sessionId} that exists already, returns it unchanged. */
+    record CreateSession(String sessionId, String title, String model, String systemPrompt, String busyPolicy)
+            implements ClientAction {
+        public String action() { return "createSession"; }
+    }
+
+    /** Changes a session's settings; an absent field is left as it is, an empty systemPrompt or model clears it. */
+    record UpdateSession(String sessionId, String title, String model, String systemPrompt, String busyPolicy)
+            implements ClientAction {
+        public String action() { return "updateSession"; }
+    }
+
+    record ListModels() implements ClientAction {
+        public String action() { return "listModels"; }
+    }
+
+    /** Stops the session's running turn (or the given one and those queued before it). */
+    record Cancel(String sessionId, String turnId) implements ClientAction {
+        public String action() { return "cancel"; }
+    }
+
+    /** {@code approveTool} or {@code denyTool}: the user's answer to an {@code approvalRequired} event. */
+    record DecideTool(String sessionId, String turnId, String toolCallId, boolean approve) implements ClientAction {
+        public String action() { return approve ? "approveTool" : "denyTool"; }
+    }
+
+    record ListMemories() implements ClientAction {
+        public String action() { return "listMemories"; }
+    }
+
+    record DeleteMemory(String memoryId) implements ClientAction {
+        public String action() { return "deleteMemory"; }
+    }
+
+    record AddDocument(String title, String text) implements ClientAction {
+        public String action() { return "addDocument"; }
+    }
+
+    record ListDocuments() implements ClientAction {
+        public String action() { return "listDocuments"; }
+    }
+
+    record DeleteDocument(String documentId) implements ClientAction {
+        public String action() { return "deleteDocument"; }
+    }
 }

@@ -18,6 +18,22 @@ public enum ErrorCode {
     ID_REUSED,
     /** The session does not exist for this user (also answered for another user's session). */
     SESSION_NOT_FOUND,
+    /** The model is not on the operator's allow-list (listModels tells which are). */
+    MODEL_NOT_ALLOWED,
+    /** The session is answering a message and its busy policy is {@code reject}; nothing was stored. */
+    SESSION_BUSY,
+    /** cancel found no running or queued turn in the session. */
+    NOTHING_TO_CANCEL,
+    /** approveTool / denyTool named no tool call of that turn. */
+    TOOL_CALL_NOT_FOUND,
+    /** The tool call was already approved or denied the other way. */
+    TOOL_ALREADY_DECIDED,
+    /** A message starting with '/' named no command (/help lists them; start with '//' to send a literal '/'). */
+    UNKNOWN_COMMAND,
+    /** A per-user limit is reached (documents, memories); the message says which. */
+    LIMIT_REACHED,
+    /** No such memory or document for this user. */
+    NOT_FOUND,
     /** The turn failed for good after its retries. */
     TURN_FAILED,
     /** Something went wrong on the server; the request can be retried. */

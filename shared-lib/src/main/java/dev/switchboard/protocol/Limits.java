@@ -15,6 +15,11 @@ public final class Limits {
     public static final int DEFAULT_SESSIONS_PAGE = 20;
     public static final int DEFAULT_HISTORY_PAGE = 50;
     public static final int MAX_JSON_DEPTH = 16;
+    public static final int MAX_TITLE_CHARS = 200;
+    public static final int MAX_SYSTEM_PROMPT_CHARS = 4_000;
+    public static final int MAX_MODEL_ID_CHARS = 100;
+    /** A knowledge-base document (documents are chunked and embedded; see docs/protocol.md). */
+    public static final int MAX_DOCUMENT_CHARS = 50_000;
 
     private Limits() {}
 }

@@ -89,7 +89,7 @@ public final class ProtocolCodec {
                 yield new ClientAction.SendMessage(
                         id(root, action, "clientMessageId", true),
                         id(root, action, "sessionId", false),
-                        text(root, action));
+                        text(root, action, Limits.MAX_TEXT_CHARS));
             }
             case "listSessions" -> {
                 allowOnly(root, action, Set.of("action", "limit", "cursor"));
@@ -107,6 +107,54 @@ public final class ProtocolCodec {
             case "ping" -> {
                 allowOnly(root, action, Set.of("action"));
                 yield new ClientAction.Ping();
+            }
+            case "createSession", "updateSession" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "title", "model", "systemPrompt", "busyPolicy"));
+                boolean create = action.equals("createSession");
+                String sessionId = id(root, action, "sessionId", !create);
+                String title = optionalText(root, action, "title", Limits.MAX_TITLE_CHARS, false);
+                String model = modelId(root, action);
+                String prompt = optionalText(root, action, "systemPrompt", Limits.MAX_SYSTEM_PROMPT_CHARS, true);
+                String policy = busyPolicy(root, action);
+                yield create ? new ClientAction.CreateSession(sessionId, title, model, prompt, policy)
+                        : new ClientAction.UpdateSession(sessionId, title, model, prompt, policy);
+            }
+            case "listModels" -> {
+                allowOnly(root, action, Set.of("action"));
+                yield new ClientAction.ListModels();
+            }
+            case "cancel" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "turnId"));
+                yield new ClientAction.Cancel(id(root, action, "sessionId", true), id(root, action, "turnId", false));
+            }
+            case "approveTool", "denyTool" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "turnId", "toolCallId"));
+                yield new ClientAction.DecideTool(id(root, action, "sessionId", true), id(root, action, "turnId", true),
+                        id(root, action, "toolCallId", true), action.equals("approveTool"));
+            }
+            case "listMemories" -> {
+                allowOnly(root, action, Set.of("action"));
+                yield new ClientAction.ListMemories();
+            }
+            case "deleteMemory" -> {
+                allowOnly(root, action, Set.of("action", "memoryId"));
+                yield new ClientAction.DeleteMemory(id(root, action, "memoryId", true));
+            }
+            case "addDocument" -> {
+                allowOnly(root, action, Set.of("action", "title", "text"));
+                String title = optionalText(root, action, "title", Limits.MAX_TITLE_CHARS, false);
+                if (title == null) {
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD, "Field 'title' is required", action);
+                }
+                yield new ClientAction.AddDocument(title, text(root, action, Limits.MAX_DOCUMENT_CHARS));
+            }
+            case "listDocuments" -> {
+                allowOnly(root, action, Set.of("action"));
+                yield new ClientAction.ListDocuments();
+            }
+            case "deleteDocument" -> {
+                allowOnly(root, action, Set.of("action", "documentId"));
+                yield new ClientAction.DeleteDocument(id(root, action, "documentId", true));
             }
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
                     "Unknown action '" + truncate(action) + "'", null);
@@ -146,7 +194,68 @@ public final class ProtocolCodec {
         return v;
     }
 
-    private static String text(JsonNode root, String action) {
+    private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._:/\\-]{1," + Limits.MAX_MODEL_ID_CHARS + "}");
+
+    /** A model id from listModels; an empty string (updateSession: back to the default) is kept as "". */
+    private static String modelId(JsonNode root, String action) {
+        JsonNode n = root.get("model");
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field 'model' must be a string", action);
+        }
+        String v = n.asText();
+        if (v.isEmpty()) {
+            return v;
+        }
+        if (v.length() > Limits.MAX_MODEL_ID_CHARS) {
+            throw new ProtocolException(ErrorCode.FIELD_TOO_LONG,
+                    "Field 'model' is over " + Limits.MAX_MODEL_ID_CHARS + " characters", action);
+        }
+        if (!MODEL_ID.matcher(v).matches()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "Field 'model' must be a model id from listModels (provider:name)", action);
+        }
+        return v;
+    }
+
+    private static String busyPolicy(JsonNode root, String action) {
+        JsonNode n = root.get("busyPolicy");
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual() || dev.switchboard.domain.BusyPolicy.fromWire(n.asText()) == null) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "Field 'busyPolicy' must be one of enqueue, reject, interrupt", action);
+        }
+        return n.asText();
+    }
+
+    /** An optional string field of at most {@code max} characters; blank is refused unless {@code emptyClears}. */
+    private static String optionalText(JsonNode root, String action, String field, int max, boolean emptyClears) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field '" + field + "' must be a string", action);
+        }
+        String v = n.asText();
+        if (v.isBlank()) {
+            if (emptyClears && v.isEmpty()) {
+                return v;
+            }
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field '" + field + "' must not be blank", action);
+        }
+        if (v.codePointCount(0, v.length()) > max) {
+            throw new ProtocolException(ErrorCode.FIELD_TOO_LONG,
+                    "Field '" + field + "' is over " + max + " characters", action);
+        }
+        return v;
+    }
+
+    private static String text(JsonNode root, String action, int maxChars) {
         JsonNode n = root.get("text");
         if (n == null || n.isNull()) {
             throw new ProtocolException(ErrorCode.MISSING_FIELD, "Field 'text' is required", action);
@@ -158,9 +267,9 @@ public final class ProtocolCodec {
         if (v.isBlank()) {
             throw new ProtocolException(ErrorCode.MISSING_FIELD, "Field 'text' must not be blank", action);
         }
-        if (v.codePointCount(0, v.length()) > Limits.MAX_TEXT_CHARS) {
+        if (v.codePointCount(0, v.length()) > maxChars) {
             throw new ProtocolException(ErrorCode.FIELD_TOO_LONG,
-                    "Field 'text' is over " + Limits.MAX_TEXT_CHARS + " characters", action);
+                    "Field 'text' is over " + maxChars + " characters", action);
         }
         return v;
     }

@@ -23,6 +23,12 @@ import dev.switchboard.runtime.Ids;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import dev.switchboard.agent.ChatModels;
+import dev.switchboard.usecase.command.ModelCommand;
+import dev.switchboard.usecase.command.ResetCommand;
+import dev.switchboard.usecase.command.SlashCommand;
+import dev.switchboard.usecase.command.SlashCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,15 +47,38 @@ public final class ChatIngress {
     private final TurnQueue queue;
     private final Ids ids;
     private final Clock clock;
+    private final SessionControl control;
+    private final SlashCommands commands;
+    private final KnowledgeActions knowledge;
 
     public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
-                       Clock clock) {
+                       Clock clock, ChatModels.ModelListing models, SlashCommands commands,
+                       KnowledgeActions knowledge) {
         this.codec = codec;
         this.sessions = sessions;
         this.messages = messages;
         this.queue = queue;
         this.ids = ids;
         this.clock = clock;
+        this.control = new SessionControl(sessions, messages, queue, models, clock);
+        this.commands = commands;
+        this.knowledge = knowledge;
+    }
+
+    /** The offline model only, the built-in commands, no memory or knowledge base. */
+    public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
+                       Clock clock) {
+        this(codec, sessions, messages, queue, ids, clock, ChatModels.ModelListing.offline(),
+                defaultCommands(sessions, messages, ChatModels.ModelListing.offline()), KnowledgeActions.NONE);
+    }
+
+    /** /help, /reset and /model. */
+    public static SlashCommands defaultCommands(SessionStore sessions, MessageStore messages,
+                                                ChatModels.ModelListing models, SlashCommand... more) {
+        List<SlashCommand> all = new ArrayList<>(List.of(new ResetCommand(sessions, messages),
+                new ModelCommand(sessions, models)));
+        all.addAll(List.of(more));
+        return new SlashCommands(all);
     }
 
     public ServerEvent handle(String userId, String body) {
@@ -67,6 +96,16 @@ public final class ChatIngress {
                 case ClientAction.GetHistory h -> history(userId, h);
                 case ClientAction.DeleteSession d -> delete(userId, d);
                 case ClientAction.Ping p -> new ServerEvent.Pong(clock.millis());
+                case ClientAction.CreateSession c -> control.create(userId, c);
+                case ClientAction.UpdateSession u -> control.update(userId, u);
+                case ClientAction.ListModels l -> control.listModels();
+                case ClientAction.Cancel c -> control.cancel(userId, c);
+                case ClientAction.DecideTool d -> control.decide(userId, d);
+                case ClientAction.ListMemories l -> knowledge.listMemories(userId);
+                case ClientAction.DeleteMemory d -> knowledge.deleteMemory(userId, d);
+                case ClientAction.AddDocument a -> knowledge.addDocument(userId, a);
+                case ClientAction.ListDocuments l -> knowledge.listDocuments(userId);
+                case ClientAction.DeleteDocument d -> knowledge.deleteDocument(userId, d);
             };
         } catch (InvalidCursorException e) {
             return ServerEvent.Error.of(ErrorCode.INVALID_FIELD, "Field 'cursor' was not issued by this server")
@@ -75,14 +114,43 @@ public final class ChatIngress {
     }
 
     private ServerEvent send(String userId, ClientAction.SendMessage m) {
+        if (SlashCommands.isCommand(m.text())) {
+            if (m.sessionId() != null && sessions.get(userId, m.sessionId()).isEmpty()) {
+                return notFound(m.action(), m.sessionId());
+            }
+            LOG.info("slash command");
+            return commands.handle(userId, m.sessionId(), m.text());
+        }
+        String text = SlashCommands.unescape(m.text());
         long now = clock.millis();
         String sessionId = m.sessionId();
+        Session session;
         if (sessionId == null) {
             sessionId = Ids.sessionIdFor(userId, m.clientMessageId());
-            sessions.createIfAbsent(new Session(userId, sessionId, title(m.text()), now, now));
-        } else if (sessions.get(userId, sessionId).isEmpty()) {
-            return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
-                    m.action(), sessionId, null, m.clientMessageId());
+            session = sessions.createIfAbsent(new Session(userId, sessionId, title(text), now, now));
+        } else {
+            Optional<Session> found = sessions.get(userId, sessionId);
+            if (found.isEmpty()) {
+                return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
+                        m.action(), sessionId, null, m.clientMessageId());
+            }
+            session = found.get();
+        }
+        // A message arriving while a turn runs (a retry of that very message is not "another" message)
+        if (session.busy() && !m.clientMessageId().equals(session.lastClientMessageId())) {
+            switch (session.effectiveBusyPolicy()) {
+                case REJECT -> {
+                    LOG.info("session busy: message refused");
+                    return new ServerEvent.Error(ErrorCode.SESSION_BUSY.name(),
+                            "This session is still answering; wait for its done event or cancel it",
+                            m.action(), sessionId, session.lastTurnId(), m.clientMessageId());
+                }
+                case INTERRUPT -> {
+                    sessions.cancelUpTo(userId, sessionId, session.lastTurnId());
+                    LOG.info("session busy: running turn interrupted");
+                }
+                case ENQUEUE -> { }
+            }
         }
         String fingerprint = fingerprint(m.text());
         TurnClaim claim = messages.claimTurn(userId, sessionId, m.clientMessageId(), ids.newTurnId(now), fingerprint,
@@ -94,10 +162,11 @@ public final class ChatIngress {
                     "This clientMessageId was already used for a different message; use a new id for each message",
                     m.action(), sessionId, null, m.clientMessageId());
         }
-        // On a retry the claim already exists: the user message and the enqueue are repeated, both idempotent, so a
-        // retry after a crash between these steps completes the turn instead of losing it.
-        messages.putIfAbsent(new ChatMessage(userId, sessionId, claim.turnId(), Role.USER, m.text(),
+        // On a retry the claim already exists: the user message, the mark and the enqueue are repeated, all
+        // idempotent, so a retry after a crash between these steps completes the turn instead of losing it.
+        messages.putIfAbsent(new ChatMessage(userId, sessionId, claim.turnId(), Role.USER, text,
                 claim.createdAtMillis(), null));
+        sessions.markAccepted(userId, sessionId, claim.turnId(), m.clientMessageId());
         queue.enqueue(new TurnRequest(userId, sessionId, claim.turnId(), m.clientMessageId(), now));
         LOG.info("turn accepted (duplicate={})", !claim.fresh());
         return new ServerEvent.Accepted(sessionId, claim.turnId(), m.clientMessageId(), !claim.fresh());
@@ -106,8 +175,7 @@ public final class ChatIngress {
     private ServerEvent list(String userId, ClientAction.ListSessions l) {
         Page<Session> page = sessions.list(userId, l.limit(), l.cursor());
         return new ServerEvent.Sessions(page.items().stream()
-                .map(s -> new ServerEvent.SessionSummary(s.sessionId(), s.title(), iso(s.createdAtMillis()),
-                        iso(s.updatedAtMillis())))
+                .map(SessionControl::summary)
                 .toList(), page.nextCursor());
     }
 
@@ -116,7 +184,7 @@ public final class ChatIngress {
             return notFound(h.action(), h.sessionId());
         }
         Page<ChatMessage> page = messages.history(userId, h.sessionId(), h.limit(), h.cursor());
-        List<ChatMessage> stored = page.items();
+        List<ChatMessage> stored = withToolCalls(userId, h.sessionId(), page.items());
         String next = page.nextCursor();
         // A reply must fit in one WebSocket message: drop the oldest messages of the page (the cursor then continues
         // with them), and cut the text of a single message that is larger than a reply on its own.
@@ -130,8 +198,8 @@ public final class ChatIngress {
             total += sizes[i];
         }
         int first = 0;
-        while (total > Limits.MAX_REPLY_BYTES && out.size() - first > 1) {
-            total -= sizes[first++];
+        while (out.size() - first > 1 && (total > Limits.MAX_REPLY_BYTES || stored.get(first).role() == Role.TOOL)) {
+            total -= sizes[first++]; // a page never starts with a tool call: the cursor must name a message
         }
         if (first > 0) {
             next = messages.cursorBefore(stored.get(first));
@@ -147,9 +215,35 @@ public final class ChatIngress {
         return new ServerEvent.History(h.sessionId(), out.subList(first, out.size()), next);
     }
 
+    /** Puts each turn's tool calls (one extra Query for the page's turns) right after its user message. */
+    private List<ChatMessage> withToolCalls(String userId, String sessionId, List<ChatMessage> page) {
+        if (page.isEmpty()) {
+            return page;
+        }
+        List<ChatMessage> calls = messages.toolCalls(userId, sessionId, page.get(0).turnId(),
+                page.get(page.size() - 1).turnId());
+        if (calls.isEmpty()) {
+            return page;
+        }
+        // each turn's calls follow its user message (so they come with exactly one page)
+        java.util.Map<String, List<ChatMessage>> byTurn = new java.util.HashMap<>();
+        for (ChatMessage call : calls) {
+            byTurn.computeIfAbsent(call.turnId(), k -> new ArrayList<>()).add(call);
+        }
+        List<ChatMessage> merged = new ArrayList<>(page.size() + calls.size());
+        for (ChatMessage m : page) {
+            merged.add(m);
+            if (m.role() == Role.USER) {
+                merged.addAll(byTurn.getOrDefault(m.turnId(), List.of()));
+            }
+        }
+        return merged;
+    }
+
     private static ServerEvent.HistoryMessage historyMessage(ChatMessage m, String text, boolean truncated) {
         return new ServerEvent.HistoryMessage(m.turnId(), m.role().wire(), text, iso(m.createdAtMillis()), m.model(),
-                truncated ? Boolean.TRUE : null);
+                truncated ? Boolean.TRUE : null, m.status(), m.tool() == null ? null : m.tool().toolCallId(),
+                m.tool() == null ? null : m.tool().name(), m.tool() == null ? null : m.tool().arguments());
     }
 
     private ServerEvent delete(String userId, ClientAction.DeleteSession d) {
@@ -163,7 +257,7 @@ public final class ChatIngress {
         return new ServerEvent.SessionDeleted(d.sessionId(), deleted);
     }
 
-    private static ServerEvent notFound(String action, String sessionId) {
+    static ServerEvent notFound(String action, String sessionId) {
         return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session", action, sessionId,
                 null, null);
     }

@@ -31,7 +31,15 @@ public final class TurnBatch {
     private final TurnRunner runner;
     private final ObjectMapper json;
 
+    private final UserDataJobs jobs;
+
     public TurnBatch(TurnRunner runner, ObjectMapper json) {
+        this(runner, json, null);
+    }
+
+    /** @param jobs the per-user background jobs (memory, index); null when memory and documents are off */
+    public TurnBatch(TurnRunner runner, ObjectMapper json, UserDataJobs jobs) {
+        this.jobs = jobs;
         this.runner = runner;
         this.json = json;
     }
@@ -90,7 +98,13 @@ public final class TurnBatch {
             try {
                 TurnRequest turn = json.readValue(r.body(), TurnRequest.class);
                 LogContext.turn(turn.userId(), turn.sessionId(), turn.turnId());
-                runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
+                if (turn.kind() == null || TurnRequest.RESUME.equals(turn.kind())) {
+                    runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
+                } else if (jobs != null) {
+                    jobs.run(turn);
+                } else {
+                    LOG.warn("{} job acknowledged: memory and documents are off here", turn.kind());
+                }
             } catch (Exception e) {
                 boolean lastDelivery = r.receiveCount() >= runner.maxReceiveCount();
                 // a record that is not a turn at all needs no stack trace; a failed turn does

@@ -1,11 +1,24 @@
 package dev.switchboard.usecase;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
+import dev.switchboard.agent.TurnContext;
 import dev.switchboard.domain.ChatMessage;
 import dev.switchboard.domain.Role;
+import dev.switchboard.domain.Session;
+import dev.switchboard.domain.ToolCall;
+import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.ConnectionGateway;
@@ -15,26 +28,44 @@ import dev.switchboard.port.SessionStore;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.tools.AgentTool;
+import dev.switchboard.tools.ToolContext;
+import dev.switchboard.tools.ToolException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's use case for one turn: read the turn and its recent history (one Query), build the agent, stream the
- * answer in batched deltas to the owner's live connections, store the answer with a conditional write, send done.
- * A redelivered turn whose answer is stored already is acknowledged without calling the model.
+ * The worker's use case for one turn: read the turn, its recent history and its tool calls, build the conversation
+ * (session prompt, the user's context as data, history), then call the model in rounds: deltas are streamed to the
+ * owner's live connections; tool calls are stored, run and streamed; a call that needs approval pauses the turn until
+ * the user decides (a later {@code resume} delivery continues it). The answer is stored with a conditional write and
+ * {@code done} is sent. A cancel recorded on the session stops the model stream within one poll interval; what was
+ * streamed is stored, marked cancelled. A redelivered turn whose answer is stored is acknowledged without the model.
  */
 public final class TurnRunner {
     private static final Logger LOG = LoggerFactory.getLogger(TurnRunner.class);
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
+    /** Tool results longer than this are cut (they travel in one event frame and back to the model). */
+    static final int MAX_TOOL_RESULT_CHARS = 8_000;
+    public static final String DENIED_RESULT = "The user denied this tool call; it was not run.";
+    static final String UNKNOWN_RESULT = "The outcome of this tool call is unknown (the worker running it stopped); "
+            + "it was not run again.";
 
-    public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE }
+    public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL }
 
-    public record Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount) {
+    public record Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount,
+                           long cancelPollMillis, int maxToolRounds) {
         public Settings {
             if (maxDeltaBytes < 64 || maxDeltaBytes > 4096) {
                 throw new IllegalStateException("DELTA_MAX_BYTES must be from 64 to 4096, got " + maxDeltaBytes);
@@ -42,6 +73,16 @@ public final class TurnRunner {
             if (historyWindow < 0 || historyWindow > 200) {
                 throw new IllegalStateException("HISTORY_WINDOW must be from 0 to 200, got " + historyWindow);
             }
+            if (cancelPollMillis < 50 || cancelPollMillis > 5_000) {
+                throw new IllegalStateException("CANCEL_POLL_MILLIS must be from 50 to 5000, got " + cancelPollMillis);
+            }
+            if (maxToolRounds < 0 || maxToolRounds > 20) {
+                throw new IllegalStateException("MAX_TOOL_ROUNDS must be from 0 to 20, got " + maxToolRounds);
+            }
+        }
+
+        public Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount) {
+            this(historyWindow, flushMillis, maxDeltaBytes, maxReceiveCount, 250, 5);
         }
     }
 
@@ -52,6 +93,14 @@ public final class TurnRunner {
         }
     }
 
+    /** After a turn is answered (not cancelled): e.g. queue the memory update. Must not throw into the turn. */
+    @FunctionalInterface
+    public interface AfterAnswer {
+        void answered(TurnRequest turn);
+
+        AfterAnswer NONE = turn -> { };
+    }
+
     private final MessageStore messages;
     private final SessionStore sessions;
     private final ConnectionStore connections;
@@ -60,10 +109,11 @@ public final class TurnRunner {
     private final ProtocolCodec codec;
     private final Clock clock;
     private final Settings settings;
+    private final AfterAnswer afterAnswer;
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
-                      Settings settings) {
+                      Settings settings, AfterAnswer afterAnswer) {
         this.messages = messages;
         this.sessions = sessions;
         this.connections = connections;
@@ -72,17 +122,29 @@ public final class TurnRunner {
         this.codec = codec;
         this.clock = clock;
         this.settings = settings;
+        this.afterAnswer = afterAnswer;
+    }
+
+    public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
+                      ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
+                      Settings settings) {
+        this(messages, sessions, connections, gateway, agents, codec, clock, settings, AfterAnswer.NONE);
     }
 
     /**
-     * SnapStart priming: builds an agent (loading langchain4j's AI-service machinery and the model client's classes)
-     * and writes each streamed event type once, without calling the model or any AWS service.
+     * SnapStart priming: builds a conversation and a model request (loading langchain4j's request classes and the
+     * model clients' builders), and writes each streamed event type once, without calling a model or AWS.
      */
     public void prime() {
-        agents.create("priming", List.of());
+        var conversation = agents.conversation(null, TurnContext.EMPTY, List.of(), "priming");
+        request(conversation, agents.tools().specifications());
         codec.write(new ServerEvent.Delta("priming", "priming", 0, "priming"));
+        codec.write(new ServerEvent.ToolCallEvent("priming", "priming", "c", "priming", "{}"));
+        codec.write(new ServerEvent.ToolResult("priming", "priming", "c", "priming", ToolStatus.DONE, "priming"));
+        codec.write(new ServerEvent.ApprovalRequired("priming", "priming", "c", "priming", "{}"));
         codec.write(new ServerEvent.Done("priming", "priming", 1, agents.model().name(), agents.model().offline(),
-                "STOP", new ServerEvent.Usage(0, 0, 0), new ServerEvent.Timings(0, 0, 0)));
+                "STOP", new ServerEvent.Usage(0, 0, 0), new ServerEvent.Timings(0, 0, 0),
+                List.of(new ServerEvent.Source("d", "t", 0, 0.5)), 1));
         codec.write(ServerEvent.Error.of(ErrorCode.TURN_FAILED, "priming"));
     }
 
@@ -113,73 +175,458 @@ public final class TurnRunner {
         }
     }
 
-    private Outcome answer(TurnRequest turn, long remainingMillis) {
+    /** One turn's state while it runs: the conversation so far and what was streamed. */
+    private final class Turn {
+        final TurnRequest request;
+        final Session session;
+        final ModelChoice model;
+        final Broadcaster out;
+        final DeltaBatcher batcher;
+        final List<dev.langchain4j.data.message.ChatMessage> conversation;
+        final List<ChatMessage> steps;
+        final StringBuilder text = new StringBuilder();
+        final long started;
+        final long deadline;
+        int seq;
+        int seqAtStart;
+        long firstDeltaAt;
+        int round;
+        int inputTokens;
+        int outputTokens;
+
+        Turn(TurnRequest request, Session session, ModelChoice model, Broadcaster out,
+             List<dev.langchain4j.data.message.ChatMessage> conversation, List<ChatMessage> steps, long started,
+             long deadline) {
+            this.request = request;
+            this.session = session;
+            this.model = model;
+            this.out = out;
+            this.conversation = conversation;
+            this.steps = new ArrayList<>(steps);
+            this.started = started;
+            this.deadline = deadline;
+            this.batcher = new DeltaBatcher(settings.flushMillis(), settings.maxDeltaBytes(), clock, piece -> {
+                if (seq == 0 && firstDeltaAt == 0) {
+                    firstDeltaAt = clock.millis();
+                }
+                out.send(new ServerEvent.Delta(request.sessionId(), request.turnId(), seq++, piece));
+            });
+        }
+
+        ToolContext toolContext() {
+            return new ToolContext(request.userId(), request.sessionId(), request.turnId());
+        }
+    }
+
+    private Outcome answer(TurnRequest request, long remainingMillis) {
         long started = clock.millis();
         if (remainingMillis < MIN_MILLIS_TO_START) {
             throw new TurnFailedException("only " + remainingMillis + " ms left in this invocation", null);
         }
-        List<ChatMessage> recent = messages.recentUpTo(turn.userId(), turn.sessionId(), turn.turnId(),
+        List<ChatMessage> recent = messages.recentUpTo(request.userId(), request.sessionId(), request.turnId(),
                 settings.historyWindow() + 2);
-        ChatMessage userMessage = find(recent, turn.turnId(), Role.USER);
+        ChatMessage userMessage = find(recent, request.turnId(), Role.USER);
         if (userMessage == null) {
             LOG.info("turn not found (session deleted?), acknowledged");
             return Outcome.TURN_GONE;
         }
-        if (find(recent, turn.turnId(), Role.ASSISTANT) != null) {
+        if (find(recent, request.turnId(), Role.ASSISTANT) != null) {
             LOG.info("turn answered already, acknowledged without calling the model");
             return Outcome.ALREADY_ANSWERED;
         }
-        List<ChatMessage> history = history(recent, turn.turnId());
-        Broadcaster out = new Broadcaster(connections.listByUser(turn.userId()), gateway, connections, codec);
-        int[] seq = {0};
-        long[] firstDeltaAt = {0};
-        DeltaBatcher batcher = new DeltaBatcher(settings.flushMillis(), settings.maxDeltaBytes(), clock, text -> {
-            if (seq[0] == 0) {
-                firstDeltaAt[0] = clock.millis();
-            }
-            out.send(new ServerEvent.Delta(turn.sessionId(), turn.turnId(), seq[0]++, text));
-        });
-        ModelChoice model = agents.model();
-        ChatResponse response;
+        Optional<Session> found = sessions.get(request.userId(), request.sessionId());
+        if (found.isEmpty()) {
+            LOG.info("session gone, turn acknowledged");
+            return Outcome.TURN_GONE;
+        }
+        Session session = found.get();
+        List<ChatMessage> steps = messages.toolCalls(request.userId(), request.sessionId(), request.turnId(),
+                request.turnId());
+        if (steps.stream().anyMatch(s -> ToolStatus.PENDING.equals(s.status())) && !session.cancelled(request.turnId())) {
+            LOG.info("turn waits for the user's tool decision, acknowledged");
+            return Outcome.AWAITING_APPROVAL;
+        }
+        ModelChoice model = agents.models().forSession(session.model());
+        Broadcaster out = new Broadcaster(connections.listByUser(request.userId()), gateway, connections, codec);
+        TurnContext context = agents.context(request.userId(), userMessage.text());
+        var conversation = agents.conversation(session.systemPrompt(), context, history(recent, request.turnId()),
+                userMessage.text());
+        Turn turn = new Turn(request, session, model, out, conversation, steps, started,
+                started + remainingMillis - RESERVE_MILLIS);
+        if (session.cancelled(request.turnId())) {
+            return finish(turn, context, null, true);
+        }
         try {
-            response = stream(turn, userMessage, history, batcher, remainingMillis - RESERVE_MILLIS);
-            batcher.finish();
+            resumeSteps(turn);
+            ChatResponse last = null;
+            while (true) {
+                List<ToolSpecification> specs = turn.round < settings.maxToolRounds()
+                        ? agents.tools().specifications() : List.of();
+                Streamed streamed = stream(turn, request(turn.conversation, specs));
+                if (streamed.cancelled()) {
+                    turn.batcher.finish();
+                    return finish(turn, context, last, true);
+                }
+                last = streamed.response();
+                count(turn, last.tokenUsage());
+                AiMessage ai = last.aiMessage();
+                if (ai == null || !ai.hasToolExecutionRequests()) {
+                    turn.batcher.finish();
+                    return finish(turn, context, last, false);
+                }
+                turn.batcher.finish();
+                if (toolRound(turn, ai)) {
+                    sessions.markSettled(request.userId(), request.sessionId(), request.turnId(), clock.millis());
+                    LOG.info("turn paused for the user's approval: deltas={}", turn.seq);
+                    return Outcome.AWAITING_APPROVAL;
+                }
+            }
         } catch (RuntimeException e) {
-            batcher.close(); // a stream still running must not reach clients after the failure
+            turn.batcher.close(); // a stream still running must not reach clients after the failure
             throw e;
         }
-        String text = response.aiMessage() == null ? "" : Objects.requireNonNullElse(response.aiMessage().text(), "");
+    }
+
+    /** Stores the answer (or the cancelled part of it), settles the session and sends done. */
+    private Outcome finish(Turn turn, TurnContext context, ChatResponse last, boolean cancelled) {
+        TurnRequest request = turn.request;
         long now = clock.millis();
-        boolean stored = messages.putIfAbsent(new ChatMessage(turn.userId(), turn.sessionId(), turn.turnId(),
-                Role.ASSISTANT, text, now, model.name()));
-        if (!stored) {
+        String text = earlierRoundText(turn) + turn.text;
+        ChatMessage answer = new ChatMessage(request.userId(), request.sessionId(), request.turnId(), Role.ASSISTANT,
+                text, now, turn.model.name(), cancelled ? ChatMessage.CANCELLED : null, null);
+        if (!messages.putIfAbsent(answer)) {
             LOG.warn("answer was stored by a concurrent delivery; done not sent twice");
             return Outcome.ALREADY_ANSWERED;
         }
         // The answer is stored: from here on nothing may fail the turn (a retry would find it answered).
-        if (!touchSession(turn, now)) {
+        if (!settle(request, now)) {
             return Outcome.TURN_GONE;
         }
-        TokenUsage usage = response.tokenUsage();
-        out.send(new ServerEvent.Done(turn.sessionId(), turn.turnId(), seq[0], model.name(), model.offline(),
-                response.finishReason() == null ? "STOP" : response.finishReason().name(),
-                new ServerEvent.Usage(count(usage == null ? null : usage.inputTokenCount()),
-                        count(usage == null ? null : usage.outputTokenCount()),
-                        count(usage == null ? null : usage.totalTokenCount())),
-                new ServerEvent.Timings(Math.max(0, started - turn.enqueuedAt()),
-                        firstDeltaAt[0] == 0 ? 0 : firstDeltaAt[0] - started, now - started)));
-        LOG.info("turn answered: deltas={} posts={}", seq[0], out.posts());
+        String finishReason = cancelled ? "CANCELLED"
+                : last == null || last.finishReason() == null ? "STOP" : last.finishReason().name();
+        turn.out.send(new ServerEvent.Done(request.sessionId(), request.turnId(), turn.seq, turn.model.name(),
+                turn.model.offline(), finishReason,
+                new ServerEvent.Usage(turn.inputTokens, turn.outputTokens, turn.inputTokens + turn.outputTokens),
+                new ServerEvent.Timings(Math.max(0, turn.started - request.enqueuedAt()),
+                        turn.firstDeltaAt == 0 ? 0 : turn.firstDeltaAt - turn.started, now - turn.started),
+                context.sources().isEmpty() ? null : context.sources(),
+                context.memories() == 0 ? null : context.memories()));
+        LOG.info("turn {}: deltas={} toolCalls={} posts={}", cancelled ? "cancelled" : "answered", turn.seq,
+                turn.steps.size(), turn.out.posts());
+        if (cancelled) {
+            return Outcome.CANCELLED;
+        }
+        try {
+            afterAnswer.answered(request);
+        } catch (RuntimeException e) {
+            LOG.warn("after-answer step failed: {}", e.getClass().getSimpleName());
+        }
         return Outcome.ANSWERED;
     }
 
+    /** The text the model streamed before each round of tool calls (kept on the round's first call). */
+    private static String earlierRoundText(Turn turn) {
+        StringBuilder b = new StringBuilder();
+        for (ChatMessage s : turn.steps) {
+            if (s.tool().roundText() != null) {
+                b.append(s.tool().roundText());
+            }
+        }
+        return b.toString();
+    }
+
+    // ---------------------------------------------------------------- tools
+
+    /**
+     * Brings a resumed turn up to date: runs approved calls (once: claimed with a compare-and-set), reports denied
+     * ones, marks calls a dead worker left running as unknown, and rebuilds the conversation's tool rounds.
+     */
+    private void resumeSteps(Turn turn) {
+        if (turn.steps.isEmpty()) {
+            return;
+        }
+        turn.seq = turn.steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
+        turn.seqAtStart = turn.seq;
+        for (int i = 0; i < turn.steps.size(); i++) {
+            ChatMessage step = turn.steps.get(i);
+            ChatMessage settled = switch (step.status()) {
+                case ToolStatus.APPROVED -> runClaimed(turn, step, ToolStatus.APPROVED);
+                case ToolStatus.RUNNING -> transitionOrReread(turn, step.withStatus(ToolStatus.FAILED, UNKNOWN_RESULT),
+                        ToolStatus.RUNNING);
+                default -> step;
+            };
+            if (settled != step) {
+                turn.steps.set(i, settled);
+                report(turn, settled);
+            } else if (ToolStatus.DENIED.equals(step.status()) && step.tool().seqBase() >= turn.seqAtStart) {
+                report(turn, step);
+            }
+        }
+        int currentRound = -1;
+        List<ToolExecutionRequest> requests = new ArrayList<>();
+        List<ToolExecutionResultMessage> results = new ArrayList<>();
+        String roundText = null;
+        for (ChatMessage step : turn.steps) {
+            if (step.tool().round() != currentRound) {
+                addRound(turn, roundText, requests, results);
+                requests = new ArrayList<>();
+                results = new ArrayList<>();
+                currentRound = step.tool().round();
+                roundText = step.tool().roundText();
+            }
+            requests.add(ToolExecutionRequest.builder().id(step.tool().toolCallId()).name(step.tool().name())
+                    .arguments(step.tool().arguments()).build());
+            results.add(ToolExecutionResultMessage.from(step.tool().toolCallId(), step.tool().name(), step.text()));
+        }
+        addRound(turn, roundText, requests, results);
+        turn.round = currentRound + 1;
+    }
+
+    private static void addRound(Turn turn, String roundText, List<ToolExecutionRequest> requests,
+                                 List<ToolExecutionResultMessage> results) {
+        if (requests.isEmpty()) {
+            return;
+        }
+        turn.conversation.add(roundText == null || roundText.isEmpty() ? AiMessage.from(requests)
+                : AiMessage.from(roundText, requests));
+        turn.conversation.addAll(results);
+    }
+
+    /**
+     * Stores and handles one round of tool calls: calls needing approval are stored pending and announced; the others
+     * run now. @return true when the turn must pause for approval
+     */
+    private boolean toolRound(Turn turn, AiMessage ai) {
+        List<ToolExecutionRequest> requests = new ArrayList<>();
+        List<ChatMessage> round = new ArrayList<>();
+        String roundText = turn.text.toString();
+        turn.text.setLength(0);
+        int index = 0;
+        for (ToolExecutionRequest r : ai.toolExecutionRequests()) {
+            int step = turn.round * 100 + index++;
+            String id = r.id() != null && CLIENT_ID.matcher(r.id()).matches() ? r.id() : "call-" + step;
+            String arguments = r.arguments() == null || r.arguments().isBlank() ? "{}" : r.arguments();
+            boolean approval = agents.tools().find(r.name()).isPresent() && agents.tools().needsApproval(r.name());
+            ChatMessage stored = new ChatMessage(turn.request.userId(), turn.request.sessionId(),
+                    turn.request.turnId(), Role.TOOL, "", clock.millis(), null,
+                    approval ? ToolStatus.PENDING : ToolStatus.RUNNING,
+                    new ToolCall(step, id, r.name(), arguments, index == 1 ? roundText : null, turn.seq));
+            if (!messages.putIfAbsent(stored)) {
+                throw new TurnFailedException("tool call " + step + " was stored by a concurrent delivery", null);
+            }
+            requests.add(ToolExecutionRequest.builder().id(id).name(r.name()).arguments(arguments).build());
+            round.add(stored);
+        }
+        turn.conversation.add(roundText.isEmpty() ? AiMessage.from(requests) : AiMessage.from(roundText, requests));
+        boolean pause = false;
+        for (ChatMessage stored : round) {
+            ToolCall call = stored.tool();
+            LOG.info("tool call: {} ({})", call.name(), stored.status());
+            if (ToolStatus.PENDING.equals(stored.status())) {
+                turn.out.send(new ServerEvent.ApprovalRequired(turn.request.sessionId(), turn.request.turnId(),
+                        call.toolCallId(), call.name(), call.arguments()));
+                pause = true;
+                turn.steps.add(stored);
+            } else {
+                turn.out.send(new ServerEvent.ToolCallEvent(turn.request.sessionId(), turn.request.turnId(),
+                        call.toolCallId(), call.name(), call.arguments()));
+                ChatMessage done = runClaimed(turn, stored, null);
+                report(turn, done);
+                turn.steps.add(done);
+                turn.conversation.add(ToolExecutionResultMessage.from(call.toolCallId(), call.name(), done.text()));
+            }
+        }
+        turn.round++;
+        return pause;
+    }
+
+    /**
+     * Runs a tool call. An approved call is first claimed (approved → running) so it runs once even when deliveries
+     * race; {@code claimFrom} null means the call was stored as running by this worker.
+     */
+    private ChatMessage runClaimed(Turn turn, ChatMessage step, String claimFrom) {
+        if (claimFrom != null) {
+            ChatMessage running = step.withStatus(ToolStatus.RUNNING, "");
+            if (!messages.transition(running, claimFrom)) {
+                throw new TurnFailedException("tool call " + step.tool().step() + " was claimed by another delivery",
+                        null);
+            }
+            step = running;
+        }
+        String status;
+        String result;
+        Optional<AgentTool> tool = agents.tools().find(step.tool().name());
+        if (tool.isEmpty()) {
+            status = ToolStatus.FAILED;
+            result = "No tool named '" + step.tool().name() + "' is available.";
+        } else {
+            try {
+                result = tool.get().execute(turn.toolContext(), step.tool().arguments());
+                status = ToolStatus.DONE;
+            } catch (ToolException e) {
+                status = ToolStatus.FAILED;
+                result = "Error: " + e.getMessage();
+            } catch (RuntimeException e) {
+                LOG.warn("tool {} failed: {}", step.tool().name(), e.getClass().getSimpleName());
+                status = ToolStatus.FAILED;
+                result = "Error: the tool failed (" + e.getClass().getSimpleName() + ")";
+            }
+        }
+        return transitionOrReread(turn, step.withStatus(status, cap(Objects.requireNonNullElse(result, ""))),
+                ToolStatus.RUNNING);
+    }
+
+    private ChatMessage transitionOrReread(Turn turn, ChatMessage next, String expected) {
+        if (!messages.transition(next, expected)) {
+            throw new TurnFailedException("tool call " + next.tool().step() + " changed under this delivery", null);
+        }
+        return next;
+    }
+
+    private void report(Turn turn, ChatMessage step) {
+        turn.out.send(new ServerEvent.ToolResult(turn.request.sessionId(), turn.request.turnId(),
+                step.tool().toolCallId(), step.tool().name(), step.status(), step.text()));
+    }
+
+    private static String cap(String result) {
+        return result.length() <= MAX_TOOL_RESULT_CHARS ? result
+                : result.substring(0, result.offsetByCodePoints(0,
+                        result.codePointCount(0, MAX_TOOL_RESULT_CHARS - 1))) + "…";
+    }
+
+    // ---------------------------------------------------------------- model
+
+    private static ChatRequest request(List<dev.langchain4j.data.message.ChatMessage> conversation,
+                                       List<ToolSpecification> specs) {
+        ChatRequest.Builder b = ChatRequest.builder().messages(conversation);
+        if (!specs.isEmpty()) {
+            b.toolSpecifications(specs);
+        }
+        return b.build();
+    }
+
+    private record Streamed(ChatResponse response, boolean cancelled) {}
+
+    /**
+     * One streamed model call. The model runs on its own virtual thread; this thread waits for it and, every poll
+     * interval, reads the session to see whether the turn was cancelled; on a cancel the model stream is closed.
+     */
+    private Streamed stream(Turn turn, ChatRequest request) {
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        StreamingHandle[] handle = new StreamingHandle[1];
+        boolean[] stopped = {false};
+        StreamingChatResponseHandler handler = new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+                synchronized (stopped) {
+                    handle[0] = context.streamingHandle();
+                    if (stopped[0]) {
+                        context.streamingHandle().cancel();
+                        return;
+                    }
+                    accept(turn, partial.text());
+                }
+            }
+
+            @Override
+            public void onPartialResponse(String partial) {
+                synchronized (stopped) {
+                    if (!stopped[0]) {
+                        accept(turn, partial);
+                    }
+                }
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        };
+        Thread.ofVirtual().name("model-" + turn.request.turnId()).start(() -> {
+            try {
+                turn.model.model().chat(request, handler);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        // the wait is measured on the monotonic clock: the turn's deadline less the time already spent
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, turn.deadline - clock.millis()));
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+            if (left <= 0) {
+                stop(stopped, handle);
+                throw new TurnFailedException("model did not finish before the invocation's deadline", null);
+            }
+            try {
+                return new Streamed(done.get(Math.min(left, settings.cancelPollMillis()), TimeUnit.MILLISECONDS),
+                        false);
+            } catch (ExecutionException e) {
+                throw new TurnFailedException("model failed: " + e.getCause().getClass().getSimpleName(), e.getCause());
+            } catch (TimeoutException e) {
+                if (cancelRequested(turn)) {
+                    stop(stopped, handle);
+                    LOG.info("turn cancelled by the user; model stream closed");
+                    return new Streamed(null, true);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop(stopped, handle);
+                throw new TurnFailedException("interrupted", e);
+            }
+        }
+    }
+
+    private static void stop(boolean[] stopped, StreamingHandle[] handle) {
+        synchronized (stopped) {
+            stopped[0] = true;
+            if (handle[0] != null) {
+                handle[0].cancel();
+            }
+        }
+    }
+
+    private void accept(Turn turn, String piece) {
+        if (piece == null || piece.isEmpty()) {
+            return;
+        }
+        turn.text.append(piece);
+        turn.batcher.add(piece);
+    }
+
+    private boolean cancelRequested(Turn turn) {
+        try {
+            return sessions.get(turn.request.userId(), turn.request.sessionId())
+                    .map(s -> s.cancelled(turn.request.turnId()))
+                    .orElse(true);
+        } catch (RuntimeException e) {
+            LOG.warn("could not check for a cancel: {}", e.getClass().getSimpleName());
+            return false;
+        }
+    }
+
+    private static void count(Turn turn, TokenUsage usage) {
+        if (usage != null) {
+            turn.inputTokens += usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
+            turn.outputTokens += usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
     /**
      * The earlier turns the model sees: answered turns before this one, oldest first, at most the window. A user
-     * message still waiting for its own answer (a turn that raced this one into the queue) is left out.
+     * message still waiting for its own answer (a turn that raced this one into the queue) is left out, and so is an
+     * answer cancelled before it said anything.
      */
     private List<ChatMessage> history(List<ChatMessage> recent, String turnId) {
-        java.util.Set<String> answered = new java.util.HashSet<>();
+        Set<String> answered = new HashSet<>();
         for (ChatMessage m : recent) {
-            if (m.role() == Role.ASSISTANT) {
+            if (m.role() == Role.ASSISTANT && !m.text().isEmpty()) {
                 answered.add(m.turnId());
             }
         }
@@ -191,12 +638,12 @@ public final class TurnRunner {
     }
 
     /**
-     * Marks the session active. When the session was deleted while the turn ran, the answer just stored would be an
-     * orphan: the session's items are deleted again and false is returned (no done is sent).
+     * Marks the turn settled and the session active. When the session was deleted while the turn ran, the answer just
+     * stored would be an orphan: the session's items are deleted again and false is returned (no done is sent).
      */
-    private boolean touchSession(TurnRequest turn, long now) {
+    private boolean settle(TurnRequest turn, long now) {
         try {
-            if (sessions.touch(turn.userId(), turn.sessionId(), now)) {
+            if (sessions.markSettled(turn.userId(), turn.sessionId(), turn.turnId(), now)) {
                 return true;
             }
             messages.deleteSession(turn.userId(), turn.sessionId());
@@ -215,30 +662,9 @@ public final class TurnRunner {
                     .send(new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
                             "The answer to this message failed after " + receiveCount + " attempts", "sendMessage",
                             turn.sessionId(), turn.turnId(), turn.clientMessageId()));
+            sessions.markSettled(turn.userId(), turn.sessionId(), turn.turnId(), clock.millis());
         } catch (RuntimeException e) {
             LOG.warn("could not send TURN_FAILED: {}", e.getClass().getSimpleName());
-        }
-    }
-
-    private ChatResponse stream(TurnRequest turn, ChatMessage userMessage, List<ChatMessage> history,
-                                DeltaBatcher batcher, long remainingMillis) {
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        agents.create(turn.userId() + "#" + turn.sessionId(), history)
-                .chat(userMessage.text())
-                .onPartialResponse(batcher::add)
-                .onCompleteResponse(done::complete)
-                .onError(done::completeExceptionally)
-                .start();
-        long budget = Math.max(1, remainingMillis);
-        try {
-            return done.get(budget, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new TurnFailedException("model failed: " + e.getCause().getClass().getSimpleName(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new TurnFailedException("model did not finish within " + budget + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TurnFailedException("interrupted", e);
         }
     }
 
@@ -249,9 +675,5 @@ public final class TurnRunner {
             }
         }
         return null;
-    }
-
-    private static int count(Integer n) {
-        return n == null ? 0 : n;
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class InMemoryMessageStore implements MessageStore {
     private final Map<String, NavigableMap<String, ChatMessage>> messages = new ConcurrentHashMap<>();
     private final Map<String, TurnClaim> claims = new ConcurrentHashMap<>();
+    private final Map<String, NavigableMap<String, ChatMessage>> steps = new ConcurrentHashMap<>();
     public final AtomicInteger writes = new AtomicInteger();
 
     private static String partition(String userId, String sessionId) {
@@ -47,9 +48,39 @@ public class InMemoryMessageStore implements MessageStore {
         return claim;
     }
 
+    private NavigableMap<String, ChatMessage> mapOf(ChatMessage m) {
+        return m.role() == Role.TOOL
+                ? steps.computeIfAbsent(partition(m.userId(), m.sessionId()), k -> new ConcurrentSkipListMap<>())
+                : of(m.userId(), m.sessionId());
+    }
+
+    private static String keyOf(ChatMessage m) {
+        return m.role() == Role.TOOL ? m.turnId() + "#" + String.format(java.util.Locale.ROOT, "%04d", m.tool().step())
+                : sortKey(m.turnId(), m.role());
+    }
+
     @Override
-    public boolean putIfAbsent(ChatMessage m) {
-        boolean written = of(m.userId(), m.sessionId()).putIfAbsent(sortKey(m.turnId(), m.role()), m) == null;
+    public synchronized boolean transition(ChatMessage next, String expectedStatus) {
+        NavigableMap<String, ChatMessage> map = mapOf(next);
+        ChatMessage old = map.get(keyOf(next));
+        if (old == null || !java.util.Objects.equals(old.status(), expectedStatus)) {
+            return false;
+        }
+        writes.incrementAndGet();
+        map.put(keyOf(next), next);
+        return true;
+    }
+
+    @Override
+    public List<ChatMessage> toolCalls(String userId, String sessionId, String fromTurnId, String toTurnId) {
+        NavigableMap<String, ChatMessage> all = steps.getOrDefault(partition(userId, sessionId),
+                new ConcurrentSkipListMap<>());
+        return List.copyOf(all.subMap(fromTurnId + "#", true, toTurnId + "#~", true).values());
+    }
+
+    @Override
+    public synchronized boolean putIfAbsent(ChatMessage m) {
+        boolean written = mapOf(m).putIfAbsent(keyOf(m), m) == null;
         if (written) {
             writes.incrementAndGet();
         }
@@ -91,6 +122,7 @@ public class InMemoryMessageStore implements MessageStore {
     @Override
     public int deleteSession(String userId, String sessionId) {
         NavigableMap<String, ChatMessage> removed = messages.remove(partition(userId, sessionId));
+        steps.remove(partition(userId, sessionId));
         claims.keySet().removeIf(k -> k.startsWith(partition(userId, sessionId) + "#"));
         writes.incrementAndGet();
         return removed == null ? 0 : removed.size();
@@ -98,6 +130,7 @@ public class InMemoryMessageStore implements MessageStore {
 
     /** Every stored message of every user, for isolation checks. */
     public List<ChatMessage> all() {
-        return messages.values().stream().flatMap(m -> m.values().stream()).toList();
+        return java.util.stream.Stream.concat(messages.values().stream(), steps.values().stream())
+                .flatMap(m -> m.values().stream()).toList();
     }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.testing;
 
+import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Session;
 import dev.switchboard.port.InvalidCursorException;
@@ -39,7 +40,55 @@ public class InMemorySessionStore implements SessionStore {
     public boolean touch(String userId, String sessionId, long updatedAtMillis) {
         writes.incrementAndGet();
         return of(userId).computeIfPresent(sessionId, (k, s) ->
-                new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis)) != null;
+                new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis, s.model(),
+                        s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(), s.settledTurnId(),
+                        s.cancelUpTo())) != null;
+    }
+
+    @Override
+    public Optional<Session> update(String userId, String sessionId, String title, String model, String systemPrompt,
+                                    BusyPolicy busyPolicy) {
+        writes.incrementAndGet();
+        return Optional.ofNullable(of(userId).computeIfPresent(sessionId, (k, s) ->
+                new Session(s.userId(), s.sessionId(), setting(s.title(), title), s.createdAtMillis(),
+                        s.updatedAtMillis(), setting(s.model(), model), setting(s.systemPrompt(), systemPrompt),
+                        busyPolicy == null ? s.busyPolicy() : busyPolicy, s.lastTurnId(), s.lastClientMessageId(),
+                        s.settledTurnId(), s.cancelUpTo())));
+    }
+
+    private static String setting(String old, String value) {
+        return value == null ? old : value.isEmpty() ? null : value;
+    }
+
+    private static String later(String old, String turnId) {
+        return old == null || old.compareTo(turnId) < 0 ? turnId : old;
+    }
+
+    @Override
+    public boolean markAccepted(String userId, String sessionId, String turnId, String clientMessageId) {
+        writes.incrementAndGet();
+        return of(userId).computeIfPresent(sessionId, (k, s) -> later(s.lastTurnId(), turnId).equals(s.lastTurnId()) ? s
+                : new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), s.updatedAtMillis(),
+                        s.model(), s.systemPrompt(), s.busyPolicy(), turnId, clientMessageId, s.settledTurnId(),
+                        s.cancelUpTo())) != null;
+    }
+
+    @Override
+    public boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis) {
+        writes.incrementAndGet();
+        return of(userId).computeIfPresent(sessionId, (k, s) ->
+                new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis, s.model(),
+                        s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(),
+                        later(s.settledTurnId(), turnId), s.cancelUpTo())) != null;
+    }
+
+    @Override
+    public boolean cancelUpTo(String userId, String sessionId, String turnId) {
+        writes.incrementAndGet();
+        return of(userId).computeIfPresent(sessionId, (k, s) ->
+                new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), s.updatedAtMillis(), s.model(),
+                        s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(), s.settledTurnId(),
+                        later(s.cancelUpTo(), turnId))) != null;
     }
 
     @Override

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.switchboard.domain.ChatMessage;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Role;
+import dev.switchboard.domain.ToolCall;
+import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnClaim;
 import dev.switchboard.port.InvalidCursorException;
 import dev.switchboard.port.MessageStore;
@@ -343,5 +345,52 @@ public abstract class MessageStoreContract {
         assertThat(again.fresh()).isFalse();
         assertThat(again.fingerprint()).isEqualTo("first");
         assertThat(again.turnId()).isEqualTo(t1);
+    }
+
+    private ChatMessage toolStep(String userId, String turnId, int step, String status, String result) {
+        return new ChatMessage(userId, session, turnId, Role.TOOL, result, clock, null, status,
+                new ToolCall(step, "call-" + step, "calculate", "{\"expression\":\"1+1\"}", step == 0 ? "thinking" : null, 3));
+    }
+
+    @Test
+    void toolCallsAreStoredApartFromHistoryAndReadBackInStepOrder() {
+        List<ChatMessage> seeded = seed(user, session, 2, 0);
+        String turn = seeded.get(2).turnId();
+        assertThat(store.putIfAbsent(toolStep(user, turn, 101, ToolStatus.DONE, "2"))).isTrue();
+        assertThat(store.putIfAbsent(toolStep(user, turn, 0, ToolStatus.PENDING, ""))).isTrue();
+        assertThat(store.putIfAbsent(toolStep(user, turn, 0, ToolStatus.DONE, "other"))).isFalse();
+        assertThat(store.history(user, session, 50, null).items()).hasSize(4).allMatch(m -> m.role() != Role.TOOL);
+        assertThat(store.recentUpTo(user, session, turn, 50)).hasSize(4).allMatch(m -> m.role() != Role.TOOL);
+        List<ChatMessage> calls = store.toolCalls(user, session, turn, turn);
+        assertThat(calls).extracting(m -> m.tool().step()).containsExactly(0, 101);
+        assertThat(calls.get(0)).isEqualTo(toolStep(user, turn, 0, ToolStatus.PENDING, ""));
+        assertThat(calls.get(1).tool().roundText()).isNull();
+        assertThat(store.toolCalls(user, session, seeded.get(0).turnId(), seeded.get(0).turnId())).isEmpty();
+        assertThat(store.toolCalls(user, session, seeded.get(0).turnId(), turn)).hasSize(2);
+        assertThat(store.toolCalls(otherUser, session, turn, turn)).isEmpty();
+    }
+
+    @Test
+    void transitionIsACompareAndSetOnTheStatus() {
+        String turn = seed(user, session, 0, 1).get(0).turnId();
+        store.putIfAbsent(toolStep(user, turn, 0, ToolStatus.PENDING, ""));
+        assertThat(store.transition(toolStep(user, turn, 0, ToolStatus.APPROVED, ""), ToolStatus.PENDING)).isTrue();
+        assertThat(store.transition(toolStep(user, turn, 0, ToolStatus.DENIED, ""), ToolStatus.PENDING)).isFalse();
+        assertThat(store.transition(toolStep(user, turn, 1, ToolStatus.APPROVED, ""), ToolStatus.PENDING)).isFalse();
+        assertThat(store.transition(toolStep(otherUser, turn, 0, ToolStatus.DENIED, ""), ToolStatus.APPROVED)).isFalse();
+        assertThat(store.toolCalls(user, session, turn, turn)).singleElement()
+                .extracting(ChatMessage::status).isEqualTo(ToolStatus.APPROVED);
+        assertThat(store.toolCalls(otherUser, session, turn, turn)).isEmpty();
+    }
+
+    @Test
+    void aCancelledAnswerKeepsItsStatusAndDeleteSessionRemovesToolCalls() {
+        String turn = seed(user, session, 0, 1).get(0).turnId();
+        store.putIfAbsent(answer(user, session, turn, "partial").withStatus(ChatMessage.CANCELLED, "partial"));
+        store.putIfAbsent(toolStep(user, turn, 0, ToolStatus.DONE, "2"));
+        assertThat(store.recentUpTo(user, session, turn, 5)).last().extracting(ChatMessage::status)
+                .isEqualTo(ChatMessage.CANCELLED);
+        assertThat(store.deleteSession(user, session)).isEqualTo(2);
+        assertThat(store.toolCalls(user, session, turn, turn)).isEmpty();
     }
 }

@@ -3,6 +3,7 @@ package dev.switchboard.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Session;
 import dev.switchboard.port.InvalidCursorException;
@@ -193,5 +194,66 @@ public abstract class SessionStoreContract {
     void listRefusesACursorThatIsNotOne() {
         store.createIfAbsent(session(user, "s-1", 1_000));
         assertThatThrownBy(() -> store.list(user, 2, "!!!not a cursor!!!")).isInstanceOf(InvalidCursorException.class);
+    }
+
+    @Test
+    void updateChangesOnlyTheGivenSettingsAndEmptyClears() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        Session a = store.update(user, "s-1", null, "offline:echo", "Be brief.", BusyPolicy.REJECT).orElseThrow();
+        assertThat(a.title()).isEqualTo("title of s-1");
+        assertThat(a.model()).isEqualTo("offline:echo");
+        assertThat(a.systemPrompt()).isEqualTo("Be brief.");
+        assertThat(a.busyPolicy()).isEqualTo(BusyPolicy.REJECT);
+        Session b = store.update(user, "s-1", "renamed", null, "", null).orElseThrow();
+        assertThat(b.title()).isEqualTo("renamed");
+        assertThat(b.model()).isEqualTo("offline:echo");
+        assertThat(b.systemPrompt()).isNull();
+        assertThat(b.busyPolicy()).isEqualTo(BusyPolicy.REJECT);
+        assertThat(store.get(user, "s-1")).contains(b);
+    }
+
+    @Test
+    void updateOfAMissingOrForeignSessionIsEmptyAndCreatesNothing() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThat(store.update(otherUser, "s-1", "x", "m", "p", BusyPolicy.INTERRUPT)).isEmpty();
+        assertThat(store.get(otherUser, "s-1")).isEmpty();
+        assertThat(store.get(user, "s-1").orElseThrow().model()).isNull();
+    }
+
+    @Test
+    void turnMarksOnlyMoveForward() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThat(store.markAccepted(user, "s-1", "t-002", "c-2")).isTrue();
+        assertThat(store.markAccepted(user, "s-1", "t-001", "c-1")).isTrue();
+        Session s = store.get(user, "s-1").orElseThrow();
+        assertThat(s.lastTurnId()).isEqualTo("t-002");
+        assertThat(s.lastClientMessageId()).isEqualTo("c-2");
+        assertThat(s.busy()).isTrue();
+        assertThat(store.markSettled(user, "s-1", "t-001", 2_000)).isTrue();
+        assertThat(store.get(user, "s-1").orElseThrow().busy()).isTrue();
+        assertThat(store.markSettled(user, "s-1", "t-002", 3_000)).isTrue();
+        assertThat(store.markSettled(user, "s-1", "t-001", 4_000)).isTrue();
+        s = store.get(user, "s-1").orElseThrow();
+        assertThat(s.settledTurnId()).isEqualTo("t-002");
+        assertThat(s.busy()).isFalse();
+        assertThat(s.updatedAtMillis()).isGreaterThanOrEqualTo(3_000);
+        assertThat(store.cancelUpTo(user, "s-1", "t-002")).isTrue();
+        assertThat(store.cancelUpTo(user, "s-1", "t-001")).isTrue();
+        s = store.get(user, "s-1").orElseThrow();
+        assertThat(s.cancelUpTo()).isEqualTo("t-002");
+        assertThat(s.cancelled("t-001")).isTrue();
+        assertThat(s.cancelled("t-003")).isFalse();
+    }
+
+    @Test
+    void turnMarksNeverCreateOrTouchAnotherUsersSession() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThat(store.markAccepted(otherUser, "s-1", "t-1", "c-1")).isFalse();
+        assertThat(store.markSettled(otherUser, "s-1", "t-1", 2_000)).isFalse();
+        assertThat(store.cancelUpTo(otherUser, "s-1", "t-1")).isFalse();
+        assertThat(store.get(otherUser, "s-1")).isEmpty();
+        Session mine = store.get(user, "s-1").orElseThrow();
+        assertThat(mine.lastTurnId()).isNull();
+        assertThat(mine.cancelUpTo()).isNull();
     }
 }

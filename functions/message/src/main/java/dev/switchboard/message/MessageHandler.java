@@ -4,7 +4,13 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import dev.switchboard.adapter.dynamodb.DynamoDbDocumentStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbKnowledgeVersions;
+import dev.switchboard.adapter.dynamodb.DynamoDbMemoryStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
+import dev.switchboard.agent.ChatModels;
+import dev.switchboard.usecase.UserKnowledgeActions;
+import dev.switchboard.usecase.command.MemoryCommand;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.adapter.sqs.SqsTurnQueue;
 import dev.switchboard.config.Env;
@@ -25,13 +31,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every client action route ({@code sendMessage}, {@code listSessions}, {@code getHistory}, {@code deleteSession},
- * {@code ping}, {@code $default}): one frame in, one event back as the route response. Returns within milliseconds;
+ * Every client action route (the actions of docs/protocol.md, and {@code $default}): one frame in, one event back as
+ * the route response. Returns within milliseconds;
  * answers are streamed by the worker.
  */
 public final class MessageHandler
         implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
-    public static final List<String> REQUIRED_ENV = List.of(Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.TURNS_QUEUE_URL);
+    public static final List<String> REQUIRED_ENV = List.of(Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.TURNS_QUEUE_URL,
+            Env.USER_DATA_TABLE);
     private static final Logger LOG = LoggerFactory.getLogger(MessageHandler.class);
 
     private final ChatIngress ingress;
@@ -49,11 +56,20 @@ public final class MessageHandler
     }
 
     private MessageHandler(Env env, ProtocolCodec codec, Ids ids, DynamoDbClient dynamo) {
-        this(new ChatIngress(codec,
-                new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE)),
-                new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE)),
-                new SqsTurnQueue(AwsClients.sqs(env), env.require(Env.TURNS_QUEUE_URL), codec.mapper()),
-                ids, Clock.SYSTEM), codec, ids);
+        this(ingress(env, codec, ids, dynamo), codec, ids);
+    }
+
+    private static ChatIngress ingress(Env env, ProtocolCodec codec, Ids ids, DynamoDbClient dynamo) {
+        var sessions = new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE));
+        var messages = new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE));
+        var queue = new SqsTurnQueue(AwsClients.sqs(env), env.require(Env.TURNS_QUEUE_URL), codec.mapper());
+        String userData = env.require(Env.USER_DATA_TABLE);
+        var knowledge = new UserKnowledgeActions(new DynamoDbMemoryStore(dynamo, userData),
+                new DynamoDbDocumentStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData), queue,
+                Clock.SYSTEM);
+        ChatModels.ModelListing models = ChatModels.listingFromEnv(env);
+        return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
+                ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge);
     }
 
     public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {

@@ -153,7 +153,7 @@ class MessageHandlerTest {
 
     @Test
     void failingStoreIsAnsweredWithInternalErrorAndNoExceptionEscapes() {
-        SessionStore broken = new SessionStore() {
+        SessionStore broken = new InMemorySessionStore() {
             @Override
             public Optional<Session> get(String userId, String sessionId) {
                 throw new IllegalStateException("DynamoDB is down");

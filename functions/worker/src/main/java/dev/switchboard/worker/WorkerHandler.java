@@ -6,7 +6,21 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.switchboard.adapter.apigw.ApiGatewayConnections;
 import dev.switchboard.adapter.dynamodb.DynamoDbConnectionStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbDocumentStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbKnowledgeVersions;
+import dev.switchboard.adapter.dynamodb.DynamoDbMemoryStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
+import dev.switchboard.adapter.sqs.SqsTurnQueue;
+import dev.switchboard.agent.KnowledgeContextSource;
+import dev.switchboard.agent.ModelCatalog;
+import dev.switchboard.knowledge.Embedder;
+import dev.switchboard.knowledge.KnowledgeRetriever;
+import dev.switchboard.knowledge.MiniLmEmbedder;
+import dev.switchboard.knowledge.UserKnowledgeCache;
+import dev.switchboard.runtime.InitTimer;
+import dev.switchboard.tools.DynamoDbNoteStore;
+import dev.switchboard.tools.ToolRegistry;
+import dev.switchboard.usecase.UserDataJobs;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ChatModels;
@@ -29,12 +43,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /** SQS-triggered worker: answers the queued turns of a FIFO batch and reports partial batch failures. */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
     public static final List<String> REQUIRED_ENV = List.of(
-            Env.CONNECTIONS_TABLE, Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.CALLBACK_URL);
+            Env.CONNECTIONS_TABLE, Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.USER_DATA_TABLE, Env.CALLBACK_URL,
+            Env.TURNS_QUEUE_URL);
     private static final Logger LOG = LoggerFactory.getLogger(WorkerHandler.class);
     /** Assumed time left when there is no Lambda context (priming, local tools). */
     private static final long DEFAULT_REMAINING_MILLIS = 60_000;
 
     private final TurnBatch batch;
+    private final UserKnowledgeCache userCache;
 
     /** Lambda's entry point: the composition root. */
     public WorkerHandler() {
@@ -42,25 +58,66 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     public WorkerHandler(Env env) {
-        this(env, AwsClients.dynamoDb(env), new ProtocolCodec());
+        this(compose(env));
         Core.getGlobalContext().register(this);
     }
 
-    private WorkerHandler(Env env, DynamoDbClient dynamo, ProtocolCodec codec) {
-        this(new TurnBatch(new TurnRunner(
-                new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE)),
-                new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE)),
-                new DynamoDbConnectionStore(dynamo, env.require(Env.CONNECTIONS_TABLE)),
-                new ApiGatewayConnections(AwsClients.connections(env)),
-                new AgentFactory(ChatModels.fromEnv(env), env.get(Env.SYSTEM_PROMPT, AgentFactory.DEFAULT_SYSTEM_PROMPT)),
+    private WorkerHandler(Composition c) {
+        this.batch = c.batch();
+        this.userCache = c.userCache();
+    }
+
+    /** The worker's object graph: the batch use case, and the user-tier cache whose counters each batch logs. */
+    record Composition(TurnBatch batch, UserKnowledgeCache userCache) {}
+
+    /**
+     * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
+     * model allow-list, the tool registry (MCP clients included), the embedding model and the user-tier cache. The
+     * time each part takes is logged once.
+     */
+    static Composition compose(Env env) {
+        InitTimer init = new InitTimer();
+        ProtocolCodec codec = init.time("codec", ProtocolCodec::new);
+        DynamoDbClient dynamo = init.time("dynamoDbClient", () -> AwsClients.dynamoDb(env));
+        var connectionsApi = init.time("connectionsClient", () -> new ApiGatewayConnections(AwsClients.connections(env)));
+        var queue = init.time("sqsClient", () -> new SqsTurnQueue(AwsClients.sqs(env), env.require(Env.TURNS_QUEUE_URL),
+                codec.mapper()));
+        var messages = new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE));
+        var sessions = new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE));
+        var connections = new DynamoDbConnectionStore(dynamo, env.require(Env.CONNECTIONS_TABLE));
+        String userData = env.require(Env.USER_DATA_TABLE);
+        var memories = new DynamoDbMemoryStore(dynamo, userData);
+        var documents = new DynamoDbDocumentStore(dynamo, userData);
+        var versions = new DynamoDbKnowledgeVersions(dynamo, userData);
+        ModelCatalog models = init.time("models", () -> ChatModels.catalogFromEnv(env));
+        ToolRegistry tools = init.time("tools", () -> ToolRegistry.fromEnv(env, Clock.SYSTEM,
+                new DynamoDbNoteStore(dynamo, userData)));
+        Embedder embedder = init.time("embeddingModel", () -> {
+            MiniLmEmbedder e = new MiniLmEmbedder();
+            e.embed("warm up"); // loads the ONNX session and the tokenizer now, not in the first turn
+            return e;
+        });
+        UserKnowledgeCache cache = init.time("userCache", () -> UserKnowledgeCache.fromEnv(env, memories, documents));
+        var context = new KnowledgeContextSource(new KnowledgeRetriever(embedder, cache), cache, versions,
+                env.getInt(Env.USER_CACHE_SIZE, UserKnowledgeCache.DEFAULT_SIZE),
+                java.time.Duration.ofSeconds(env.getInt(Env.USER_CACHE_TTL_SECONDS, UserKnowledgeCache.DEFAULT_TTL_SECONDS)));
+        var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
+                connections, connectionsApi, codec, Clock.SYSTEM);
+        TurnRunner runner = new TurnRunner(messages, sessions, connections, connectionsApi,
+                new AgentFactory(models, env.get(Env.SYSTEM_PROMPT, AgentFactory.DEFAULT_SYSTEM_PROMPT), tools, context),
                 codec, Clock.SYSTEM,
                 new TurnRunner.Settings(env.getInt(Env.HISTORY_WINDOW, 20), env.getInt(Env.DELTA_FLUSH_MILLIS, 100),
-                        env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3))),
-                codec.mapper()));
+                        env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3),
+                        env.getInt(Env.CANCEL_POLL_MILLIS, 250), env.getInt(Env.MAX_TOOL_ROUNDS, 5)),
+                jobs.afterAnswer());
+        tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
+        init.log(LOG);
+        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache);
     }
 
     public WorkerHandler(TurnBatch batch) {
         this.batch = batch;
+        this.userCache = null;
     }
 
     @Override
@@ -72,7 +129,14 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                     .toList();
             List<String> failed = batch.process(records,
                     () -> context == null ? DEFAULT_REMAINING_MILLIS : context.getRemainingTimeInMillis());
-            LOG.info("batch of {} done, {} failed", records.size(), failed.size());
+            if (userCache == null) {
+                LOG.info("batch of {} done, {} failed", records.size(), failed.size());
+            } else {
+                UserKnowledgeCache.Stats s = userCache.stats();
+                LOG.info("batch of {} done, {} failed; user cache hits={} misses={} evictions={} hitRate={}",
+                        records.size(), failed.size(), s.hits(), s.misses(), s.evictions(),
+                        String.format(java.util.Locale.ROOT, "%.3f", s.hitRate()));
+            }
             return SQSBatchResponse.builder()
                     .withBatchItemFailures(failed.stream().map(id -> new SQSBatchResponse.BatchItemFailure(id)).toList())
                     .build();

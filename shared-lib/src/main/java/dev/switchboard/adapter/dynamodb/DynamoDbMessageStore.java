@@ -5,6 +5,7 @@ import static dev.switchboard.adapter.dynamodb.Attr.*;
 import dev.switchboard.domain.ChatMessage;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Role;
+import dev.switchboard.domain.ToolCall;
 import dev.switchboard.domain.TurnClaim;
 import dev.switchboard.port.MessageStore;
 import java.util.ArrayList;
@@ -23,11 +24,14 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 /**
  * Messages table, one item per message. pk = {@code userId#sessionId} (owner first); sk =
  * {@code T#<turnId>#0} for the user message and {@code T#<turnId>#1} for the answer (turn ids sort by time), and
- * {@code C#<clientMessageId>} for the idempotency claim that binds a client message id to its turn.
+ * {@code C#<clientMessageId>} for the idempotency claim that binds a client message id to its turn, and
+ * {@code S#<turnId>#<step>} for each tool call made while answering a turn (outside the {@code T#} range, so history
+ * pages and the worker's recent-history read see user and assistant messages only).
  */
 public final class DynamoDbMessageStore implements MessageStore {
     private static final String TURN_PREFIX = "T#";
     private static final String CLAIM_PREFIX = "C#";
+    private static final String STEP_PREFIX = "S#";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -43,6 +47,11 @@ public final class DynamoDbMessageStore implements MessageStore {
 
     static String sortKey(String turnId, Role role) {
         return TURN_PREFIX + turnId + (role == Role.USER ? "#0" : "#1");
+    }
+
+    static String sortKey(ChatMessage m) {
+        return m.role() == Role.TOOL ? STEP_PREFIX + m.turnId() + "#" + String.format(java.util.Locale.ROOT, "%04d",
+                m.tool().step()) : sortKey(m.turnId(), m.role());
     }
 
     @Override
@@ -65,9 +74,44 @@ public final class DynamoDbMessageStore implements MessageStore {
 
     @Override
     public boolean putIfAbsent(ChatMessage m) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item(m)).conditionExpression("attribute_not_exists(pk)"));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean transition(ChatMessage next, String expectedStatus) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item(next))
+                    .conditionExpression("#st = :e")
+                    .expressionAttributeNames(Map.of("#st", "status"))
+                    .expressionAttributeValues(Map.of(":e", s(expectedStatus))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public List<ChatMessage> toolCalls(String userId, String sessionId, String fromTurnId, String toTurnId) {
+        List<ChatMessage> out = new ArrayList<>();
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND sk BETWEEN :from AND :to")
+                .expressionAttributeValues(Map.of(":p", s(partition(userId, sessionId)),
+                        ":from", s(STEP_PREFIX + fromTurnId + "#"), ":to", s(STEP_PREFIX + toTurnId + "#~")))
+                .consistentRead(true)).items()) {
+            out.add(toMessage(userId, sessionId, item));
+        }
+        return out;
+    }
+
+    private static Map<String, AttributeValue> item(ChatMessage m) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(PK, s(partition(m.userId(), m.sessionId())));
-        item.put(SK, s(sortKey(m.turnId(), m.role())));
+        item.put(SK, s(sortKey(m)));
         item.put("turnId", s(m.turnId()));
         item.put("role", s(m.role().name()));
         item.put("text", s(m.text()));
@@ -75,12 +119,21 @@ public final class DynamoDbMessageStore implements MessageStore {
         if (m.model() != null) {
             item.put("model", s(m.model()));
         }
-        try {
-            dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
+        if (m.status() != null) {
+            item.put("status", s(m.status()));
         }
+        ToolCall t = m.tool();
+        if (t != null) {
+            item.put("step", n(t.step()));
+            item.put("toolCallId", s(t.toolCallId()));
+            item.put("toolName", s(t.name()));
+            item.put("toolArgs", s(t.arguments()));
+            item.put("seqBase", n(t.seqBase()));
+            if (t.roundText() != null) {
+                item.put("roundText", s(t.roundText()));
+            }
+        }
+        return item;
     }
 
     @Override
@@ -165,7 +218,10 @@ public final class DynamoDbMessageStore implements MessageStore {
     }
 
     private static ChatMessage toMessage(String userId, String sessionId, Map<String, AttributeValue> item) {
+        ToolCall tool = item.containsKey("toolCallId") ? new ToolCall((int) num(item, "step"), str(item, "toolCallId"),
+                str(item, "toolName"), str(item, "toolArgs"), str(item, "roundText"), (int) num(item, "seqBase"))
+                : null;
         return new ChatMessage(userId, sessionId, str(item, "turnId"), Role.valueOf(str(item, "role")),
-                str(item, "text"), num(item, "createdAt"), str(item, "model"));
+                str(item, "text"), num(item, "createdAt"), str(item, "model"), str(item, "status"), tool);
     }
 }

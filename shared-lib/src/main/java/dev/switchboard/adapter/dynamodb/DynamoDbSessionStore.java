@@ -2,10 +2,13 @@ package dev.switchboard.adapter.dynamodb;
 
 import static dev.switchboard.adapter.dynamodb.Attr.*;
 
+import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Session;
 import dev.switchboard.port.SessionStore;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -15,7 +18,10 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
-/** Sessions table: pk = userId, sk = sessionId. */
+/**
+ * Sessions table: pk = userId, sk = sessionId. Turn marks ({@code lastTurnId}, {@code settledTurnId},
+ * {@code cancelUpTo}) only move forward: each is set with a condition that it is absent or older.
+ */
 public final class DynamoDbSessionStore implements SessionStore {
     private final DynamoDbClient dynamo;
     private final String table;
@@ -39,6 +45,15 @@ public final class DynamoDbSessionStore implements SessionStore {
         item.put("title", s(s.title()));
         item.put("createdAt", n(s.createdAtMillis()));
         item.put("updatedAt", n(s.updatedAtMillis()));
+        if (s.model() != null) {
+            item.put("model", s(s.model()));
+        }
+        if (s.systemPrompt() != null) {
+            item.put("systemPrompt", s(s.systemPrompt()));
+        }
+        if (s.busyPolicy() != null) {
+            item.put("busyPolicy", s(s.busyPolicy().name()));
+        }
         try {
             dynamo.putItem(b -> b.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(pk)")
@@ -64,6 +79,83 @@ public final class DynamoDbSessionStore implements SessionStore {
     }
 
     @Override
+    public Optional<Session> update(String userId, String sessionId, String title, String model, String systemPrompt,
+                                    BusyPolicy busyPolicy) {
+        List<String> set = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        setting(set, remove, values, "title", title);
+        setting(set, remove, values, "model", model);
+        setting(set, remove, values, "systemPrompt", systemPrompt);
+        setting(set, remove, values, "busyPolicy", busyPolicy == null ? null : busyPolicy.name());
+        if (set.isEmpty() && remove.isEmpty()) {
+            return get(userId, sessionId);
+        }
+        String expression = (set.isEmpty() ? "" : "SET " + String.join(", ", set))
+                + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
+        try {
+            var r = dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression(expression.strip())
+                    .conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(values.isEmpty() ? null : values)
+                    .returnValues(ReturnValue.ALL_NEW));
+            return Optional.of(toSession(r.attributes()));
+        } catch (ConditionalCheckFailedException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void setting(List<String> set, List<String> remove, Map<String, AttributeValue> values,
+                                String name, String value) {
+        if (value == null) {
+            return;
+        }
+        if (value.isEmpty()) {
+            remove.add(name);
+        } else {
+            set.add(name + " = :" + name);
+            values.put(":" + name, s(value));
+        }
+    }
+
+    @Override
+    public boolean markAccepted(String userId, String sessionId, String turnId, String clientMessageId) {
+        return moveForward(userId, sessionId, "lastTurnId", turnId,
+                ", lastClientMessageId = :c", Map.of(":c", s(clientMessageId)));
+    }
+
+    @Override
+    public boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis) {
+        if (!moveForward(userId, sessionId, "settledTurnId", turnId, "", Map.of())) {
+            return false;
+        }
+        return touch(userId, sessionId, updatedAtMillis);
+    }
+
+    @Override
+    public boolean cancelUpTo(String userId, String sessionId, String turnId) {
+        return moveForward(userId, sessionId, "cancelUpTo", turnId, "", Map.of());
+    }
+
+    /** Sets a turn mark unless it is already at or past {@code turnId}; false only when the session is missing. */
+    private boolean moveForward(String userId, String sessionId, String attribute, String turnId, String alsoSet,
+                                Map<String, AttributeValue> alsoValues) {
+        Map<String, AttributeValue> values = new HashMap<>(alsoValues);
+        values.put(":t", s(turnId));
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("SET " + attribute + " = :t" + alsoSet)
+                    .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(" + attribute + ") OR "
+                            + attribute + " < :t)")
+                    .expressionAttributeValues(values)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return e.hasItem() && !e.item().isEmpty();
+        }
+    }
+
+    @Override
     public Page<Session> list(String userId, int limit, String cursor) {
         QueryResponse r = dynamo.query(b -> b.tableName(table)
                 .keyConditionExpression("pk = :u")
@@ -81,7 +173,10 @@ public final class DynamoDbSessionStore implements SessionStore {
     }
 
     private static Session toSession(Map<String, AttributeValue> item) {
+        String policy = str(item, "busyPolicy");
         return new Session(str(item, PK), str(item, SK), str(item, "title"),
-                num(item, "createdAt"), num(item, "updatedAt"));
+                num(item, "createdAt"), num(item, "updatedAt"), str(item, "model"), str(item, "systemPrompt"),
+                policy == null ? null : BusyPolicy.valueOf(policy), str(item, "lastTurnId"),
+                str(item, "lastClientMessageId"), str(item, "settledTurnId"), str(item, "cancelUpTo"));
     }
 }

@@ -28,7 +28,7 @@ public final class SqsTurnQueue implements TurnQueue {
         }
         sqs.sendMessage(b -> b.queueUrl(queueUrl)
                 .messageBody(body)
-                .messageGroupId(turn.sessionId())
-                .messageDeduplicationId(turn.turnId()));
+                .messageGroupId(turn.groupId())
+                .messageDeduplicationId(turn.deduplicationId()));
     }
 }

@@ -1,0 +1,163 @@
+package dev.switchboard.usecase;
+
+import dev.switchboard.agent.ChatModels;
+import dev.switchboard.domain.BusyPolicy;
+import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.Session;
+import dev.switchboard.domain.ToolStatus;
+import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.port.Clock;
+import dev.switchboard.port.MessageStore;
+import dev.switchboard.port.SessionStore;
+import dev.switchboard.port.TurnQueue;
+import dev.switchboard.protocol.ClientAction;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.ServerEvent;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The session actions besides chatting: create and configure a session (model from the allow-list, system prompt,
+ * busy policy), list the models, cancel a running turn, and approve or deny a tool call (which resumes the turn).
+ * Every lookup is keyed by the caller's user id.
+ */
+public final class SessionControl {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionControl.class);
+
+    private final SessionStore sessions;
+    private final MessageStore messages;
+    private final TurnQueue queue;
+    private final ChatModels.ModelListing models;
+    private final Clock clock;
+
+    public SessionControl(SessionStore sessions, MessageStore messages, TurnQueue queue,
+                          ChatModels.ModelListing models, Clock clock) {
+        this.sessions = sessions;
+        this.messages = messages;
+        this.queue = queue;
+        this.models = models;
+        this.clock = clock;
+    }
+
+    public ServerEvent.Models listModels() {
+        return new ServerEvent.Models(models.models(), models.defaultModel());
+    }
+
+    public ServerEvent create(String userId, ClientAction.CreateSession c) {
+        Optional<ServerEvent> refused = checkModel(c.action(), c.sessionId(), c.model());
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        long now = clock.millis();
+        String sessionId = c.sessionId() != null ? c.sessionId() : "s-" + UUID.randomUUID();
+        Session created = sessions.createIfAbsent(new Session(userId, sessionId,
+                c.title() == null ? "New session" : c.title(), now, now, blankToNull(c.model()),
+                blankToNull(c.systemPrompt()), BusyPolicy.fromWire(c.busyPolicy()), null, null, null, null));
+        LOG.info("session created or found");
+        return new ServerEvent.SessionInfo(summary(created));
+    }
+
+    public ServerEvent update(String userId, ClientAction.UpdateSession u) {
+        Optional<ServerEvent> refused = checkModel(u.action(), u.sessionId(), u.model());
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        return sessions.update(userId, u.sessionId(), u.title(), u.model(), u.systemPrompt(),
+                        BusyPolicy.fromWire(u.busyPolicy()))
+                .<ServerEvent>map(s -> new ServerEvent.SessionInfo(summary(s)))
+                .orElseGet(() -> ChatIngress.notFound(u.action(), u.sessionId()));
+    }
+
+    private Optional<ServerEvent> checkModel(String action, String sessionId, String model) {
+        if (model == null || model.isEmpty() || models.allows(model)) {
+            return Optional.empty();
+        }
+        return Optional.of(new ServerEvent.Error(ErrorCode.MODEL_NOT_ALLOWED.name(),
+                "Model '" + model + "' is not allowed; listModels tells which are", action, sessionId, null, null));
+    }
+
+    /** Records the cancel on the session; the worker running the turn sees it within its poll interval. */
+    public ServerEvent cancel(String userId, ClientAction.Cancel c) {
+        Optional<Session> found = sessions.get(userId, c.sessionId());
+        if (found.isEmpty()) {
+            return ChatIngress.notFound(c.action(), c.sessionId());
+        }
+        Session s = found.get();
+        String target = c.turnId() != null ? c.turnId() : s.lastTurnId();
+        boolean runnable = target != null && s.lastTurnId() != null && target.compareTo(s.lastTurnId()) <= 0
+                && (s.settledTurnId() == null || target.compareTo(s.settledTurnId()) > 0);
+        if (!runnable || s.cancelled(target)) {
+            return new ServerEvent.Error(ErrorCode.NOTHING_TO_CANCEL.name(),
+                    s.cancelled(String.valueOf(target)) ? "That turn is already being cancelled"
+                            : "No running or queued turn to cancel in this session",
+                    c.action(), c.sessionId(), c.turnId(), null);
+        }
+        sessions.cancelUpTo(userId, c.sessionId(), target);
+        LOG.info("cancel recorded");
+        return new ServerEvent.CancelRequested(c.sessionId(), target);
+    }
+
+    /**
+     * Approves or denies a pending tool call (a compare-and-set on its status, so a second answer cannot flip it).
+     * Once no call of the turn is pending any more, the turn is queued again to resume.
+     */
+    public ServerEvent decide(String userId, ClientAction.DecideTool d) {
+        if (sessions.get(userId, d.sessionId()).isEmpty()) {
+            return ChatIngress.notFound(d.action(), d.sessionId());
+        }
+        String wanted = d.approve() ? ToolStatus.APPROVED : ToolStatus.DENIED;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            List<ChatMessage> steps = messages.toolCalls(userId, d.sessionId(), d.turnId(), d.turnId());
+            ChatMessage step = steps.stream().filter(s -> s.tool().toolCallId().equals(d.toolCallId()))
+                    .findFirst().orElse(null);
+            if (step == null) {
+                return new ServerEvent.Error(ErrorCode.TOOL_CALL_NOT_FOUND.name(),
+                        "No tool call '" + d.toolCallId() + "' in that turn", d.action(), d.sessionId(), d.turnId(),
+                        null);
+            }
+            if (!ToolStatus.PENDING.equals(step.status())) {
+                boolean same = d.approve() ? !ToolStatus.DENIED.equals(step.status())
+                        : ToolStatus.DENIED.equals(step.status());
+                if (!same) {
+                    return new ServerEvent.Error(ErrorCode.TOOL_ALREADY_DECIDED.name(),
+                            "This tool call was already " + step.status(), d.action(), d.sessionId(), d.turnId(), null);
+                }
+                resumeIfDecided(userId, d, steps);
+                return new ServerEvent.ToolDecision(d.sessionId(), d.turnId(), d.toolCallId(), step.status());
+            }
+            ChatMessage decided = step.withStatus(wanted, d.approve() ? "" : TurnRunner.DENIED_RESULT);
+            if (messages.transition(decided, ToolStatus.PENDING)) {
+                LOG.info("tool call {}", wanted);
+                resumeIfDecided(userId, d, steps.stream().map(s -> s == step ? decided : s).toList());
+                return new ServerEvent.ToolDecision(d.sessionId(), d.turnId(), d.toolCallId(), wanted);
+            }
+        }
+        throw new IllegalStateException("tool call status kept changing");
+    }
+
+    private void resumeIfDecided(String userId, ClientAction.DecideTool d, List<ChatMessage> steps) {
+        if (steps.stream().noneMatch(s -> ToolStatus.PENDING.equals(s.status()))) {
+            int lastStep = steps.stream().mapToInt(s -> s.tool().step()).max().orElse(0);
+            queue.enqueue(new TurnRequest(userId, d.sessionId(), d.turnId(), null, clock.millis(),
+                    TurnRequest.RESUME, Integer.toString(lastStep)));
+        }
+    }
+
+    static ServerEvent.SessionSummary summary(Session s) {
+        return new ServerEvent.SessionSummary(s.sessionId(), s.title(), iso(s.createdAtMillis()),
+                iso(s.updatedAtMillis()), s.model(), s.systemPrompt(),
+                s.busyPolicy() == null ? null : s.busyPolicy().wire());
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    static String iso(long millis) {
+        return Instant.ofEpochMilli(millis).toString();
+    }
+}
