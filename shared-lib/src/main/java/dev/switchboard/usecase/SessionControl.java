@@ -3,6 +3,7 @@ package dev.switchboard.usecase;
 import dev.switchboard.agent.ChatModels;
 import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnRequest;
@@ -89,7 +90,8 @@ public final class SessionControl {
         Session s = found.get();
         String target = c.turnId() != null ? c.turnId() : s.lastTurnId();
         boolean runnable = target != null && s.lastTurnId() != null && target.compareTo(s.lastTurnId()) <= 0
-                && (s.settledTurnId() == null || target.compareTo(s.settledTurnId()) > 0);
+                && (s.settledTurnId() == null || target.compareTo(s.settledTurnId()) > 0
+                    || resuming(userId, c.sessionId(), target));
         if (!runnable || s.cancelled(target)) {
             return new ServerEvent.Error(ErrorCode.NOTHING_TO_CANCEL.name(),
                     s.cancelled(String.valueOf(target)) ? "That turn is already being cancelled"
@@ -99,6 +101,19 @@ public final class SessionControl {
         sessions.cancelUpTo(userId, c.sessionId(), target);
         LOG.info("cancel recorded");
         return new ServerEvent.CancelRequested(c.sessionId(), target);
+    }
+
+    /**
+     * A turn that paused for approval was marked settled; once every call is decided it is queued again (or running)
+     * until its answer is stored, and can be cancelled like any running turn.
+     */
+    private boolean resuming(String userId, String sessionId, String turnId) {
+        List<ChatMessage> steps = messages.toolCalls(userId, sessionId, turnId, turnId);
+        if (steps.isEmpty() || steps.stream().anyMatch(st -> ToolStatus.PENDING.equals(st.status()))) {
+            return false;
+        }
+        return messages.recentUpTo(userId, sessionId, turnId, 2).stream()
+                .noneMatch(m -> m.turnId().equals(turnId) && m.role() == Role.ASSISTANT);
     }
 
     /**

@@ -188,7 +188,6 @@ public final class TurnRunner {
         final long started;
         final long deadline;
         int seq;
-        int seqAtStart;
         long firstDeltaAt;
         int round;
         int inputTokens;
@@ -270,7 +269,8 @@ public final class TurnRunner {
                 last = streamed.response();
                 count(turn, last.tokenUsage());
                 AiMessage ai = last.aiMessage();
-                if (ai == null || !ai.hasToolExecutionRequests()) {
+                // past the last tool round the model was offered no tools: a tool call it makes anyway is not run
+                if (ai == null || !ai.hasToolExecutionRequests() || turn.round >= settings.maxToolRounds()) {
                     turn.batcher.finish();
                     return finish(turn, context, last, false);
                 }
@@ -346,7 +346,8 @@ public final class TurnRunner {
             return;
         }
         turn.seq = turn.steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
-        turn.seqAtStart = turn.seq;
+        // only the newest round can hold calls decided since the pause; earlier denials were reported before
+        int lastRound = turn.steps.stream().mapToInt(s -> s.tool().round()).max().orElse(0);
         for (int i = 0; i < turn.steps.size(); i++) {
             ChatMessage step = turn.steps.get(i);
             ChatMessage settled = switch (step.status()) {
@@ -358,7 +359,7 @@ public final class TurnRunner {
             if (settled != step) {
                 turn.steps.set(i, settled);
                 report(turn, settled);
-            } else if (ToolStatus.DENIED.equals(step.status()) && step.tool().seqBase() >= turn.seqAtStart) {
+            } else if (ToolStatus.DENIED.equals(step.status()) && step.tool().round() == lastRound) {
                 report(turn, step);
             }
         }
@@ -668,7 +669,7 @@ public final class TurnRunner {
         }
     }
 
-    private static ChatMessage find(List<ChatMessage> messages, String turnId, Role role) {
+    static ChatMessage find(List<ChatMessage> messages, String turnId, Role role) {
         for (ChatMessage m : messages) {
             if (m.turnId().equals(turnId) && m.role() == role) {
                 return m;

@@ -98,8 +98,8 @@ public final class UserDataJobs {
 
     private void remember(TurnRequest job) {
         List<ChatMessage> turn = messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(), 2);
-        ChatMessage question = find(turn, job.turnId(), Role.USER);
-        ChatMessage answer = find(turn, job.turnId(), Role.ASSISTANT);
+        ChatMessage question = TurnRunner.find(turn, job.turnId(), Role.USER);
+        ChatMessage answer = TurnRunner.find(turn, job.turnId(), Role.ASSISTANT);
         if (question == null || answer == null || answer.status() != null) {
             LOG.info("memory job: turn gone or not answered, nothing to remember");
             return;
@@ -168,14 +168,5 @@ public final class UserDataJobs {
             Thread.currentThread().interrupt();
             throw new TurnRunner.TurnFailedException("interrupted", e);
         }
-    }
-
-    private static ChatMessage find(List<ChatMessage> messages, String turnId, Role role) {
-        for (ChatMessage m : messages) {
-            if (m.turnId().equals(turnId) && m.role() == role) {
-                return m;
-            }
-        }
-        return null;
     }
 }

@@ -14,9 +14,7 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
@@ -185,36 +183,10 @@ public final class DynamoDbMessageStore implements MessageStore {
             if (str(item, SK).startsWith(TURN_PREFIX)) {
                 messages++;
             }
-            deletes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(item).build()).build());
+            deletes.add(BatchWrites.delete(item));
         }
-        for (int i = 0; i < deletes.size(); i += 25) {
-            batchDelete(deletes.subList(i, Math.min(i + 25, deletes.size())));
-        }
+        BatchWrites.write(dynamo, table, deletes);
         return messages;
-    }
-
-    private void batchDelete(List<WriteRequest> chunk) {
-        Map<String, List<WriteRequest>> pending = Map.of(table, chunk);
-        for (int attempt = 0; !pending.isEmpty(); attempt++) {
-            if (attempt == 8) {
-                throw new IllegalStateException("BatchWriteItem left items unprocessed after 8 attempts");
-            }
-            if (attempt > 0) {
-                sleep(20L << attempt);
-            }
-            Map<String, List<WriteRequest>> request = pending;
-            BatchWriteItemResponse r = dynamo.batchWriteItem(b -> b.requestItems(request));
-            pending = r.hasUnprocessedItems() ? r.unprocessedItems() : Map.of();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while retrying BatchWriteItem", e);
-        }
     }
 
     private static ChatMessage toMessage(String userId, String sessionId, Map<String, AttributeValue> item) {
