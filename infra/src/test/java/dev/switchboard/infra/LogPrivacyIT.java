@@ -58,6 +58,16 @@ class LogPrivacyIT {
         assertThat(capture.lines).as("log lines at INFO and above").isNotEmpty()
                 .anyMatch(l -> l.contains("turn answered"))
                 .anyMatch(l -> l.contains("sessionId"));
+        // one correlation id follows the message from the message function's request to the worker's done
+        String accepted = capture.lines.stream().filter(l -> l.contains("turn accepted")).findFirst().orElseThrow();
+        String answered = capture.lines.stream().filter(l -> l.contains("turn answered")).findFirst().orElseThrow();
+        java.util.regex.Pattern id = java.util.regex.Pattern.compile("correlationId=([^,}]+)");
+        java.util.regex.Matcher a = id.matcher(accepted);
+        java.util.regex.Matcher b = id.matcher(answered);
+        assertThat(a.find()).as(accepted).isTrue();
+        assertThat(b.find()).as(answered).isTrue();
+        assertThat(b.group(1)).isEqualTo(a.group(1));
+        assertThat(answered).doesNotContain("requestId=" + a.group(1)); // the worker's own request id is another
         assertThat(capture.lines).noneMatch(l -> l.contains(secretText))
                 .noneMatch(l -> l.contains(token))
                 .noneMatch(l -> l.contains(token.substring(token.lastIndexOf('.') + 1)))

@@ -313,4 +313,21 @@ class TemplateTest {
         String url = model.root().path("Outputs").path("WebSocketUrl").path("Value").asText();
         assertThat(url).startsWith("wss://");
     }
+
+    // ------------------------------------------------------------------ alarms
+
+    @Test
+    void alarmsWatchTheDeadLetterQueueAndTheErrorRates() {
+        Map<String, JsonNode> alarms = model.resources("AWS::CloudWatch::Alarm");
+        assertThat(alarms.values()).anySatisfy(a -> {
+            assertThat(a.path("MetricName").asText()).isEqualTo("ApproximateNumberOfMessagesVisible");
+            assertThat(a.path("Dimensions").get(0).path("Value").toString()).contains("TurnsDeadLetterQueue");
+        });
+        for (String function : List.of("WorkerFunction", "MessageFunction")) {
+            assertThat(alarms.values()).as("error-rate alarm of " + function).anySatisfy(a -> {
+                assertThat(a.path("Metrics").toString()).contains("Errors", "Invocations", function);
+                assertThat(a.path("Metrics").findValuesAsText("Expression")).isNotEmpty();
+            });
+        }
+    }
 }

@@ -62,6 +62,10 @@ public final class Env {
     /** Seconds a user's cached memories and documents are kept before they are read again (default 300). */
     public static final String USER_CACHE_TTL_SECONDS = "USER_CACHE_TTL_SECONDS";
 
+    // observability
+    /** CloudWatch namespace of the embedded-metric-format records (default Switchboard). */
+    public static final String METRICS_NAMESPACE = "METRICS_NAMESPACE";
+
     // AWS / emulators
     public static final String AWS_REGION = "AWS_REGION";
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";

@@ -4,15 +4,21 @@ package dev.switchboard.domain;
  * The body of a turns-queue message. Carries ids only, never text. {@code kind} is null for a new turn,
  * {@code resume} to continue a turn after tool decisions, {@code memory} to update the user's memories from an
  * answered turn, {@code index} to embed a knowledge-base document ({@code ref} = document id).
+ * {@code correlationId} is the request id of the message-function call that queued it, logged by both functions.
  */
 public record TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
-                          String kind, String ref) {
+                          String kind, String ref, String correlationId) {
     public static final String RESUME = "resume";
     public static final String MEMORY = "memory";
     public static final String INDEX = "index";
 
     public TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt) {
-        this(userId, sessionId, turnId, clientMessageId, enqueuedAt, null, null);
+        this(userId, sessionId, turnId, clientMessageId, enqueuedAt, null, null, null);
+    }
+
+    public TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
+                       String kind, String ref) {
+        this(userId, sessionId, turnId, clientMessageId, enqueuedAt, kind, ref, null);
     }
 
     /** FIFO group: a session's turns run one at a time; a user's memory and index jobs run one at a time. */

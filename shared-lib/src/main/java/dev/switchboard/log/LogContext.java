@@ -4,7 +4,7 @@ import dev.switchboard.runtime.Hashes;
 import org.slf4j.MDC;
 
 /**
- * The ids every log line of a request carries (requestId, connectionId, user, sessionId, turnId), as MDC fields of the
+ * The ids every log line of a request carries (requestId, correlationId, connectionId, user, sessionId, turnId), as MDC fields of the
  * JSON layout. The user id is logged only hashed. Close it to clear them.
  */
 public final class LogContext implements AutoCloseable {
@@ -15,7 +15,20 @@ public final class LogContext implements AutoCloseable {
         put("requestId", requestId);
         put("connectionId", connectionId);
         put("user", userId == null ? null : hashUser(userId));
+        put("correlationId", requestId);
         return new LogContext();
+    }
+
+    /**
+     * The id that follows a message from the message function's request to the worker's done: the request id of the
+     * call that queued it (the worker sets it from the queued turn).
+     */
+    public static String correlationId() {
+        return MDC.get("correlationId");
+    }
+
+    public static void correlate(String correlationId) {
+        put("correlationId", correlationId);
     }
 
     public static void session(String sessionId, String turnId) {

@@ -21,6 +21,10 @@ public final class InitTimer {
         millis.put(part, partMillis);
     }
 
+    public long totalMillis() {
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+
     public Map<String, Long> millis() {
         return Map.copyOf(millis);
     }

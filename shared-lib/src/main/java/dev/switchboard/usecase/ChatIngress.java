@@ -167,7 +167,8 @@ public final class ChatIngress {
         messages.putIfAbsent(new ChatMessage(userId, sessionId, claim.turnId(), Role.USER, text,
                 claim.createdAtMillis(), null));
         sessions.markAccepted(userId, sessionId, claim.turnId(), m.clientMessageId());
-        queue.enqueue(new TurnRequest(userId, sessionId, claim.turnId(), m.clientMessageId(), now));
+        queue.enqueue(new TurnRequest(userId, sessionId, claim.turnId(), m.clientMessageId(), now, null, null,
+                LogContext.correlationId()));
         LOG.info("turn accepted (duplicate={})", !claim.fresh());
         return new ServerEvent.Accepted(sessionId, claim.turnId(), m.clientMessageId(), !claim.fresh());
     }

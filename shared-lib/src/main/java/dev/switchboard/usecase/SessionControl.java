@@ -158,7 +158,7 @@ public final class SessionControl {
         if (steps.stream().noneMatch(s -> ToolStatus.PENDING.equals(s.status()))) {
             int lastStep = steps.stream().mapToInt(s -> s.tool().step()).max().orElse(0);
             queue.enqueue(new TurnRequest(userId, d.sessionId(), d.turnId(), null, clock.millis(),
-                    TurnRequest.RESUME, Integer.toString(lastStep)));
+                    TurnRequest.RESUME, Integer.toString(lastStep), dev.switchboard.log.LogContext.correlationId()));
         }
     }
 

@@ -98,6 +98,7 @@ public final class TurnBatch {
             try {
                 TurnRequest turn = json.readValue(r.body(), TurnRequest.class);
                 LogContext.turn(turn.userId(), turn.sessionId(), turn.turnId());
+                LogContext.correlate(turn.correlationId());
                 if (turn.kind() == null || TurnRequest.RESUME.equals(turn.kind())) {
                     runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
                 } else if (jobs != null) {
@@ -115,6 +116,7 @@ public final class TurnBatch {
                 blocked = !lastDelivery;
             } finally {
                 LogContext.turn(null, null, null);
+                LogContext.correlate(null);
             }
         }
         return failed;

@@ -20,6 +20,7 @@ import dev.switchboard.domain.Session;
 import dev.switchboard.domain.ToolCall;
 import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.metrics.Metrics;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.ConnectionGateway;
 import dev.switchboard.port.ConnectionStore;
@@ -110,10 +111,18 @@ public final class TurnRunner {
     private final Clock clock;
     private final Settings settings;
     private final AfterAnswer afterAnswer;
+    private final Metrics metrics;
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
                       Settings settings, AfterAnswer afterAnswer) {
+        this(messages, sessions, connections, gateway, agents, codec, clock, settings, afterAnswer, Metrics.NONE);
+    }
+
+    public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
+                      ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
+                      Settings settings, AfterAnswer afterAnswer, Metrics metrics) {
+        this.metrics = metrics;
         this.messages = messages;
         this.sessions = sessions;
         this.connections = connections;
@@ -170,6 +179,7 @@ public final class TurnRunner {
         } catch (RuntimeException e) {
             if (receiveCount >= settings.maxReceiveCount()) {
                 notifyFailed(turn, receiveCount);
+                metrics.error(ErrorCode.TURN_FAILED.name());
             }
             throw e;
         }
@@ -313,6 +323,10 @@ public final class TurnRunner {
                 context.memories() == 0 ? null : context.memories()));
         LOG.info("turn {}: deltas={} toolCalls={} posts={}", cancelled ? "cancelled" : "answered", turn.seq,
                 turn.steps.size(), turn.out.posts());
+        metrics.turn(new Metrics.TurnFigures(cancelled ? "cancelled" : "answered", turn.model.name(),
+                Math.max(0, turn.started - request.enqueuedAt()),
+                turn.firstDeltaAt == 0 ? 0 : turn.firstDeltaAt - turn.started, now - turn.started,
+                turn.inputTokens, turn.outputTokens, turn.steps.size()));
         if (cancelled) {
             return Outcome.CANCELLED;
         }

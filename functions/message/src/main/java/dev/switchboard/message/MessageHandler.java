@@ -15,6 +15,8 @@ import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.adapter.sqs.SqsTurnQueue;
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
+import dev.switchboard.metrics.EmfMetrics;
+import dev.switchboard.metrics.Metrics;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ProtocolCodec;
@@ -44,6 +46,10 @@ public final class MessageHandler
     private final ChatIngress ingress;
     private final ProtocolCodec codec;
     private final Ids ids;
+    private final Metrics metrics;
+    private final long initMillis;
+    /** Whether this execution environment has served a request yet (the first one is a cold start). */
+    private final java.util.concurrent.atomic.AtomicBoolean warm = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Lambda's entry point: the composition root. */
     public MessageHandler() {
@@ -51,12 +57,14 @@ public final class MessageHandler
     }
 
     public MessageHandler(Env env) {
-        this(env, new ProtocolCodec(), new Ids(), AwsClients.dynamoDb(env));
+        this(env, new ProtocolCodec(), new Ids(), System.nanoTime());
         Core.getGlobalContext().register(this);
     }
 
-    private MessageHandler(Env env, ProtocolCodec codec, Ids ids, DynamoDbClient dynamo) {
-        this(ingress(env, codec, ids, dynamo), codec, ids);
+    private MessageHandler(Env env, ProtocolCodec codec, Ids ids, long started) {
+        this(ingress(env, codec, ids, AwsClients.dynamoDb(env)), codec, ids,
+                EmfMetrics.stdout(env.get(Env.METRICS_NAMESPACE, EmfMetrics.DEFAULT_NAMESPACE), "message"),
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     private static ChatIngress ingress(Env env, ProtocolCodec codec, Ids ids, DynamoDbClient dynamo) {
@@ -73,9 +81,15 @@ public final class MessageHandler
     }
 
     public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {
+        this(ingress, codec, ids, Metrics.NONE, 0);
+    }
+
+    public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids, Metrics metrics, long initMillis) {
         this.ingress = ingress;
         this.codec = codec;
         this.ids = ids;
+        this.metrics = metrics;
+        this.initMillis = initMillis;
     }
 
     @Override
@@ -92,6 +106,12 @@ public final class MessageHandler
                     LOG.error("action failed: {}", e.getClass().getSimpleName(), e);
                     reply = ServerEvent.Error.of(ErrorCode.INTERNAL, "Something went wrong; the request can be retried");
                 }
+            }
+            if (!warm.getAndSet(true) && context != null) {
+                metrics.coldStart(initMillis);
+            }
+            if (reply instanceof ServerEvent.Error e) {
+                metrics.error(e.code());
             }
             return WebSocketEvents.response(200, codec.write(reply), null);
         }

@@ -26,6 +26,8 @@ import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ChatModels;
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
+import dev.switchboard.metrics.EmfMetrics;
+import dev.switchboard.metrics.Metrics;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.runtime.AwsClients;
@@ -51,6 +53,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     private final TurnBatch batch;
     private final UserKnowledgeCache userCache;
+    private final Metrics metrics;
+    private final long initMillis;
+    /** Whether this execution environment has served an invocation yet (the first one is a cold start). */
+    private final java.util.concurrent.atomic.AtomicBoolean warm = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Lambda's entry point: the composition root. */
     public WorkerHandler() {
@@ -65,10 +71,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private WorkerHandler(Composition c) {
         this.batch = c.batch();
         this.userCache = c.userCache();
+        this.metrics = c.metrics();
+        this.initMillis = c.initMillis();
     }
 
     /** The worker's object graph: the batch use case, and the user-tier cache whose counters each batch logs. */
-    record Composition(TurnBatch batch, UserKnowledgeCache userCache) {}
+    record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, long initMillis) {}
 
     /**
      * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
@@ -77,6 +85,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
      */
     static Composition compose(Env env) {
         InitTimer init = new InitTimer();
+        Metrics metrics = EmfMetrics.stdout(env.get(Env.METRICS_NAMESPACE, EmfMetrics.DEFAULT_NAMESPACE), "worker");
         ProtocolCodec codec = init.time("codec", ProtocolCodec::new);
         DynamoDbClient dynamo = init.time("dynamoDbClient", () -> AwsClients.dynamoDb(env));
         var connectionsApi = init.time("connectionsClient", () -> new ApiGatewayConnections(AwsClients.connections(env)));
@@ -109,15 +118,17 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 new TurnRunner.Settings(env.getInt(Env.HISTORY_WINDOW, 20), env.getInt(Env.DELTA_FLUSH_MILLIS, 100),
                         env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3),
                         env.getInt(Env.CANCEL_POLL_MILLIS, 250), env.getInt(Env.MAX_TOOL_ROUNDS, 5)),
-                jobs.afterAnswer());
+                jobs.afterAnswer(), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
-        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache);
+        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, init.totalMillis());
     }
 
     public WorkerHandler(TurnBatch batch) {
         this.batch = batch;
         this.userCache = null;
+        this.metrics = Metrics.NONE;
+        this.initMillis = 0;
     }
 
     @Override
@@ -127,6 +138,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                     .map(r -> new TurnBatch.QueuedTurn(r.getMessageId(), attribute(r, "MessageGroupId"), r.getBody(),
                             receiveCount(r)))
                     .toList();
+            if (context != null && !warm.getAndSet(true)) {
+                metrics.coldStart(initMillis);
+            }
             List<String> failed = batch.process(records,
                     () -> context == null ? DEFAULT_REMAINING_MILLIS : context.getRemainingTimeInMillis());
             if (userCache == null) {
