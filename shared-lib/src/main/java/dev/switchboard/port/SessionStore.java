@@ -24,7 +24,10 @@ public interface SessionStore {
     /** Records {@code turnId} as the session's newest accepted turn (kept when a newer one is recorded). @return false when the session does not exist */
     boolean markAccepted(String userId, String sessionId, String turnId, String clientMessageId);
 
-    /** The worker is done with {@code turnId} (answered, cancelled or paused); also sets updatedAt. @return false when the session does not exist */
+    /**
+     * The worker is done with {@code turnId} (answered, cancelled or paused); also sets updatedAt, unless a newer turn
+     * is settled already. @return false when the session does not exist
+     */
     boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis);
 
     /** Cancels every turn of the session up to and including {@code turnId}. @return false when the session does not exist */

@@ -17,6 +17,20 @@ public final class Ids {
         return String.format(Locale.ROOT, "%013d-%08x", nowMillis, random.nextInt());
     }
 
+    /**
+     * The creation time a turn id carries (its first 13 digits), or -1 for a string that is no turn id.
+     */
+    public static long millisOf(String turnId) {
+        if (turnId == null || turnId.length() < 13) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(turnId.substring(0, 13));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** A new session's id is derived from its first message, so a retried first message lands in the same session. */
     public static String sessionIdFor(String userId, String clientMessageId) {
         UUID u = UUID.nameUUIDFromBytes((userId + "\n" + clientMessageId).getBytes(StandardCharsets.UTF_8));

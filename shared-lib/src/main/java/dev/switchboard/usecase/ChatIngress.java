@@ -153,8 +153,11 @@ public final class ChatIngress {
             }
         }
         String fingerprint = fingerprint(m.text());
-        TurnClaim claim = messages.claimTurn(userId, sessionId, m.clientMessageId(), ids.newTurnId(now), fingerprint,
-                now);
+        // a new turn sorts after the session's newest accepted one, even within the same millisecond or when this
+        // instance's clock is behind another's (so an interrupt never cancels the interrupting message)
+        long idTime = Math.max(now, Ids.millisOf(session.lastTurnId()) + 1);
+        TurnClaim claim = messages.claimTurn(userId, sessionId, m.clientMessageId(), ids.newTurnId(idTime),
+                fingerprint, now);
         LogContext.session(sessionId, claim.turnId());
         if (!claim.fresh() && claim.fingerprint() != null && !claim.fingerprint().equals(fingerprint)) {
             LOG.info("clientMessageId reused for a different message: refused");

@@ -175,7 +175,7 @@ public final class TurnRunner {
      */
     public Outcome run(TurnRequest turn, int receiveCount, long remainingMillis) {
         try {
-            return answer(turn, remainingMillis);
+            return answer(turn, receiveCount, remainingMillis);
         } catch (RuntimeException e) {
             if (receiveCount >= settings.maxReceiveCount()) {
                 notifyFailed(turn, receiveCount);
@@ -227,7 +227,7 @@ public final class TurnRunner {
         }
     }
 
-    private Outcome answer(TurnRequest request, long remainingMillis) {
+    private Outcome answer(TurnRequest request, int receiveCount, long remainingMillis) {
         long started = clock.millis();
         if (remainingMillis < MIN_MILLIS_TO_START) {
             throw new TurnFailedException("only " + remainingMillis + " ms left in this invocation", null);
@@ -249,8 +249,10 @@ public final class TurnRunner {
             return Outcome.TURN_GONE;
         }
         Session session = found.get();
-        List<ChatMessage> steps = messages.toolCalls(request.userId(), request.sessionId(), request.turnId(),
-                request.turnId());
+        // a turn's tool calls exist only once a delivery got as far as the model: a first delivery of a new turn has
+        // none, so the Query is saved on the common path
+        List<ChatMessage> steps = request.kind() == null && receiveCount <= 1 ? List.of()
+                : messages.toolCalls(request.userId(), request.sessionId(), request.turnId(), request.turnId());
         if (steps.stream().anyMatch(s -> ToolStatus.PENDING.equals(s.status())) && !session.cancelled(request.turnId())) {
             LOG.info("turn waits for the user's tool decision, acknowledged");
             return Outcome.AWAITING_APPROVAL;

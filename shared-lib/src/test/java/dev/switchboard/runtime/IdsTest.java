@@ -61,4 +61,13 @@ class IdsTest {
         // the separator keeps (user, id) pairs apart
         assertThat(Ids.sessionIdFor("ab", "c")).isNotEqualTo(Ids.sessionIdFor("a", "bc"));
     }
+
+    @org.junit.jupiter.api.Test
+    void millisOfReadsTheTimeBackAndRefusesOtherStrings() {
+        String id = new Ids().newTurnId(1_795_316_489_145L);
+        org.assertj.core.api.Assertions.assertThat(Ids.millisOf(id)).isEqualTo(1_795_316_489_145L);
+        org.assertj.core.api.Assertions.assertThat(Ids.millisOf(null)).isEqualTo(-1);
+        org.assertj.core.api.Assertions.assertThat(Ids.millisOf("short")).isEqualTo(-1);
+        org.assertj.core.api.Assertions.assertThat(Ids.millisOf("abcdefghijklmnop")).isEqualTo(-1);
+    }
 }

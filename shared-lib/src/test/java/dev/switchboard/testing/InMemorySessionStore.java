@@ -76,10 +76,11 @@ public class InMemorySessionStore implements SessionStore {
     @Override
     public boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis) {
         writes.incrementAndGet();
-        return of(userId).computeIfPresent(sessionId, (k, s) ->
-                new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis, s.model(),
-                        s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(),
-                        later(s.settledTurnId(), turnId), s.cancelUpTo())) != null;
+        return of(userId).computeIfPresent(sessionId, (k, s) -> s.settledTurnId() != null
+                && s.settledTurnId().compareTo(turnId) >= 0 ? s
+                : new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis, s.model(),
+                        s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(), turnId,
+                        s.cancelUpTo())) != null;
     }
 
     @Override

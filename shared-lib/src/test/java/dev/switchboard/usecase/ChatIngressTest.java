@@ -387,4 +387,17 @@ class ChatIngressTest {
         assertThat(answer.truncated()).isTrue();
         assertThat(answer.text()).isNotEmpty().hasSizeLessThan(30_000);
     }
+
+    @Test
+    void messagesOfOneSessionInTheSameMillisecondGetIncreasingTurnIds() {
+        ServerEvent.Accepted first = (ServerEvent.Accepted) ingress.handle(ALICE, send("o-1", null, "one"));
+        String previous = first.turnId();
+        for (int i = 2; i <= 20; i++) {
+            ServerEvent.Accepted next = (ServerEvent.Accepted) ingress.handle(ALICE,
+                    send("o-" + i, first.sessionId(), "message " + i));
+            assertThat(next.turnId()).isGreaterThan(previous);
+            previous = next.turnId();
+        }
+        assertThat(queue.enqueued).extracting(t -> t.turnId()).isSorted();
+    }
 }

@@ -126,10 +126,9 @@ public final class DynamoDbSessionStore implements SessionStore {
 
     @Override
     public boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis) {
-        if (!moveForward(userId, sessionId, "settledTurnId", turnId, "", Map.of())) {
-            return false;
-        }
-        return touch(userId, sessionId, updatedAtMillis);
+        // one UpdateItem: the mark and updatedAt together (an older turn settling late leaves both as they are)
+        return moveForward(userId, sessionId, "settledTurnId", turnId, ", updatedAt = :u",
+                Map.of(":u", n(updatedAtMillis)));
     }
 
     @Override
