@@ -24,12 +24,14 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.pathmap.PathSpec;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
@@ -44,6 +46,8 @@ import org.slf4j.LoggerFactory;
  * per frame by {@code $request.body.action} (else {@code $default}), returns two-way routes' responses to the client,
  * runs $disconnect on close, closes a connection with 1009 for a message over 128 KB, and serves the @connections
  * callback API (POST, GET, DELETE {@code /STAGE/@connections/{id}}) that the worker reaches through the AWS SDK.
+ * Other HTTP paths go to the handlers the stack mounts by Jetty path spec: the chat page at {@code /} and the
+ * operator HTTP API under {@code /ops} ({@link OperatorRoutes}).
  */
 public final class LocalGateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalGateway.class);
@@ -80,7 +84,11 @@ public final class LocalGateway implements AutoCloseable {
         }
     }
 
-    LocalGateway(FunctionHost functions, TemplateModel template, String stage, int port) {
+    /**
+     * @param mounts more HTTP handlers by Jetty path spec ({@code "/ops/*"} a prefix, {@code "/"} everything not
+     *               mapped otherwise); the WebSocket upgrade on /STAGE and /STAGE/@connections/* stay the gateway's
+     */
+    LocalGateway(FunctionHost functions, TemplateModel template, String stage, int port, Map<String, Handler> mounts) {
         this.functions = functions;
         this.stage = stage;
         this.authorizerFunction = template.authorizerFunction();
@@ -101,7 +109,10 @@ public final class LocalGateway implements AutoCloseable {
             container.setIdleTimeout(Duration.ofMinutes(10));
             container.addMapping("/" + stage, this::upgrade);
         });
-        ws.setHandler(new ConnectionsApi());
+        PathMappingsHandler paths = new PathMappingsHandler();
+        paths.addMapping(PathSpec.from("/" + stage + "/@connections/*"), new ConnectionsApi());
+        mounts.forEach((spec, handler) -> paths.addMapping(PathSpec.from(spec), handler));
+        ws.setHandler(paths);
         server.setHandler(ws);
         try {
             server.start();

@@ -1,6 +1,7 @@
 package dev.switchboard.infra;
 
 import dev.switchboard.auth.DevTokens;
+import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.config.Env;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -54,6 +55,7 @@ public final class LocalStack implements AutoCloseable {
     private final LocalGateway gateway;
     private final QueuePoller poller;
     private final DevTokens tokens;
+    private final OperatorPolicy operatorPolicy;
 
     private LocalStack(Options options) {
         template = TemplateModel.load(TemplateModel.locate());
@@ -74,13 +76,18 @@ public final class LocalStack implements AutoCloseable {
         overrides.put(Env.JWT_AUDIENCE, DEV_AUDIENCE);
         overrides.putAll(options.env());
         functions = new FunctionHost(template, queueUrls, overrides);
-        gateway = new LocalGateway(functions, template, options.stage(), gatewayPort);
+        tokens = new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE);
+        String webSocketUrl = "ws://127.0.0.1:" + gatewayPort + "/" + options.stage();
+        gateway = new LocalGateway(functions, template, options.stage(), gatewayPort,
+                Map.of("/", new WebPages(tokens, webSocketUrl), "/ops/*", new OperatorRoutes(functions, template)));
         TemplateModel.QueueTrigger trigger = template.queueTrigger();
         String queueUrl = queueUrls.get(trigger.queue());
         poller = new QueuePoller(sqs.client(), queueUrl,
                 EmbeddedSqs.arn(queueUrl.substring(queueUrl.lastIndexOf('/') + 1)), trigger.batchSize(), functions,
                 trigger.function(), options.pollers());
-        tokens = new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE);
+        operatorPolicy = template.httpRoutes().stream().findFirst()
+                .map(r -> OperatorPolicy.fromEnv(new Env(functions.environment(r.function()))))
+                .orElse(OperatorPolicy.defaults());
     }
 
     public static LocalStack start(Options options) {
@@ -95,8 +102,23 @@ public final class LocalStack implements AutoCloseable {
         return gateway.callbackUrl();
     }
 
+    /** The browser chat page (served with the development token endpoint, local stack only). */
+    public String pageUrl() {
+        return "http://127.0.0.1:" + gateway.port() + "/";
+    }
+
     public DevTokens tokens() {
         return tokens;
+    }
+
+    /** The operator HTTP API's base URL, e.g. {@code http://127.0.0.1:8080/ops} ({@code GET /ops/health}). */
+    public String operatorUrl() {
+        return OperatorRoutes.baseUrl(gateway.port());
+    }
+
+    /** A development token that the operator API accepts (it carries the operator claim this stack expects). */
+    public String operatorToken(String operatorId, Duration validFor) {
+        return tokens.issueOperator(operatorId, validFor, operatorPolicy);
     }
 
     public DynamoDbClient dynamo() {
@@ -151,6 +173,12 @@ public final class LocalStack implements AutoCloseable {
         @Option(names = "--token-only", description = "print a development token for --user and exit")
         boolean tokenOnly;
 
+        @Option(names = "--operator", description = "subject of the printed operator token (default: ${DEFAULT-VALUE})")
+        String operator = "dev-operator";
+
+        @Option(names = "--operator-token", description = "print an operator token (operator HTTP API) for --operator and exit")
+        boolean operatorTokenOnly;
+
         @Override
         public Integer call() throws Exception {
             Map<String, String> env = new LinkedHashMap<>();
@@ -159,7 +187,8 @@ public final class LocalStack implements AutoCloseable {
                     Env.OPENAI_MODEL, Env.MODELS, Env.DEFAULT_MODEL, Env.OLLAMA_BASE_URL, Env.SYSTEM_PROMPT,
                     Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS, Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS",
                     "MODEL_TIMEOUT_SECONDS", Env.TOOLS_ALLOWED, Env.TOOLS_APPROVAL, Env.MCP_SERVERS,
-                    Env.CANCEL_POLL_MILLIS, Env.MAX_TOOL_ROUNDS, Env.USER_CACHE_SIZE, Env.USER_CACHE_TTL_SECONDS}) {
+                    Env.CANCEL_POLL_MILLIS, Env.MAX_TOOL_ROUNDS, Env.USER_CACHE_SIZE, Env.USER_CACHE_TTL_SECONDS,
+                    Env.OPERATOR_CLAIM, Env.OPERATOR_CLAIM_VALUE}) {
                 String v = System.getenv(name);
                 if (v != null && !v.isBlank()) {
                     env.put(name, v);
@@ -170,18 +199,30 @@ public final class LocalStack implements AutoCloseable {
                 System.out.println(new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE).issue(user, Duration.ofHours(12)));
                 return 0;
             }
+            if (operatorTokenOnly) {
+                System.out.println(new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE).issueOperator(operator,
+                        Duration.ofHours(12), OperatorPolicy.fromEnv(new Env(env))));
+                return 0;
+            }
             env.put(Env.JWT_SECRET, secret);
             LocalStack stack = LocalStack.start(new Options(port, stage, visibility, 2, env));
             String token = stack.tokens().issue(user, Duration.ofHours(12));
             System.out.println();
             System.out.println("Switchboard local stack is up.");
             System.out.println("  WebSocket URL : " + stack.webSocketUrl());
+            System.out.println("  chat page     : " + stack.pageUrl());
             System.out.println("  @connections  : " + stack.callbackUrl() + "/@connections/{connectionId}");
             System.out.println("  models        : " + stack.environment("WorkerFunction").get(Env.MODELS));
             System.out.println("  dev token for '" + user + "' (12 h; another user: --user NAME --token-only):");
             System.out.println("    " + token);
             System.out.println("  try:  npx wscat -c '" + stack.webSocketUrl() + "?token=" + token + "'");
             System.out.println("        > {\"action\":\"sendMessage\",\"clientMessageId\":\"m1\",\"text\":\"Hello\"}");
+            String operatorToken = stack.operatorToken(operator, Duration.ofHours(12));
+            System.out.println("  operator API  : " + stack.operatorUrl() + "  (GET /health, GET /stats, /users/{id}/...)");
+            System.out.println("  operator token for '" + operator + "' (12 h; alone: --operator-token):");
+            System.out.println("    " + operatorToken);
+            System.out.println("  try:  curl -H 'Authorization: Bearer " + operatorToken + "' " + stack.operatorUrl()
+                    + "/stats");
             System.out.println("Ctrl-C stops it.");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -155,6 +155,31 @@ public final class TemplateModel {
                 .orElseThrow(() -> new IllegalStateException("the authorizer names no function"));
     }
 
+    /** A route of an HTTP API, declared as a function's {@code Events: Type: HttpApi} (SAM). */
+    public record HttpRoute(String api, String method, String path, String function) {
+        /** API Gateway's route key, e.g. {@code GET /users/{userId}/sessions}. */
+        public String routeKey() {
+            return method + " " + path;
+        }
+    }
+
+    /** Every HttpApi event of every function, in template order. */
+    public List<HttpRoute> httpRoutes() {
+        List<HttpRoute> out = new ArrayList<>();
+        for (var fn : resources(FUNCTION).entrySet()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = fn.getValue().path("Events").fields(); it.hasNext(); ) {
+                JsonNode event = it.next().getValue();
+                if ("HttpApi".equals(event.path("Type").asText())) {
+                    JsonNode p = event.path("Properties");
+                    out.add(new HttpRoute(p.path("ApiId").asText(""),
+                            p.path("Method").asText("ANY").toUpperCase(java.util.Locale.ROOT),
+                            p.path("Path").asText("/"), fn.getKey()));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The SQS event source mapping: which function it invokes, from which queue, with what batch size. */
     public record QueueTrigger(String function, String queue, int batchSize) {}
 

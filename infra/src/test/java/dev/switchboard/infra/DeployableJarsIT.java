@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The jars that template.yaml deploys (each function's CodeUri), loaded alone as Lambda loads them: every handler
- * class is there, its composition root builds from the environment, and the authorizer answers a real event.
+ * class is there, its composition root builds from the environment, the authorizer answers a real event and the
+ * operator function answers liveness.
  */
 class DeployableJarsIT {
     private static final String SECRET = "a-development-secret-of-32-bytes-or-more";
@@ -26,6 +27,7 @@ class DeployableJarsIT {
         Map<String, String> env = Map.ofEntries(
                 Map.entry("CONNECTIONS_TABLE", "c"), Map.entry("SESSIONS_TABLE", "s"), Map.entry("MESSAGES_TABLE", "m"), Map.entry("USER_DATA_TABLE", "u"),
                 Map.entry("TURNS_QUEUE_URL", "http://127.0.0.1:1/000000000000/q.fifo"),
+                Map.entry("DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:1/000000000000/dlq.fifo"),
                 Map.entry("CALLBACK_URL", "http://127.0.0.1:1/local"),
                 Map.entry("DYNAMODB_ENDPOINT", "http://127.0.0.1:1"), Map.entry("SQS_ENDPOINT", "http://127.0.0.1:1"),
                 Map.entry("AWS_REGION", "us-east-1"), Map.entry("JWT_ISSUER", "iss"), Map.entry("JWT_SECRET", SECRET));
@@ -53,6 +55,9 @@ class DeployableJarsIT {
                 if (handler.getSimpleName().equals("AuthorizerHandler")) {
                     assertThat(authorize(loader, instance)).isEqualTo("user-in-jar");
                 }
+                if (handler.getSimpleName().equals("OperatorHandler")) {
+                    assertThat(liveness(loader, instance)).isEqualTo("200 {\"status\":\"ok\"}");
+                }
             }
         }
     }
@@ -68,6 +73,26 @@ class DeployableJarsIT {
         assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         return out;
+    }
+
+    /** Invokes the operator function inside its own jar with GET /health and no token; returns "status body". */
+    private static String liveness(ClassLoader loader, Object handler) throws Exception {
+        String events = "com.amazonaws.services.lambda.runtime.events.";
+        Class<?> eventClass = loader.loadClass(events + "APIGatewayV2HTTPEvent");
+        Class<?> contextClass = loader.loadClass(events + "APIGatewayV2HTTPEvent$RequestContext");
+        Class<?> httpClass = loader.loadClass(events + "APIGatewayV2HTTPEvent$RequestContext$Http");
+        Object http = httpClass.getConstructor().newInstance();
+        httpClass.getMethod("setMethod", String.class).invoke(http, "GET");
+        Object rc = contextClass.getConstructor().newInstance();
+        contextClass.getMethod("setHttp", httpClass).invoke(rc, http);
+        Object event = eventClass.getConstructor().newInstance();
+        eventClass.getMethod("setRawPath", String.class).invoke(event, "/health");
+        eventClass.getMethod("setRequestContext", contextClass).invoke(event, rc);
+        Method handle = handler.getClass().getMethod("handleRequest", eventClass,
+                loader.loadClass("com.amazonaws.services.lambda.runtime.Context"));
+        Object response = handle.invoke(handler, event, null);
+        return response.getClass().getMethod("getStatusCode").invoke(response) + " "
+                + response.getClass().getMethod("getBody").invoke(response);
     }
 
     /** Invokes the authorizer inside its own jar with a valid token; returns the principal. */

@@ -146,7 +146,7 @@ class TemplateTest {
                             .as(fn + " " + e.getKey() + " -> " + e.getValue()).contains(TemplateModel.TABLE);
                     tables++;
                 }
-                if (e.getKey().equals(Env.TURNS_QUEUE_URL)) {
+                if (e.getKey().endsWith("_QUEUE_URL")) {
                     assertThat(model.typeOf(logicalId(e.getValue())))
                             .as(fn + " " + e.getKey() + " -> " + e.getValue()).contains(TemplateModel.QUEUE);
                     queues++;
@@ -259,6 +259,57 @@ class TemplateTest {
         }
     }
 
+    @Test
+    void theOperatorsDeadLetterQueueIsTheTurnsQueuesDeadLetterQueue() {
+        String turns = logicalId(model.queueTrigger().queue());
+        String dlq = logicalId(model.resources(TemplateModel.QUEUE).get(turns).path("RedrivePolicy")
+                .path("deadLetterTargetArn").asText());
+        Map<String, String> env = model.rawEnvironment("OperatorFunction");
+        assertThat(logicalId(env.get(Env.TURNS_QUEUE_URL))).isEqualTo(turns);
+        assertThat(logicalId(env.get(Env.DEAD_LETTER_QUEUE_URL))).isEqualTo(dlq);
+    }
+
+    // ------------------------------------------------------------------ operator HTTP API
+
+    @Test
+    void theOperatorApiRoutesReachTheOperatorFunctionThroughItsOwnHttpApi() {
+        Map<String, TemplateModel.HttpRoute> routes = model.httpRoutes().stream()
+                .collect(Collectors.toMap(TemplateModel.HttpRoute::routeKey, r -> r));
+        assertThat(routes.keySet()).containsExactlyInAnyOrder("GET /health", "GET /stats",
+                "GET /users/{userId}/sessions", "DELETE /users/{userId}/connections", "DELETE /users/{userId}");
+        for (TemplateModel.HttpRoute r : routes.values()) {
+            assertThat(model.typeOf(r.api())).as(r.routeKey() + " ApiId").contains("AWS::Serverless::HttpApi");
+            assertThat(model.handlerClass(r.function())).as(r.routeKey() + " function")
+                    .isEqualTo("dev.switchboard.operator.OperatorHandler");
+        }
+        JsonNode events = functions().get("OperatorFunction").path("Events");
+        events.forEach(e -> assertThat(e.path("Properties").path("PayloadFormatVersion").asText()).isEqualTo("2.0"));
+        // the function checks the operator's token itself: same verifier settings as the WebSocket authorizer
+        Map<String, String> authorizer = model.rawEnvironment(model.authorizerFunction());
+        Map<String, String> operator = model.rawEnvironment("OperatorFunction");
+        for (String name : List.of(Env.AUTH_MODE, Env.JWT_SECRET, Env.JWKS_URL, Env.JWT_ISSUER, Env.JWT_AUDIENCE)) {
+            assertThat(operator.get(name)).as(name).isEqualTo(authorizer.get(name));
+        }
+        assertThat(operator).containsKeys(Env.OPERATOR_CLAIM, Env.OPERATOR_CLAIM_VALUE);
+        JsonNode api = model.resources("AWS::Serverless::HttpApi").get(routes.get("GET /stats").api());
+        assertThat(api.path("DefaultRouteSettings").path("ThrottlingRateLimit").asInt()).isPositive();
+        assertThat(api.path("AccessLogSettings").path("Format").asText()).doesNotContain("querystring")
+                .doesNotContain("authorization");
+    }
+
+    @Test
+    void everyFunctionHasALogGroupWithRetention() {
+        Set<String> logged = new java.util.HashSet<>();
+        for (JsonNode g : model.resources("AWS::Logs::LogGroup").values()) {
+            assertThat(g.path("RetentionInDays").asInt()).as("log group retention").isPositive();
+            String name = g.path("LogGroupName").asText();
+            if (name.startsWith("/aws/lambda/${")) {
+                logged.add(name.substring("/aws/lambda/${".length(), name.length() - 1));
+            }
+        }
+        assertThat(logged).containsAll(functions().keySet());
+    }
+
     // ------------------------------------------------------------------ SnapStart
 
     @Test
@@ -301,6 +352,9 @@ class TemplateTest {
             assertThat(resources).as(s.getKey()).isNotEmpty().allSatisfy(r -> {
                 assertThat(r).contains("${WebSocketApi}/");
                 assertThat(r).startsWith("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/");
+                // the worker only sends (POST), the operator function only closes (DELETE)
+                assertThat(r).endsWith(s.getKey().startsWith("OperatorFunction#") ? "/DELETE/@connections/*"
+                        : "/POST/@connections/*");
             });
         }
         assertThat(found).as("statements granting execute-api:ManageConnections").isPositive();
@@ -309,9 +363,11 @@ class TemplateTest {
     // ------------------------------------------------------------------ outputs
 
     @Test
-    void outputsIncludeTheWssUrl() {
+    void outputsIncludeTheWssUrlAndTheOperatorApiUrl() {
         String url = model.root().path("Outputs").path("WebSocketUrl").path("Value").asText();
         assertThat(url).startsWith("wss://");
+        assertThat(model.root().path("Outputs").path("OperatorApiUrl").path("Value").asText())
+                .startsWith("https://${OperatorHttpApi}.");
     }
 
     // ------------------------------------------------------------------ alarms

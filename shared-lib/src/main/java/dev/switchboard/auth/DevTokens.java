@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 
 /** Issues HS256 development tokens that {@link TokenVerifier#hs256} accepts. For the local stack and tests only. */
 public final class DevTokens {
@@ -24,15 +25,31 @@ public final class DevTokens {
     }
 
     public String issue(String userId, Duration validFor) {
+        return issue(userId, validFor, Map.of());
+    }
+
+    /** A token with extra claims (e.g. a {@code scope}). */
+    public String issue(String userId, Duration validFor, Map<String, Object> extraClaims) {
         Instant now = Instant.now();
-        return sign(new JWTClaimsSet.Builder()
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                 .subject(userId)
                 .issuer(issuer)
                 .audience(audience)
                 .issueTime(Date.from(now))
                 .notBeforeTime(Date.from(now.minusSeconds(1)))
-                .expirationTime(Date.from(now.plus(validFor)))
-                .build());
+                .expirationTime(Date.from(now.plus(validFor)));
+        extraClaims.forEach(claims::claim);
+        return sign(claims.build());
+    }
+
+    /** An operator's token under the default {@link OperatorPolicy} ({@code scope: switchboard:operator}). */
+    public String issueOperator(String userId, Duration validFor) {
+        return issueOperator(userId, validFor, OperatorPolicy.defaults());
+    }
+
+    /** An operator's token under {@code policy}. */
+    public String issueOperator(String userId, Duration validFor, OperatorPolicy policy) {
+        return issue(userId, validFor, policy.grant());
     }
 
     public String sign(JWTClaimsSet claims) {

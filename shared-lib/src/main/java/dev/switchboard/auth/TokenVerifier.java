@@ -77,6 +77,11 @@ public final class TokenVerifier {
     }
 
     public VerifiedUser verify(String token) throws TokenRejectedException {
+        return verifyToken(token).user();
+    }
+
+    /** Like {@link #verify}, and also returns the token's claims (for checks beyond identity, e.g. the operator's). */
+    public VerifiedToken verifyToken(String token) throws TokenRejectedException {
         if (token == null || token.isBlank()) {
             throw new TokenRejectedException("no token");
         }
@@ -97,6 +102,7 @@ public final class TokenVerifier {
         if (sub == null || !USER_ID.matcher(sub).matches()) {
             throw new TokenRejectedException("subject is not a valid user id");
         }
-        return new VerifiedUser(sub, claims.getExpirationTime().getTime() / 1000);
+        return new VerifiedToken(new VerifiedUser(sub, claims.getExpirationTime().getTime() / 1000),
+                claims.getClaims());
     }
 }

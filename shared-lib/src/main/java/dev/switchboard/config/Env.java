@@ -15,6 +15,8 @@ public final class Env {
     /** Per-user long-lived data: memories, knowledge-base documents and chunks, notes. */
     public static final String USER_DATA_TABLE = "USER_DATA_TABLE";
     public static final String TURNS_QUEUE_URL = "TURNS_QUEUE_URL";
+    /** URL of the turns queue's dead-letter queue (the operator API reports its depth). */
+    public static final String DEAD_LETTER_QUEUE_URL = "DEAD_LETTER_QUEUE_URL";
     /** https://{api-id}.execute-api.{region}.amazonaws.com/{stage}: the @connections callback endpoint. */
     public static final String CALLBACK_URL = "CALLBACK_URL";
 
@@ -24,6 +26,13 @@ public final class Env {
     public static final String JWKS_URL = "JWKS_URL";
     public static final String JWT_ISSUER = "JWT_ISSUER";
     public static final String JWT_AUDIENCE = "JWT_AUDIENCE";
+    /**
+     * The token claim that marks an operator (default {@code scope}, see
+     * {@link dev.switchboard.auth.OperatorPolicy#DEFAULT_CLAIM}); a space-separated string or a list of strings.
+     */
+    public static final String OPERATOR_CLAIM = "OPERATOR_CLAIM";
+    /** The value {@link #OPERATOR_CLAIM} must contain (default {@code switchboard:operator}). */
+    public static final String OPERATOR_CLAIM_VALUE = "OPERATOR_CLAIM_VALUE";
 
     // model
     public static final String MODEL_PROVIDER = "MODEL_PROVIDER"; // offline | openai

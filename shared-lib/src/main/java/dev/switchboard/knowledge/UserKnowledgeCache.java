@@ -62,6 +62,11 @@ public final class UserKnowledgeCache {
     }
 
     /** The user's knowledge, from the cache or loaded from the stores (three Queries on the user's partition). */
+    /** Users cached now (Caffeine's estimate). */
+    public long estimatedSize() {
+        return cache.estimatedSize();
+    }
+
     public UserKnowledge get(String userId) {
         return cache.get(userId, this::load);
     }

@@ -28,6 +28,8 @@ import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
 import dev.switchboard.metrics.EmfMetrics;
 import dev.switchboard.metrics.Metrics;
+import dev.switchboard.metrics.UsageMetrics;
+import dev.switchboard.adapter.dynamodb.DynamoDbUsageCounters;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.runtime.AwsClients;
@@ -54,6 +56,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private final TurnBatch batch;
     private final UserKnowledgeCache userCache;
     private final Metrics metrics;
+    private final UsageMetrics usage;
+    /** The user cache's counters at the last report (the usage counters take deltas). */
+    private final long[] reportedCache = new long[2];
     private final long initMillis;
     /** Whether this execution environment has served an invocation yet (the first one is a cold start). */
     private final java.util.concurrent.atomic.AtomicBoolean warm = new java.util.concurrent.atomic.AtomicBoolean();
@@ -72,11 +77,13 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         this.batch = c.batch();
         this.userCache = c.userCache();
         this.metrics = c.metrics();
+        this.usage = c.usage();
         this.initMillis = c.initMillis();
     }
 
     /** The worker's object graph: the batch use case, and the user-tier cache whose counters each batch logs. */
-    record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, long initMillis) {}
+    record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, UsageMetrics usage,
+                       long initMillis) {}
 
     /**
      * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
@@ -85,7 +92,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
      */
     static Composition compose(Env env) {
         InitTimer init = new InitTimer();
-        Metrics metrics = EmfMetrics.stdout(env.get(Env.METRICS_NAMESPACE, EmfMetrics.DEFAULT_NAMESPACE), "worker");
+        EmfMetrics emf = EmfMetrics.stdout(env.get(Env.METRICS_NAMESPACE, EmfMetrics.DEFAULT_NAMESPACE), "worker");
         ProtocolCodec codec = init.time("codec", ProtocolCodec::new);
         DynamoDbClient dynamo = init.time("dynamoDbClient", () -> AwsClients.dynamoDb(env));
         var connectionsApi = init.time("connectionsClient", () -> new ApiGatewayConnections(AwsClients.connections(env)));
@@ -98,6 +105,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         var memories = new DynamoDbMemoryStore(dynamo, userData);
         var documents = new DynamoDbDocumentStore(dynamo, userData);
         var versions = new DynamoDbKnowledgeVersions(dynamo, userData);
+        var usage = new UsageMetrics(new DynamoDbUsageCounters(dynamo, userData), Clock.SYSTEM);
+        Metrics metrics = UsageMetrics.fanOut(List.of(emf, usage));
         ModelCatalog models = init.time("models", () -> ChatModels.catalogFromEnv(env));
         ToolRegistry tools = init.time("tools", () -> ToolRegistry.fromEnv(env, Clock.SYSTEM,
                 new DynamoDbNoteStore(dynamo, userData)));
@@ -121,13 +130,14 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 jobs.afterAnswer(), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
-        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, init.totalMillis());
+        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis());
     }
 
     public WorkerHandler(TurnBatch batch) {
         this.batch = batch;
         this.userCache = null;
         this.metrics = Metrics.NONE;
+        this.usage = null;
         this.initMillis = 0;
     }
 
@@ -147,6 +157,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 LOG.info("batch of {} done, {} failed", records.size(), failed.size());
             } else {
                 UserKnowledgeCache.Stats s = userCache.stats();
+                reportCache(s);
                 LOG.info("batch of {} done, {} failed; user cache hits={} misses={} evictions={} hitRate={}",
                         records.size(), failed.size(), s.hits(), s.misses(), s.evictions(),
                         String.format(java.util.Locale.ROOT, "%.3f", s.hitRate()));
@@ -154,6 +165,21 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             return SQSBatchResponse.builder()
                     .withBatchItemFailures(failed.stream().map(id -> new SQSBatchResponse.BatchItemFailure(id)).toList())
                     .build();
+        }
+    }
+
+    /** Sends the cache's hits and misses since the last report, and its size, to the shared usage counters. */
+    private void reportCache(UserKnowledgeCache.Stats s) {
+        long hits;
+        long misses;
+        synchronized (reportedCache) {
+            hits = s.hits() - reportedCache[0];
+            misses = s.misses() - reportedCache[1];
+            reportedCache[0] = s.hits();
+            reportedCache[1] = s.misses();
+        }
+        if (usage != null && (hits > 0 || misses > 0)) {
+            usage.userCache(hits, misses, userCache.estimatedSize());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.switchboard.adapter.apigw;
 
+import dev.switchboard.port.ConnectionCloser;
 import dev.switchboard.port.ConnectionGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,8 +8,11 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
-/** API Gateway's @connections callback API: PostToConnection, with 410 Gone reported as {@link Delivery#GONE}. */
-public final class ApiGatewayConnections implements ConnectionGateway {
+/**
+ * API Gateway's @connections callback API: PostToConnection and DeleteConnection, with 410 Gone reported as
+ * {@link Delivery#GONE} / {@link Closing#GONE}.
+ */
+public final class ApiGatewayConnections implements ConnectionGateway, ConnectionCloser {
     private static final Logger LOG = LoggerFactory.getLogger(ApiGatewayConnections.class);
     private final ApiGatewayManagementApiClient client;
 
@@ -26,6 +30,19 @@ public final class ApiGatewayConnections implements ConnectionGateway {
         } catch (RuntimeException e) {
             LOG.warn("postToConnection failed: {}", e.getClass().getSimpleName());
             return Delivery.FAILED;
+        }
+    }
+
+    @Override
+    public Closing close(String connectionId) {
+        try {
+            client.deleteConnection(b -> b.connectionId(connectionId));
+            return Closing.CLOSED;
+        } catch (GoneException e) {
+            return Closing.GONE;
+        } catch (RuntimeException e) {
+            LOG.warn("deleteConnection failed: {}", e.getClass().getSimpleName());
+            return Closing.FAILED;
         }
     }
 }

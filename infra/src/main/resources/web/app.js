@@ -1,0 +1,640 @@
+// Switchboard's chat page for the local stack. It speaks only the WebSocket protocol of docs/protocol.md; the one
+// extra is GET /dev/token, the local stack's development sign-in (it does not exist on AWS).
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  status: $('status'), signOut: $('sign-out'), login: $('login'), user: $('user'), loginError: $('login-error'),
+  chat: $('chat'), newChat: $('new-chat'), sessions: $('sessions'), title: $('session-title'), earlier: $('earlier'),
+  transcript: $('transcript'), composer: $('composer'), model: $('model'), message: $('message'), cancel: $('cancel'),
+};
+
+/** One sentence per ErrorCode of docs/protocol.md. */
+const ERRORS = {
+  BAD_JSON: 'The server could not read that request.',
+  UNKNOWN_ACTION: 'The server does not know that request.',
+  MISSING_FIELD: 'Something required was missing. Is the message empty?',
+  INVALID_FIELD: 'Part of that request was not valid.',
+  FIELD_TOO_LONG: 'That is too long: a message can have at most 16,000 characters.',
+  MESSAGE_TOO_LARGE: 'That request is too large to send (at most 128 KB).',
+  ID_REUSED: 'That message id was already used for a different message. Please send it again.',
+  SESSION_NOT_FOUND: 'This conversation does not exist (any more).',
+  MODEL_NOT_ALLOWED: 'That model is not available here.',
+  SESSION_BUSY: 'This conversation is still answering. Wait for the answer, or cancel it.',
+  NOTHING_TO_CANCEL: 'There is nothing to cancel.',
+  TOOL_CALL_NOT_FOUND: 'That tool call does not exist (any more).',
+  TOOL_ALREADY_DECIDED: 'That tool call was already decided the other way.',
+  UNKNOWN_COMMAND: 'Unknown command. /help lists the commands; start with // to send a message that begins with /.',
+  LIMIT_REACHED: 'You have reached the limit for this.',
+  NOT_FOUND: 'That was not found.',
+  TURN_FAILED: 'The assistant could not answer this message, even after retrying. Your message is kept.',
+  INTERNAL: 'Something went wrong on the server. Please try again.',
+};
+const WHO = { user: 'You', assistant: 'Assistant', tool: 'Tool', note: 'Note', error: 'Problem', command: 'Command' };
+const PING_MILLIS = 5 * 60 * 1000; // the gateway closes a connection after 10 idle minutes
+
+const state = {
+  user: null,
+  socket: null,
+  attempt: 0,            // reconnect attempts since the last open connection
+  reconnectTimer: null,
+  pingTimer: null,
+  sessions: new Map(),   // sessionId → summary, from listSessions
+  current: null,         // the open session; null: a new chat, created with the first message
+  cursor: null,          // getHistory cursor of the page before the oldest one shown
+  defaultModel: null,
+  newChatModel: null,    // the model picked for the new chat, before it is created
+  turns: new Map(),      // turnId → {sessionId, el, parts, count}: answers being streamed
+  running: new Map(),    // turnId → sessionId, from accepted until done or TURN_FAILED
+  outbox: new Map(),     // clientMessageId → sendMessage frame, until accepted (sent again after a reconnect)
+  pending: [],           // requests waiting for their reply
+  loadingSessions: false,
+  sessionsStale: false,
+};
+
+// ---- small helpers ----
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node[key] = value;
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+function newId(prefix) {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return prefix + '-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function setStatus(name, text) {
+  ui.status.dataset.state = name;
+  ui.status.textContent = text;
+}
+
+function describe(ev) {
+  return ERRORS[ev.code] ?? 'Something went wrong.';
+}
+
+/** Appends to the transcript, staying at the bottom when the reader is there. */
+function append(node) {
+  const t = ui.transcript;
+  const stick = t.scrollHeight - t.scrollTop - t.clientHeight < 80;
+  t.append(node);
+  if (stick) t.scrollTop = t.scrollHeight;
+  return node;
+}
+
+function messageEl(role, text, props = {}) {
+  return el('li', { className: `msg ${role}`, ...props },
+    el('span', { className: 'who' }, WHO[role]),
+    el('div', { className: 'text' }, text ?? ''),
+    el('div', { className: 'meta' }));
+}
+
+function note(text) {
+  append(messageEl('note', text));
+}
+
+function showError(ev) {
+  const node = messageEl('error', describe(ev), { dataset: { code: ev.code ?? '' } });
+  if (ev.message) node.querySelector('.meta').textContent = `${ev.code ?? ''} ${ev.message}`.trim();
+  append(node);
+}
+
+// ---- sign-in and the connection ----
+
+async function fetchToken(user) {
+  const response = await fetch('/dev/token?user=' + encodeURIComponent(user), { cache: 'no-store' });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error ?? `The token endpoint answered ${response.status}.`);
+  return body;
+}
+
+async function signIn(user) {
+  ui.loginError.textContent = '';
+  let grant;
+  try {
+    grant = await fetchToken(user);
+  } catch (e) {
+    ui.loginError.textContent = `Could not sign in: ${e.message}`;
+    ui.login.hidden = false;
+    return;
+  }
+  state.user = user;
+  sessionStorage.setItem('switchboard.user', user);
+  ui.login.hidden = true;
+  ui.chat.hidden = false;
+  ui.signOut.hidden = false;
+  newChat();
+  open(grant);
+}
+
+function signOut() {
+  state.user = null;
+  sessionStorage.removeItem('switchboard.user');
+  clearTimeout(state.reconnectTimer);
+  clearInterval(state.pingTimer);
+  const socket = state.socket;
+  state.socket = null;
+  socket?.close(1000, 'signed out');
+  state.pending.length = 0;
+  state.sessions.clear();
+  state.outbox.clear();
+  state.running.clear();
+  state.turns.clear();
+  ui.sessions.replaceChildren();
+  ui.chat.hidden = true;
+  ui.signOut.hidden = true;
+  ui.login.hidden = false;
+  setStatus('signed-out', 'Not signed in');
+  ui.user.focus();
+}
+
+/** Opens the WebSocket; the token goes in the subprotocol list, next to switchboard.v1 (never in the URL). */
+function open(grant) {
+  setStatus('connecting', 'Connecting…');
+  const socket = new WebSocket(grant.webSocketUrl, ['switchboard.v1', grant.token]);
+  state.socket = socket;
+  socket.onopen = () => {
+    const reconnected = state.attempt > 0;
+    state.attempt = 0;
+    setStatus('open', `Connected as ${state.user}`);
+    state.pingTimer = setInterval(() => send({ action: 'ping' }), PING_MILLIS);
+    for (const frame of state.outbox.values()) send(frame); // accepted never came: same clientMessageId again
+    loadModels();
+    loadSessions();
+    if (reconnected && state.current) {
+      // answers streamed while we were away went to the old connection: read them from the history
+      state.running.clear();
+      state.turns.clear();
+      openSession(state.current);
+    }
+  };
+  socket.onmessage = (e) => {
+    let ev;
+    try {
+      ev = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    onEvent(ev);
+  };
+  socket.onclose = (e) => {
+    if (socket !== state.socket) return; // an old socket, replaced or signed out
+    clearInterval(state.pingTimer);
+    state.socket = null;
+    for (const p of state.pending.splice(0)) p.reject({ code: 'INTERNAL', message: 'The connection closed.' });
+    if (e.code === 1009) showError({ code: 'MESSAGE_TOO_LARGE' });
+    updateCancel();
+    scheduleReconnect();
+  };
+}
+
+/** Waits 1, 2, 4 … 30 s (plus up to 1 s of jitter), then fetches a fresh token and connects again. */
+function scheduleReconnect() {
+  if (!state.user) return;
+  const delay = Math.min(30000, 1000 * 2 ** state.attempt) + Math.random() * 1000;
+  state.attempt++;
+  setStatus('reconnecting', `Connection lost. Reconnecting in ${Math.round(delay / 1000)} s…`);
+  clearTimeout(state.reconnectTimer);
+  state.reconnectTimer = setTimeout(reconnect, delay);
+}
+
+async function reconnect() {
+  if (!state.user || state.socket) return;
+  clearTimeout(state.reconnectTimer);
+  try {
+    const grant = await fetchToken(state.user);
+    if (state.user && !state.socket) open(grant);
+  } catch {
+    scheduleReconnect();
+  }
+}
+
+function send(frame) {
+  if (state.socket?.readyState !== WebSocket.OPEN) return false;
+  state.socket.send(JSON.stringify(frame));
+  return true;
+}
+
+/** Sends an action and resolves with its reply event (rejects with the error event). */
+function request(frame, type, match = () => true) {
+  return new Promise((resolve, reject) => {
+    if (!send(frame)) {
+      reject({ code: 'INTERNAL', message: 'Not connected.' });
+      return;
+    }
+    state.pending.push({ action: frame.action, type, match, resolve, reject });
+  });
+}
+
+// ---- events from the server ----
+
+function onEvent(ev) {
+  if (ev.type === 'error') {
+    onError(ev);
+    return;
+  }
+  const i = state.pending.findIndex((p) => p.type === ev.type && p.match(ev));
+  if (i >= 0) {
+    state.pending.splice(i, 1)[0].resolve(ev);
+    return;
+  }
+  switch (ev.type) {
+    case 'accepted': return onAccepted(ev);
+    case 'delta': return onDelta(ev);
+    case 'done': return onDone(ev);
+    case 'toolCall': return onTool(ev, `Calling ${ev.name}`, 'running');
+    case 'approvalRequired': return onTool(ev, `${ev.name} needs your approval`, 'pending');
+    case 'toolResult': return onTool(ev, `${ev.name}`, ev.status, ev.result);
+    case 'commandResult': return onCommandResult(ev);
+    default: return undefined; // pong, documentReady, …: nothing to show
+  }
+}
+
+function onError(ev) {
+  if (ev.code === 'TURN_FAILED') {
+    state.running.delete(ev.turnId);
+    const t = state.turns.get(ev.turnId);
+    if (t) t.el.dataset.state = 'failed';
+    if (ev.sessionId === state.current) showError(ev);
+    updateCancel();
+    return;
+  }
+  if (ev.action === 'sendMessage') {
+    state.outbox.delete(ev.clientMessageId);
+    showError(ev);
+    return;
+  }
+  const i = state.pending.findIndex((p) => p.action === ev.action);
+  if (i >= 0) state.pending.splice(i, 1)[0].reject(ev);
+  else showError(ev);
+}
+
+function onAccepted(ev) {
+  state.outbox.delete(ev.clientMessageId);
+  state.running.set(ev.turnId, ev.sessionId);
+  if (!state.sessions.has(ev.sessionId)) loadSessions();
+  updateCancel();
+}
+
+/** The answer element of a turn of the open session, created by whichever comes first: a delta, a tool event or done. */
+function turnOf(ev) {
+  let t = state.turns.get(ev.turnId);
+  if (!t) {
+    const node = messageEl('assistant', '', { dataset: { turnId: ev.turnId, state: 'streaming', deltas: '0' } });
+    t = { sessionId: ev.sessionId, el: node, parts: [], count: 0 };
+    state.turns.set(ev.turnId, t);
+    append(node);
+  }
+  return t;
+}
+
+function onDelta(ev) {
+  if (ev.sessionId !== state.current) return;
+  const t = turnOf(ev);
+  if (t.parts[ev.seq] !== undefined) return; // seen already
+  t.parts[ev.seq] = ev.text;
+  t.count++;
+  let text = '';
+  for (let i = 0; i < t.parts.length && t.parts[i] !== undefined; i++) text += t.parts[i]; // in seq order, no gaps
+  const stick = ui.transcript.scrollHeight - ui.transcript.scrollTop - ui.transcript.clientHeight < 80;
+  t.el.querySelector('.text').textContent = text;
+  t.el.dataset.deltas = String(t.count);
+  if (stick) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}
+
+function onDone(ev) {
+  state.running.delete(ev.turnId);
+  updateCancel();
+  loadSessions(); // updatedAt changed
+  if (ev.sessionId !== state.current) return;
+  const t = turnOf(ev);
+  t.el.dataset.state = ev.finishReason === 'CANCELLED' ? 'cancelled' : 'done';
+  t.el.dataset.expectedDeltas = String(ev.deltas);
+  const meta = [ev.model + (ev.offline ? ' (offline stand-in: it echoes, it is not a language model)' : '')];
+  if (ev.finishReason === 'CANCELLED') meta.push('cancelled');
+  else if (ev.finishReason === 'LENGTH') meta.push('cut off at the length limit');
+  if (ev.memories) meta.push(`${ev.memories} ${ev.memories === 1 ? 'memory' : 'memories'} used`);
+  t.el.querySelector('.meta').textContent = meta.join(' · ');
+  if (ev.sources?.length) {
+    t.el.append(el('div', { className: 'sources' }, 'Sources:',
+      el('ul', {}, ...ev.sources.map((s) => el('li', {}, `${s.title} (excerpt ${s.chunk + 1}, similarity ${s.score})`)))));
+  }
+}
+
+/** toolCall, approvalRequired and toolResult of the open session, one element per tool call. */
+function onTool(ev, heading, status, result) {
+  if (ev.sessionId !== state.current) return;
+  let node = ui.transcript.querySelector(`li[data-tool-call-id="${CSS.escape(ev.toolCallId)}"]`);
+  if (!node) {
+    node = append(toolEl(ev.sessionId, ev.turnId, ev.toolCallId, ev.name, ev.arguments));
+  }
+  node.querySelector('.heading').textContent = heading;
+  if (result !== undefined) node.querySelector('.text').textContent = result;
+  setToolStatus(node, status);
+  if (status === 'pending') addApproval(node);
+}
+
+function toolEl(sessionId, turnId, toolCallId, name, args) {
+  return el('li', { className: 'msg tool', dataset: { toolCallId, turnId, sessionId } },
+    el('span', { className: 'who' }, WHO.tool),
+    el('div', { className: 'heading' }, name),
+    el('code', { className: 'arguments' }, args ?? ''),
+    el('div', { className: 'text' }),
+    el('div', { className: 'meta' }));
+}
+
+const TOOL_STATUS = {
+  pending: 'waiting for your approval', approved: 'approved', running: 'running', done: 'done',
+  failed: 'failed', denied: 'denied',
+};
+
+function setToolStatus(node, status) {
+  node.dataset.status = status;
+  node.querySelector('.meta').textContent = TOOL_STATUS[status] ?? status;
+  if (status !== 'pending') node.querySelector('.approval')?.remove();
+}
+
+function addApproval(node) {
+  if (node.querySelector('.approval')) return;
+  const decide = (action) => async () => {
+    const { sessionId, turnId, toolCallId } = node.dataset;
+    node.querySelectorAll('.approval button').forEach((b) => { b.disabled = true; });
+    try {
+      const reply = await request({ action, sessionId, turnId, toolCallId }, 'toolDecision',
+        (ev) => ev.toolCallId === toolCallId);
+      setToolStatus(node, reply.status);
+    } catch (e) {
+      showError(e);
+      node.querySelectorAll('.approval button').forEach((b) => { b.disabled = false; });
+    }
+  };
+  node.append(el('div', { className: 'approval' },
+    el('button', { type: 'button', onclick: decide('approveTool') }, 'Approve'),
+    el('button', { type: 'button', onclick: decide('denyTool') }, 'Deny')));
+}
+
+function onCommandResult(ev) {
+  append(messageEl('command', ev.text, { dataset: { command: ev.command } }));
+  if (ev.sessionId && ev.sessionId === state.current && (ev.command === 'reset' || ev.command === 'model')) {
+    loadSessions();
+    if (ev.command === 'reset') openSession(ev.sessionId);
+  }
+}
+
+// ---- models, sessions, history ----
+
+async function loadModels() {
+  let reply;
+  try {
+    reply = await request({ action: 'listModels' }, 'models');
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  state.defaultModel = reply.defaultModel;
+  ui.model.replaceChildren(...reply.models.map((m) => el('option', { value: m.id },
+    `${m.name} (${m.provider})${m.id === reply.defaultModel ? ' · default' : ''}`)));
+  showModel();
+}
+
+function showModel() {
+  const chosen = state.current ? state.sessions.get(state.current)?.model : state.newChatModel;
+  ui.model.value = chosen || state.defaultModel || '';
+}
+
+/** Every page of listSessions; a call while one runs makes it read again once it is done. */
+async function loadSessions() {
+  if (state.loadingSessions) {
+    state.sessionsStale = true;
+    return;
+  }
+  state.loadingSessions = true;
+  try {
+    do {
+      state.sessionsStale = false;
+      const all = [];
+      let cursor;
+      for (let page = 0; page < 20; page++) {
+        const reply = await request({ action: 'listSessions', limit: 100, ...(cursor ? { cursor } : {}) }, 'sessions');
+        all.push(...reply.sessions);
+        cursor = reply.nextCursor;
+        if (!cursor) break;
+      }
+      state.sessions = new Map(all.map((s) => [s.sessionId, s]));
+      renderSessions();
+    } while (state.sessionsStale);
+  } catch (e) {
+    if (state.socket) showError(e);
+  } finally {
+    state.loadingSessions = false;
+  }
+}
+
+function renderSessions() {
+  const sorted = [...state.sessions.values()].sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
+  ui.sessions.replaceChildren(...sorted.map((s) => el('li', {},
+    el('button', {
+      type: 'button', className: 'session', dataset: { sessionId: s.sessionId },
+      onclick: () => openSession(s.sessionId),
+    }, el('span', { className: 'title' }, s.title), el('time', { dateTime: s.updatedAt }, when(s.updatedAt))))));
+  markCurrent();
+}
+
+function when(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+}
+
+function markCurrent() {
+  for (const b of ui.sessions.querySelectorAll('button.session')) {
+    if (b.dataset.sessionId === state.current) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+  ui.title.textContent = state.current ? (state.sessions.get(state.current)?.title ?? 'Conversation') : 'New chat';
+  showModel();
+  updateCancel();
+}
+
+function newChat() {
+  state.current = null;
+  state.newChatModel = null;
+  state.cursor = null;
+  ui.earlier.hidden = true;
+  ui.transcript.replaceChildren();
+  markCurrent();
+  ui.message.focus();
+}
+
+async function openSession(sessionId) {
+  state.current = sessionId;
+  state.cursor = null;
+  ui.earlier.hidden = true;
+  ui.transcript.replaceChildren();
+  markCurrent();
+  let page;
+  try {
+    page = await request({ action: 'getHistory', sessionId }, 'history', (ev) => ev.sessionId === sessionId);
+  } catch (e) {
+    if (state.current === sessionId) showError(e);
+    return;
+  }
+  if (state.current !== sessionId) return; // another session was opened meanwhile
+  const stored = new Set(page.messages.filter((m) => m.role === 'assistant').map((m) => m.turnId));
+  const live = [...state.turns.entries()]
+    .filter(([turnId, t]) => t.sessionId === sessionId && !stored.has(turnId)).map(([, t]) => t.el);
+  for (const [turnId, t] of state.turns) if (t.sessionId !== sessionId || stored.has(turnId)) state.turns.delete(turnId);
+  ui.transcript.replaceChildren(...page.messages.map(storedEl), ...live);
+  ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  state.cursor = page.nextCursor ?? null;
+  ui.earlier.hidden = !state.cursor;
+}
+
+async function loadEarlier() {
+  const sessionId = state.current;
+  if (!sessionId || !state.cursor) return;
+  let page;
+  try {
+    page = await request({ action: 'getHistory', sessionId, cursor: state.cursor }, 'history',
+      (ev) => ev.sessionId === sessionId);
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  if (state.current !== sessionId) return;
+  ui.transcript.prepend(...page.messages.map(storedEl));
+  state.cursor = page.nextCursor ?? null;
+  ui.earlier.hidden = !state.cursor;
+}
+
+/** One stored message of getHistory. */
+function storedEl(m) {
+  if (m.role === 'tool') {
+    const node = toolEl(state.current, m.turnId, m.toolCallId, m.toolName, m.toolArguments);
+    node.querySelector('.text').textContent = m.text ?? '';
+    setToolStatus(node, m.status);
+    if (m.status === 'pending') addApproval(node);
+    return node;
+  }
+  const node = messageEl(m.role === 'assistant' ? 'assistant' : 'user', m.text, { dataset: { turnId: m.turnId } });
+  if (m.role === 'assistant') {
+    node.dataset.state = m.status === 'cancelled' ? 'cancelled' : 'done';
+    const meta = [m.model];
+    if (m.status === 'cancelled') meta.push('cancelled');
+    if (m.truncated) meta.push('shortened to fit');
+    node.querySelector('.meta').textContent = meta.filter(Boolean).join(' · ');
+  } else if (m.truncated) {
+    node.querySelector('.meta').textContent = 'shortened to fit';
+  }
+  return node;
+}
+
+// ---- sending, cancelling ----
+
+function isCommand(text) {
+  const t = text.trimStart();
+  return t.startsWith('/') && !t.startsWith('//');
+}
+
+async function submit() {
+  const text = ui.message.value;
+  if (!text.trim()) return;
+  if (state.socket?.readyState !== WebSocket.OPEN) {
+    note('Not connected right now; your message was not sent. It is still in the box.');
+    return;
+  }
+  ui.message.value = '';
+  let sessionId = state.current;
+  if (!sessionId && !isCommand(text)) {
+    // a new chat: create it with the chosen model, titled by the start of the message
+    const model = ui.model.value;
+    const frame = { action: 'createSession', sessionId: newId('s'), title: text.trim().slice(0, 60) };
+    if (model && model !== state.defaultModel) frame.model = model;
+    let reply;
+    try {
+      reply = await request(frame, 'session', (ev) => ev.session?.sessionId === frame.sessionId);
+    } catch (e) {
+      showError(e);
+      ui.message.value = text;
+      return;
+    }
+    sessionId = reply.session.sessionId;
+    state.sessions.set(sessionId, reply.session);
+    state.current = sessionId;
+    markCurrent();
+    loadSessions();
+  }
+  const frame = { action: 'sendMessage', clientMessageId: newId('m'), text };
+  if (sessionId) frame.sessionId = sessionId;
+  append(messageEl('user', text, { dataset: { clientMessageId: frame.clientMessageId } }));
+  if (!isCommand(text)) state.outbox.set(frame.clientMessageId, frame); // a command is not stored: no retry
+  send(frame);
+}
+
+function updateCancel() {
+  ui.cancel.hidden = ![...state.running.values()].includes(state.current) || !state.socket;
+}
+
+async function cancel() {
+  const sessionId = state.current;
+  if (!sessionId) return;
+  ui.cancel.disabled = true;
+  try {
+    await request({ action: 'cancel', sessionId }, 'cancelRequested', (ev) => ev.sessionId === sessionId);
+    note('Cancelling…');
+  } catch (e) {
+    showError(e);
+  } finally {
+    ui.cancel.disabled = false;
+  }
+}
+
+async function changeModel() {
+  const sessionId = state.current;
+  if (!sessionId) {
+    state.newChatModel = ui.model.value; // a new chat takes it when it is created
+    return;
+  }
+  try {
+    const reply = await request({ action: 'updateSession', sessionId, model: ui.model.value }, 'session',
+      (ev) => ev.session?.sessionId === sessionId);
+    state.sessions.set(sessionId, reply.session);
+    note(`From the next message on, ${ui.model.value} answers.`);
+  } catch (e) {
+    showError(e);
+    showModel();
+  }
+}
+
+// ---- wiring ----
+
+ui.login.addEventListener('submit', (e) => {
+  e.preventDefault();
+  signIn(ui.user.value.trim());
+});
+ui.signOut.addEventListener('click', signOut);
+ui.newChat.addEventListener('click', newChat);
+ui.earlier.addEventListener('click', loadEarlier);
+ui.cancel.addEventListener('click', cancel);
+ui.model.addEventListener('change', changeModel);
+ui.composer.addEventListener('submit', (e) => {
+  e.preventDefault();
+  submit();
+});
+ui.message.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    ui.composer.requestSubmit();
+  }
+});
+window.addEventListener('online', () => {
+  if (state.user && !state.socket) reconnect();
+});
+
+const remembered = sessionStorage.getItem('switchboard.user');
+if (remembered) signIn(remembered);
+else ui.user.focus();

@@ -1,0 +1,265 @@
+package dev.switchboard.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The chat page (infra/src/main/resources/web) in a real browser on the local stack: the system's headless Chromium
+ * driven by the system's chromedriver (Debian packages chromium and chromium-driver, which .ci/run installs).
+ * Selenium Manager is never asked for anything: the driver and the browser are both given, so nothing is downloaded.
+ * Screenshots go to infra/target/browser (chat.png; NAME-failure.png when a test fails).
+ */
+class BrowserChatIT {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** Failsafe runs in the module's folder: this is infra/target/browser. */
+    private static final Path ARTIFACTS = Path.of("target", "browser");
+    private static final Duration TURN = Duration.ofSeconds(30);
+    private static final By STATUS = By.id("status");
+    private static final By ANSWER = By.cssSelector("#transcript li.assistant");
+
+    private static LocalStack stack;
+    private static ChromeDriver browser;
+    private WebDriverWait wait;
+
+    /** A failed test leaves a screenshot of the page (runs before @AfterAll closes the browser). */
+    @RegisterExtension
+    static final TestWatcher SCREENSHOT_ON_FAILURE = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            try {
+                screenshot(context.getRequiredTestMethod().getName() + "-failure.png");
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    };
+
+    @BeforeAll
+    static void start() {
+        for (Path p : List.of(CHROMIUM, CHROMEDRIVER)) {
+            if (!Files.isExecutable(p)) {
+                fail(p + " is missing. BrowserChatIT drives the chat page in the system's headless Chromium: .ci/run "
+                        + "installs it; on a developer machine run 'apt-get install chromium chromium-driver'.");
+            }
+        }
+        stack = StackFixture.stack();
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+                "--no-first-run", "--no-default-browser-check", "--disable-extensions");
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @BeforeEach
+    void waitForTurns() {
+        wait = new WebDriverWait(browser, TURN, Duration.ofMillis(50));
+    }
+
+    @Test
+    void signsInStreamsAnAnswerAndShowsTheHistoryAfterAReload() {
+        String text = "Hello from the browser";
+        signIn(newUser());
+        // every text the answer element shows while it streams (each delta changes the DOM once)
+        browser.executeScript("""
+                window.answerTexts = [];
+                new MutationObserver(() => {
+                  const a = document.querySelector('#transcript li.assistant .text');
+                  if (a && a.textContent && window.answerTexts.at(-1) !== a.textContent) {
+                    window.answerTexts.push(a.textContent);
+                  }
+                }).observe(document.getElementById('transcript'), {childList: true, subtree: true, characterData: true});
+                """);
+        send(text);
+
+        wait.until(ExpectedConditions.attributeToBe(ANSWER, "data-state", "done"));
+        WebElement answer = browser.findElement(ANSWER);
+        String answerText = answer.findElement(By.className("text")).getText();
+        assertThat(answerText).startsWith("[offline model: no model is configured]")
+                .contains("You said: \"" + text + "\"");
+        assertThat(answer.findElement(By.className("meta")).getText()).contains("switchboard-offline-echo");
+        assertThat(Integer.parseInt(answer.getDomAttribute("data-deltas"))).as("deltas the page received")
+                .isGreaterThan(1)
+                .isEqualTo(Integer.parseInt(answer.getDomAttribute("data-expected-deltas")));
+        @SuppressWarnings("unchecked")
+        List<String> seen = (List<String>) browser.executeScript("return window.answerTexts;");
+        assertThat(seen).as("the answer's text while it streamed").hasSizeGreaterThan(1).last().isEqualTo(answerText);
+        for (int i = 1; i < seen.size(); i++) {
+            assertThat(seen.get(i)).as("each text continues the one before").startsWith(seen.get(i - 1));
+        }
+
+        // reload: the tab signs in again as the same user; the conversation is listed under its first message
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
+        By session = By.xpath("//ul[@id='sessions']//button[contains(., '" + text + "')]");
+        wait.until(ExpectedConditions.elementToBeClickable(session)).click();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#transcript li.msg"), 2));
+        List<WebElement> history = browser.findElements(By.cssSelector("#transcript li.msg"));
+        assertThat(history.get(0).getDomAttribute("class")).contains("user");
+        assertThat(history.get(0).findElement(By.className("text")).getText()).isEqualTo(text);
+        assertThat(history.get(1).getDomAttribute("class")).contains("assistant");
+        assertThat(history.get(1).findElement(By.className("text")).getText()).isEqualTo(answerText);
+        assertThat(browser.findElement(By.id("session-title")).getText()).isEqualTo(text);
+        screenshot("chat.png");
+    }
+
+    @Test
+    void aNewChatWithAChosenModelAsksBeforeARiskyToolRuns() {
+        signIn(newUser());
+        wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#model option[value='" + StackFixture.SCRIPTED + "']")));
+        new Select(browser.findElement(By.id("model"))).selectByValue(StackFixture.SCRIPTED);
+        send("use tool wipe_records {\"table\":\"orders\"}");
+
+        By tool = By.cssSelector("#transcript li.tool");
+        wait.until(ExpectedConditions.attributeToBe(tool, "data-status", "pending"));
+        assertThat(browser.findElement(tool).getText()).contains("wipe_records needs your approval")
+                .contains("\"table\":\"orders\"");
+        assertThat(browser.findElement(By.id("cancel")).isDisplayed()).as("Cancel while the turn is open").isTrue();
+        browser.findElement(By.xpath("//li[contains(@class,'tool')]//button[.='Approve']")).click();
+
+        wait.until(ExpectedConditions.attributeToBe(ANSWER, "data-state", "done"));
+        assertThat(browser.findElement(ANSWER).findElement(By.className("text")).getText())
+                .isEqualTo("Tool said: Wiped all records of orders");
+        assertThat(browser.findElement(ANSWER).findElement(By.className("meta")).getText()).contains("scripted");
+        assertThat(browser.findElement(tool).getDomAttribute("data-status")).isEqualTo("done");
+        assertThat(browser.findElement(tool).findElements(By.tagName("button"))).isEmpty();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("cancel")));
+    }
+
+    @Test
+    void reconnectsAfterTheConnectionDropsAndChatsOn() {
+        // keep a handle on the page's sockets, to drop one as a network failure would
+        Map<String, Object> hook = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+                window.pageSockets = [];
+                window.WebSocket = class extends window.WebSocket {
+                  constructor(...args) { super(...args); window.pageSockets.push(this); }
+                };
+                """));
+        try {
+            signIn(newUser());
+            browser.executeScript("window.pageSockets.at(-1).close();");
+            wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "reconnecting"));
+            wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
+            assertThat(browser.executeScript("return window.pageSockets.length;")).isEqualTo(2L);
+
+            send("Still there?");
+            wait.until(ExpectedConditions.attributeToBe(ANSWER, "data-state", "done"));
+            assertThat(browser.findElement(ANSWER).findElement(By.className("text")).getText())
+                    .contains("You said: \"Still there?\"");
+        } finally {
+            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+                    Map.of("identifier", hook.get("identifier")));
+        }
+    }
+
+    @Test
+    void servesThePageAndDevelopmentTokensOnlyAndKeepsTheConnectionsApi() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = stack.pageUrl();
+        HttpResponse<String> token = get(http, base + "dev/token?user=dev.user_1-x");
+        assertThat(token.statusCode()).isEqualTo(200);
+        assertThat(token.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(token.body()).contains("\"token\":\"ey").contains("\"webSocketUrl\":\"" + stack.webSocketUrl() + "\"");
+        for (String bad : List.of("", "a%20b", "x".repeat(65), "a/b", "%C3%A9")) {
+            assertThat(get(http, base + "dev/token?user=" + bad).statusCode()).as("user '%s'", bad).isEqualTo(400);
+        }
+        assertThat(get(http, base + "dev/token").statusCode()).isEqualTo(400);
+
+        HttpResponse<String> page = get(http, base);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(get(http, base + "app.js").headers().firstValue("Content-Type"))
+                .hasValue("text/javascript; charset=utf-8");
+        assertThat(get(http, base + "style.css").headers().firstValue("Content-Type"))
+                .hasValue("text/css; charset=utf-8");
+        for (String missing : List.of("nope.js", "log4j2.xml", "local", "web/app.js", "dev/token/x")) {
+            assertThat(get(http, base + missing).statusCode()).as(missing).isEqualTo(404);
+        }
+        for (String outside : List.of("..%2flog4j2.xml", "%2e%2e/log4j2.xml", "a/..%2f..%2fpom.xml")) {
+            assertThat(get(http, base + outside).statusCode()).as(outside).isBetween(400, 404);
+        }
+        // the @connections API keeps its paths: an unknown connection is Gone, as on API Gateway
+        assertThat(get(http, stack.callbackUrl() + "/@connections/bm90LWEtY29ubmVjdGlvbg=").statusCode())
+                .isEqualTo(410);
+    }
+
+    private static String newUser() {
+        return "browser-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Opens the page signed out (a tab remembers its user), signs in as {@code user} and waits for the connection. */
+    private void signIn(String user) {
+        browser.get(stack.pageUrl());
+        browser.executeScript("sessionStorage.clear();");
+        browser.navigate().refresh();
+        browser.findElement(By.id("user")).sendKeys(user);
+        browser.findElement(By.cssSelector("#login button[type=submit]")).click();
+        wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
+    }
+
+    private static void send(String text) {
+        browser.findElement(By.id("message")).sendKeys(text);
+        browser.findElement(By.id("send")).click();
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void screenshot(String name) {
+        if (browser == null) {
+            return;
+        }
+        try {
+            Files.createDirectories(ARTIFACTS);
+            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), ARTIFACTS.resolve(name),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
