@@ -26,6 +26,7 @@ const ERRORS = {
   UNKNOWN_COMMAND: 'Unknown command. /help lists the commands; start with // to send a message that begins with /.',
   LIMIT_REACHED: 'You have reached the limit for this.',
   NOT_FOUND: 'That was not found.',
+  TOKEN_EXPIRED: 'Your sign-in has expired. Sign in again to go on.',
   TURN_FAILED: 'The assistant could not answer this message, even after retrying. Your message is kept.',
   INTERNAL: 'Something went wrong on the server. Please try again.',
 };

@@ -314,4 +314,19 @@ class ChatPathIT {
             assertThat(c.request("{\"action\":\"listSessions\"}", "sessions").path("sessions")).isEmpty();
         }
     }
+
+    @Test
+    void aConnectionWhoseTokenExpiredIsRefusedEverythingButPing() throws Exception {
+        String user = "expiring-" + java.util.UUID.randomUUID();
+        try (WsClient c = WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(user, Duration.ofSeconds(2)))) {
+            assertThat(c.request("{\"action\":\"listSessions\"}", "sessions", "error").path("type").asText())
+                    .isEqualTo("sessions");
+            Thread.sleep(2_600);
+            JsonNode refused = c.request("{\"action\":\"sendMessage\",\"clientMessageId\":\"e-1\",\"text\":\"hi\"}",
+                    "accepted", "error");
+            assertThat(refused.path("code").asText()).isEqualTo("TOKEN_EXPIRED");
+            assertThat(c.request("{\"action\":\"ping\"}", "pong").path("type").asText()).isEqualTo("pong");
+            c.assertOpen();
+        }
+    }
 }

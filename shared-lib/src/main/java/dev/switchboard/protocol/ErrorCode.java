@@ -34,6 +34,8 @@ public enum ErrorCode {
     LIMIT_REACHED,
     /** No such memory or document for this user. */
     NOT_FOUND,
+    /** The token this connection was opened with has expired; reconnect with a new one (ping still works). */
+    TOKEN_EXPIRED,
     /** The turn failed for good after its retries. */
     TURN_FAILED,
     /** Something went wrong on the server; the request can be retried. */

@@ -12,11 +12,35 @@ public final class WebSocketEvents {
     private WebSocketEvents() {}
 
     /** The user id from the authorizer context, or null; never read from the message body. */
+    /** The authorizer context key of the token's expiry (epoch seconds). */
+    public static final String EXPIRES_AT = "expiresAt";
+
     public static String userId(APIGatewayV2WebSocketEvent event) {
         var ctx = event == null ? null : event.getRequestContext();
         Map<String, Object> authorizer = ctx == null ? null : ctx.getAuthorizer();
         Object v = authorizer == null ? null : authorizer.get(USER_ID);
         return v instanceof String s && !s.isBlank() ? s : null;
+    }
+
+    /**
+     * When the token the connection was opened with expires (epoch seconds; the authorizer puts it in the context,
+     * as a number or, on AWS, possibly as a string), or 0 when unknown.
+     */
+    public static long tokenExpiresAt(APIGatewayV2WebSocketEvent event) {
+        var ctx = event == null ? null : event.getRequestContext();
+        Map<String, Object> authorizer = ctx == null ? null : ctx.getAuthorizer();
+        Object v = authorizer == null ? null : authorizer.get(EXPIRES_AT);
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        if (v instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
     }
 
     public static String connectionId(APIGatewayV2WebSocketEvent event) {

@@ -82,12 +82,26 @@ public final class ChatIngress {
     }
 
     public ServerEvent handle(String userId, String body) {
+        return handle(userId, 0, body);
+    }
+
+    /**
+     * @param tokenExpiresAt when the token the connection was opened with expires (epoch seconds; 0 = unknown): after
+     *                       that, every action but {@code ping} is refused with {@code TOKEN_EXPIRED} (a WebSocket
+     *                       connection outlives its token; the client reconnects with a fresh one)
+     */
+    public ServerEvent handle(String userId, long tokenExpiresAt, String body) {
         ClientAction action;
         try {
             action = codec.parse(body);
         } catch (ProtocolException e) {
             LOG.info("rejected frame: {}", e.code());
             return e.toEvent();
+        }
+        if (tokenExpiresAt > 0 && clock.millis() >= tokenExpiresAt * 1000 && !(action instanceof ClientAction.Ping)) {
+            LOG.info("action refused: the connection's token expired");
+            return ServerEvent.Error.of(ErrorCode.TOKEN_EXPIRED,
+                    "Your sign-in has expired; reconnect with a new token").forAction(action.action());
         }
         try {
             return switch (action) {

@@ -400,4 +400,20 @@ class ChatIngressTest {
         }
         assertThat(queue.enqueued).extracting(t -> t.turnId()).isSorted();
     }
+
+    @Test
+    void afterTheConnectionsTokenExpiresOnlyPingIsAnswered() {
+        long expiresAt = NOW / 1000; // expired this very second
+        ServerEvent refused = ingress.handle(ALICE, expiresAt, send("x-1", null, "hello"));
+        assertThat(refused).isInstanceOf(ServerEvent.Error.class);
+        assertThat(((ServerEvent.Error) refused).code()).isEqualTo("TOKEN_EXPIRED");
+        assertThat(((ServerEvent.Error) refused).action()).isEqualTo("sendMessage");
+        assertThat(ingress.handle(ALICE, expiresAt, "{\"action\":\"listSessions\"}"))
+                .isInstanceOf(ServerEvent.Error.class);
+        assertThat(ingress.handle(ALICE, expiresAt, "{\"action\":\"ping\"}")).isInstanceOf(ServerEvent.Pong.class);
+        assertThat(queue.enqueued).isEmpty();
+        assertThat(messages.all()).isEmpty();
+        assertThat(ingress.handle(ALICE, expiresAt + 1, send("x-2", null, "hello")))
+                .isInstanceOf(ServerEvent.Accepted.class);
+    }
 }

@@ -47,7 +47,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
                     LOG.info("connection allowed for user {}", LogContext.hashUser(allow.user().userId()));
                     yield policy(allow.user().userId(), IamPolicyResponse.ALLOW, resource,
                             Map.of(WebSocketEvents.USER_ID, allow.user().userId(),
-                                    "expiresAt", allow.user().expiresAtEpochSeconds()));
+                                    WebSocketEvents.EXPIRES_AT, allow.user().expiresAtEpochSeconds()));
                 }
                 case AuthorizeConnection.Decision.Deny deny -> {
                     LOG.info("connection refused: {}", deny.reason());
