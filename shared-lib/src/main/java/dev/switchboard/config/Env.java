@@ -71,6 +71,14 @@ public final class Env {
     /** Seconds a user's cached memories and documents are kept before they are read again (default 300). */
     public static final String USER_CACHE_TTL_SECONDS = "USER_CACHE_TTL_SECONDS";
 
+    // per-user limits (0 = off)
+    /** Messages a user may send per minute (default 20). */
+    public static final String LIMIT_TURNS_PER_MINUTE = "LIMIT_TURNS_PER_MINUTE";
+    /** Answers a user may have running at once, across sessions (default 4). */
+    public static final String LIMIT_CONCURRENT_TURNS = "LIMIT_CONCURRENT_TURNS";
+    /** Model tokens (input + output) a user may use per UTC day (default 200000). */
+    public static final String LIMIT_TOKENS_PER_DAY = "LIMIT_TOKENS_PER_DAY";
+
     // observability
     /** CloudWatch namespace of the embedded-metric-format records (default Switchboard). */
     public static final String METRICS_NAMESPACE = "METRICS_NAMESPACE";

@@ -50,10 +50,18 @@ public final class ChatIngress {
     private final SessionControl control;
     private final SlashCommands commands;
     private final KnowledgeActions knowledge;
+    private final TurnLimits limits;
 
     public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
                        Clock clock, ChatModels.ModelListing models, SlashCommands commands,
                        KnowledgeActions knowledge) {
+        this(codec, sessions, messages, queue, ids, clock, models, commands, knowledge, TurnLimits.NONE);
+    }
+
+    public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
+                       Clock clock, ChatModels.ModelListing models, SlashCommands commands,
+                       KnowledgeActions knowledge, TurnLimits limits) {
+        this.limits = limits;
         this.codec = codec;
         this.sessions = sessions;
         this.messages = messages;
@@ -139,8 +147,16 @@ public final class ChatIngress {
         long now = clock.millis();
         String sessionId = m.sessionId();
         Session session;
+        boolean admitted = false;
         if (sessionId == null) {
             sessionId = Ids.sessionIdFor(userId, m.clientMessageId());
+            // limits first, so a refused first message leaves no empty session behind
+            Optional<ServerEvent> refused = limits.admit(userId, sessionId, false, now);
+            if (refused.isPresent()) {
+                LOG.info("message refused: a per-user limit is reached");
+                return refused.get();
+            }
+            admitted = true;
             session = sessions.createIfAbsent(new Session(userId, sessionId, title(text), now, now));
         } else {
             Optional<Session> found = sessions.get(userId, sessionId);
@@ -164,6 +180,14 @@ public final class ChatIngress {
                     LOG.info("session busy: running turn interrupted");
                 }
                 case ENQUEUE -> { }
+            }
+        }
+        boolean retry = m.clientMessageId().equals(session.lastClientMessageId());
+        if (!retry && !admitted) {
+            Optional<ServerEvent> refused = limits.admit(userId, sessionId, session.busy(), now);
+            if (refused.isPresent()) {
+                LOG.info("message refused: a per-user limit is reached");
+                return refused.get();
             }
         }
         String fingerprint = fingerprint(m.text());

@@ -97,9 +97,10 @@ public final class TurnRunner {
     /** After a turn is answered (not cancelled): e.g. queue the memory update. Must not throw into the turn. */
     @FunctionalInterface
     public interface AfterAnswer {
-        void answered(TurnRequest turn);
+        /** @param tokens the input and output tokens the turn's model calls used */
+        void answered(TurnRequest turn, int tokens);
 
-        AfterAnswer NONE = turn -> { };
+        AfterAnswer NONE = (turn, tokens) -> { };
     }
 
     private final MessageStore messages;
@@ -333,7 +334,7 @@ public final class TurnRunner {
             return Outcome.CANCELLED;
         }
         try {
-            afterAnswer.answered(request);
+            afterAnswer.answered(request, turn.inputTokens + turn.outputTokens);
         } catch (RuntimeException e) {
             LOG.warn("after-answer step failed: {}", e.getClass().getSimpleName());
         }

@@ -84,7 +84,7 @@ public final class UserDataJobs {
 
     /** The after-answer hook of {@link TurnRunner}: queues the memory job (done has been sent already). */
     public TurnRunner.AfterAnswer afterAnswer() {
-        return turn -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(),
+        return (turn, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(),
                 turn.clientMessageId(), clock.millis(), TurnRequest.MEMORY, null, turn.correlationId()));
     }
 

@@ -9,7 +9,9 @@ import dev.switchboard.adapter.dynamodb.DynamoDbKnowledgeVersions;
 import dev.switchboard.adapter.dynamodb.DynamoDbMemoryStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.agent.ChatModels;
+import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.usecase.UserKnowledgeActions;
+import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
 import dev.switchboard.usecase.command.MemoryCommand;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.adapter.sqs.SqsTurnQueue;
@@ -77,7 +79,8 @@ public final class MessageHandler
                 Clock.SYSTEM);
         ChatModels.ModelListing models = ChatModels.listingFromEnv(env);
         return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
-                ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge);
+                ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge,
+                TurnLimits.fromEnv(env, new DynamoDbUserQuotas(dynamo, userData), sessions));
     }
 
     public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {

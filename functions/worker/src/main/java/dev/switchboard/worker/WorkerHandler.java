@@ -30,6 +30,8 @@ import dev.switchboard.metrics.EmfMetrics;
 import dev.switchboard.metrics.Metrics;
 import dev.switchboard.metrics.UsageMetrics;
 import dev.switchboard.adapter.dynamodb.DynamoDbUsageCounters;
+import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
+import dev.switchboard.port.UserQuotas;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.runtime.AwsClients;
@@ -127,7 +129,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 new TurnRunner.Settings(env.getInt(Env.HISTORY_WINDOW, 20), env.getInt(Env.DELTA_FLUSH_MILLIS, 100),
                         env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3),
                         env.getInt(Env.CANCEL_POLL_MILLIS, 250), env.getInt(Env.MAX_TOOL_ROUNDS, 5)),
-                jobs.afterAnswer(), metrics);
+                afterAnswer(jobs.afterAnswer(), new DynamoDbUserQuotas(dynamo, userData)), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis());
@@ -166,6 +168,18 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                     .withBatchItemFailures(failed.stream().map(id -> new SQSBatchResponse.BatchItemFailure(id)).toList())
                     .build();
         }
+    }
+
+    /** After an answer: queue the memory job, and add the turn's tokens to the user's daily budget (best effort). */
+    static TurnRunner.AfterAnswer afterAnswer(TurnRunner.AfterAnswer memory, UserQuotas quotas) {
+        return (turn, tokens) -> {
+            try {
+                quotas.addTokens(turn.userId(), System.currentTimeMillis(), tokens);
+            } catch (RuntimeException e) {
+                LOG.warn("tokens not added to the daily budget: {}", e.getClass().getSimpleName());
+            }
+            memory.answered(turn, tokens);
+        };
     }
 
     /** Sends the cache's hits and misses since the last report, and its size, to the shared usage counters. */
