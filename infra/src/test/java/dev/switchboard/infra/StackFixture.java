@@ -16,6 +16,12 @@ final class StackFixture {
 
     /** Text that makes the scripted model stream a long answer (for cancel tests). */
     static final String LONG_ANSWER = "please answer at length";
+    /**
+     * A message containing this makes the scripted model fail {@link #FLAKY_PERCENT} % of its calls (HTTP 500), each
+     * distinct request at most once.
+     */
+    static final String FLAKY = "[flaky]";
+    static final int FLAKY_PERCENT = 10;
     /** The model id of the scripted OpenAI-compatible server in the allow-list. */
     static final String SCRIPTED = "openai:scripted";
     static final String OFFLINE = "offline:switchboard-offline-echo";
@@ -25,9 +31,21 @@ final class StackFixture {
     static synchronized LocalStack stack() {
         if (stack == null) {
             ScriptedOpenAiServer.Script base = ScriptedOpenAiServer.defaultScript();
-            model = ScriptedOpenAiServer.start(body -> body.toString().contains(LONG_ANSWER)
-                    ? ScriptedOpenAiServer.Reply.text(java.util.Collections.nCopies(400, "word ").toArray(String[]::new))
-                    : base.reply(body), java.time.Duration.ofMillis(10));
+            java.util.Random random = new java.util.Random(42);
+            java.util.Set<String> failedOnce = new java.util.HashSet<>();
+            model = ScriptedOpenAiServer.start(body -> {
+                String request = body.toString();
+                if (request.contains(LONG_ANSWER)) {
+                    return ScriptedOpenAiServer.Reply.text(
+                            java.util.Collections.nCopies(400, "word ").toArray(String[]::new));
+                }
+                boolean fail;
+                synchronized (random) {
+                    // a request fails at most once, so the queue's retries always get it through
+                    fail = request.contains(FLAKY) && random.nextInt(100) < FLAKY_PERCENT && failedOnce.add(request);
+                }
+                return fail ? ScriptedOpenAiServer.Reply.failure(500, "injected failure") : base.reply(body);
+            }, java.time.Duration.ofMillis(10));
             mcp = LocalMcpServer.start();
             stack = LocalStack.start(LocalStack.Options.defaults()
                     .withVisibility(3)
