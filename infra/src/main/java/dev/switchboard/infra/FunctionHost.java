@@ -2,8 +2,11 @@ package dev.switchboard.infra;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.switchboard.config.Env;
+import dev.switchboard.runtime.AwsClients;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
  * Builds every function of template.yaml the way Lambda would: its handler class, constructed by its composition
@@ -15,13 +18,19 @@ final class FunctionHost {
     private final Map<String, Object> handlers = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> environments = new LinkedHashMap<>();
 
-    FunctionHost(TemplateModel template, Map<String, String> queueUrls, Map<String, String> overrides) {
+    /** {@code interceptors} (none by default) reach every AWS client the functions build, through their Env. */
+    FunctionHost(TemplateModel template, Map<String, String> queueUrls, Map<String, String> overrides,
+                 List<ExecutionInterceptor> interceptors) {
         this.template = template;
         for (String function : template.resources(TemplateModel.FUNCTION).keySet()) {
             Map<String, String> env = resolve(template, template.rawEnvironment(function), queueUrls);
             env.putAll(overrides);
             environments.put(function, Map.copyOf(env));
-            handlers.put(function, construct(template.handlerClass(function), new Env(env)));
+            List<ExecutionInterceptor> own = interceptors.stream()
+                    .map(i -> i instanceof LocalStack.PerFunctionInterceptor p ? p.forFunction(function) : i).toList();
+            Env functionEnv = own.isEmpty() ? new Env(env)
+                    : new Env(env).withExtra(AwsClients.Interceptors.class, new AwsClients.Interceptors(own));
+            handlers.put(function, construct(template.handlerClass(function), functionEnv));
         }
     }
 

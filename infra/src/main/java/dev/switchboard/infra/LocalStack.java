@@ -1,9 +1,11 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.agent.BenchChatModel;
 import dev.switchboard.auth.DevTokens;
 import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.config.Env;
 import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -11,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -30,8 +33,20 @@ public final class LocalStack implements AutoCloseable {
      * @param visibilitySeconds the turns queue's visibility timeout here (0: as template.yaml says)
      * @param pollers           concurrent event-source pollers (Lambda scales FIFO consumers by message group)
      * @param env               extra environment for every function (model settings, tuning), applied last
+     * @param awsInterceptors   SDK interceptors added to every AWS client the functions build (none by default; the
+     *                          load benchmark counts calls with one)
      */
-    public record Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env) {
+    public record Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env,
+                          List<ExecutionInterceptor> awsInterceptors) {
+        public Options {
+            env = Map.copyOf(env);
+            awsInterceptors = List.copyOf(awsInterceptors);
+        }
+
+        public Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env) {
+            this(port, stage, visibilitySeconds, pollers, env, List.of());
+        }
+
         public static Options defaults() {
             return new Options(0, "local", 30, 2, Map.of());
         }
@@ -39,12 +54,25 @@ public final class LocalStack implements AutoCloseable {
         public Options withEnv(Map<String, String> more) {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(more);
-            return new Options(port, stage, visibilitySeconds, pollers, merged);
+            return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors);
         }
 
         public Options withVisibility(int seconds) {
-            return new Options(port, stage, seconds, pollers, env);
+            return new Options(port, stage, seconds, pollers, env, awsInterceptors);
         }
+
+        public Options withPollers(int count) {
+            return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors);
+        }
+
+        public Options withAwsInterceptors(List<ExecutionInterceptor> interceptors) {
+            return new Options(port, stage, visibilitySeconds, pollers, env, interceptors);
+        }
+    }
+
+    /** An SDK interceptor that is told which function's clients it is installed in (one instance per function). */
+    public interface PerFunctionInterceptor extends ExecutionInterceptor {
+        ExecutionInterceptor forFunction(String function);
     }
 
     private final TemplateModel template;
@@ -75,7 +103,7 @@ public final class LocalStack implements AutoCloseable {
         overrides.put(Env.JWT_ISSUER, DEV_ISSUER);
         overrides.put(Env.JWT_AUDIENCE, DEV_AUDIENCE);
         overrides.putAll(options.env());
-        functions = new FunctionHost(template, queueUrls, overrides);
+        functions = new FunctionHost(template, queueUrls, overrides, options.awsInterceptors());
         tokens = new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE);
         String webSocketUrl = "ws://127.0.0.1:" + gatewayPort + "/" + options.stage();
         gateway = new LocalGateway(functions, template, options.stage(), gatewayPort,
@@ -188,7 +216,8 @@ public final class LocalStack implements AutoCloseable {
                     Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS, Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS",
                     "MODEL_TIMEOUT_SECONDS", Env.TOOLS_ALLOWED, Env.TOOLS_APPROVAL, Env.MCP_SERVERS,
                     Env.CANCEL_POLL_MILLIS, Env.MAX_TOOL_ROUNDS, Env.USER_CACHE_SIZE, Env.USER_CACHE_TTL_SECONDS,
-                    Env.OPERATOR_CLAIM, Env.OPERATOR_CLAIM_VALUE}) {
+                    Env.OPERATOR_CLAIM, Env.OPERATOR_CLAIM_VALUE, BenchChatModel.FIRST_TOKEN_MILLIS,
+                    BenchChatModel.TOKENS_PER_SECOND, BenchChatModel.ANSWER_TOKENS}) {
                 String v = System.getenv(name);
                 if (v != null && !v.isBlank()) {
                     env.put(name, v);

@@ -235,14 +235,15 @@ class BrowserChatIT {
         browser.get(stack.pageUrl());
         browser.executeScript("sessionStorage.clear();");
         browser.navigate().refresh();
-        browser.findElement(By.id("user")).sendKeys(user);
-        browser.findElement(By.cssSelector("#login button[type=submit]")).click();
+        // after the refresh the sign-in form shows once the page's script has run: wait for it, don't race it
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("user"))).sendKeys(user);
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#login button[type=submit]"))).click();
         wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
     }
 
-    private static void send(String text) {
-        browser.findElement(By.id("message")).sendKeys(text);
-        browser.findElement(By.id("send")).click();
+    private void send(String text) {
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("message"))).sendKeys(text);
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("send"))).click();
     }
 
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {

@@ -25,8 +25,6 @@ class OrderingIT {
 
     @Test
     void everySessionsHistoryIsInSendOrderDespiteInjectedFailures() throws Exception {
-        // the model's answers vary with the history, so the memory jobs' extraction prompts (which also carry the
-        // flaky marker) fail now and then too: they are retried apart from the turns and never delay them
         LocalStack stack = StackFixture.stack();
         String run = UUID.randomUUID().toString().substring(0, 8);
         List<WsClient> clients = new ArrayList<>();

@@ -41,8 +41,10 @@ final class StackFixture {
                 }
                 boolean fail;
                 synchronized (random) {
-                    // a request fails at most once, so the queue's retries always get it through
-                    fail = request.contains(FLAKY) && random.nextInt(100) < FLAKY_PERCENT && failedOnce.add(request);
+                    // only turns (not memory extraction) fail, and each message text at most once, so the queue's
+                    // retries always get a turn through
+                    fail = request.contains(FLAKY) && !request.contains("[switchboard:memory-extraction]")
+                            && random.nextInt(100) < FLAKY_PERCENT && failedOnce.add(lastUserText(body));
                 }
                 return fail ? ScriptedOpenAiServer.Reply.failure(500, "injected failure") : base.reply(body);
             }, java.time.Duration.ofMillis(10));
@@ -63,6 +65,16 @@ final class StackFixture {
             }));
         }
         return stack;
+    }
+
+    private static String lastUserText(com.fasterxml.jackson.databind.JsonNode body) {
+        String last = "";
+        for (com.fasterxml.jackson.databind.JsonNode m : body.path("messages")) {
+            if ("user".equals(m.path("role").asText())) {
+                last = m.path("content").toString();
+            }
+        }
+        return last;
     }
 
     /** The scripted OpenAI-compatible model server behind {@link #SCRIPTED}. */

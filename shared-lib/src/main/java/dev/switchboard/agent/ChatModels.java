@@ -11,13 +11,14 @@ import java.util.List;
 /**
  * Builds the model allow-list from the environment. {@code MODELS} lists {@code provider:name} ids, comma-separated;
  * providers are {@code offline} (the labelled echo model, no network), {@code openai} (any OpenAI-compatible
- * endpoint at OPENAI_BASE_URL) and {@code ollama} (OLLAMA_BASE_URL). Without MODELS the single model of
+ * endpoint at OPENAI_BASE_URL), {@code ollama} (OLLAMA_BASE_URL) and {@code bench} (the load benchmark's clock model,
+ * {@link BenchChatModel}: BENCH_FIRST_TOKEN_MILLIS, BENCH_TOKENS_PER_SECOND, BENCH_ANSWER_TOKENS). Without MODELS the single model of
  * MODEL_PROVIDER (offline or openai with OPENAI_MODEL) is the list.
  */
 public final class ChatModels {
     public static final String OFFLINE_DELAY_MILLIS = "OFFLINE_DELAY_MILLIS";
     public static final String MODEL_TIMEOUT_SECONDS = "MODEL_TIMEOUT_SECONDS";
-    public static final List<String> PROVIDERS = List.of("offline", "openai", "ollama");
+    public static final List<String> PROVIDERS = List.of("offline", "openai", "ollama", "bench");
 
     private ChatModels() {}
 
@@ -51,7 +52,7 @@ public final class ChatModels {
                 throw new IllegalStateException("unknown model provider '" + provider + "' in " + Env.MODELS
                         + " (known: " + String.join(", ", PROVIDERS) + ")");
             }
-            infos.add(new ServerEvent.ModelInfo(id, provider, id.substring(colon + 1), provider.equals("offline")));
+            infos.add(new ServerEvent.ModelInfo(id, provider, id.substring(colon + 1), !provider.equals("openai") && !provider.equals("ollama")));
         }
         return new ModelListing(infos, env.get(Env.DEFAULT_MODEL, ids.get(0)));
     }
@@ -127,6 +128,10 @@ public final class ChatModels {
                     .modelName(name)
                     .timeout(timeout)
                     .build(), name, false);
+            case "bench" -> new ModelChoice(id, new BenchChatModel(name,
+                    env.getInt(BenchChatModel.FIRST_TOKEN_MILLIS, 200),
+                    env.getInt(BenchChatModel.TOKENS_PER_SECOND, 50),
+                    env.getInt(BenchChatModel.ANSWER_TOKENS, 100)), name, true);
             default -> throw new IllegalStateException("unknown model provider '" + provider + "' in " + Env.MODELS
                     + " (known: " + String.join(", ", PROVIDERS) + ")");
         };

@@ -89,9 +89,30 @@ public final class Env {
     public static final String SQS_ENDPOINT = "SQS_ENDPOINT";
 
     private final Map<String, String> values;
+    private final Map<Class<?>, Object> extras;
 
     public Env(Map<String, String> values) {
+        this(values, Map.of());
+    }
+
+    private Env(Map<String, String> values, Map<Class<?>, Object> extras) {
         this.values = Map.copyOf(Objects.requireNonNull(values, "values"));
+        this.extras = Map.copyOf(extras);
+    }
+
+    /**
+     * This environment plus an in-process object that a host hands to the composition roots it builds (the local
+     * stack's benchmark passes SDK interceptors this way); Lambda's environment never carries one.
+     */
+    public <T> Env withExtra(Class<T> type, T value) {
+        Map<Class<?>, Object> more = new java.util.HashMap<>(extras);
+        more.put(type, Objects.requireNonNull(value, "value"));
+        return new Env(values, more);
+    }
+
+    /** The object of {@code type} given by {@link #withExtra}, if any. */
+    public <T> java.util.Optional<T> extra(Class<T> type) {
+        return java.util.Optional.ofNullable(type.cast(extras.get(type)));
     }
 
     public static Env system() {

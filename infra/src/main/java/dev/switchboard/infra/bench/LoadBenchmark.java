@@ -1,0 +1,491 @@
+package dev.switchboard.infra.bench;
+
+import dev.switchboard.agent.BenchChatModel;
+import dev.switchboard.config.Env;
+import dev.switchboard.infra.LocalStack;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The load benchmark (issue 5): starts a local stack in this JVM whose only model is the bench model (a clock with a
+ * set time to first token and token rate, so the platform is measured, not a model) and whose AWS clients count every
+ * request, opens one authenticated WebSocket connection per user, runs {@code users × sessionsPerUser} sessions of
+ * {@code turnsPerSession} turns each, at most {@code concurrency} sessions at a time, and reports latency, throughput,
+ * CPU, heap, correctness (lost, duplicated, misdelivered) and AWS calls and cost per turn. Localhost only; every
+ * wait is bounded and the run stops by itself after {@code seconds} (plus the turns in flight).
+ */
+public final class LoadBenchmark {
+    private LoadBenchmark() {}
+
+    /**
+     * @param pollers           event-source pollers (each hands up to 10 turns to one worker invocation and waits
+     *                          for it, as one Lambda instance); 0: one per concurrent session, at most 200, as Lambda
+     *                          scales a FIFO source by message group
+     * @param deltaFlushMillis  DELTA_FLUSH_MILLIS of the worker; -1: the worker's default
+     */
+    public record Settings(int users, int sessionsPerUser, int turnsPerSession, int concurrency, long firstTokenMillis,
+                           int tokensPerSecond, int answerTokens, int seconds, int pollers, int deltaFlushMillis) {
+        public Settings {
+            if (users < 1 || sessionsPerUser < 1 || turnsPerSession < 1 || concurrency < 1 || seconds < 1
+                    || answerTokens < 1 || firstTokenMillis < 0) {
+                throw new IllegalArgumentException("users, sessions, turns, concurrency, seconds, answer tokens "
+                        + "must be >= 1, first-token delay >= 0");
+            }
+        }
+
+        /** The CI size: 4 users × 2 sessions × 2 turns with a fast model. */
+        public static Settings smoke() {
+            return new Settings(4, 2, 2, 8, 50, 1000, 20, 30, 0, -1);
+        }
+
+        int sessions() {
+            return users * sessionsPerUser;
+        }
+
+        int effectivePollers() {
+            return pollers > 0 ? pollers : Math.max(2, Math.min(200, concurrency));
+        }
+
+        /** How long the model streams one answer. */
+        long answerMillis() {
+            return firstTokenMillis + (tokensPerSecond > 0 ? (answerTokens - 1) * 1000L / tokensPerSecond : 0);
+        }
+    }
+
+    /** One turn as its sending connection saw it (nanoTime stamps; 0 = never). */
+    record Turn(long sendNanos, long acceptedNanos, long firstDeltaNanos, long doneNanos, int deltas, boolean consistent,
+                boolean duplicateReply, String error) {
+        boolean answered() {
+            return doneNanos > 0;
+        }
+    }
+
+    /** What a run measured. Latencies in milliseconds. */
+    public record Report(Settings settings, int connections, int sessionsRun, int turnsSent, int turnsAnswered,
+                         int lost, int duplicated, long misdelivered, int inconsistent, long late,
+                         double wallSeconds,
+                         double[] overheadMillis, double[] acceptedMillis, double[] turnMillis,
+                         double streamingSeconds, double cpuSeconds, long heapAfterInit, long heapAfterRun,
+                         long workerInvocations, long clientMessages, long messageUnits,
+                         AwsCallCounter.Counts calls, String note) {
+        public double turnsPerSecond() {
+            return turnsAnswered / wallSeconds;
+        }
+
+        public double perTurn(long count) {
+            return turnsAnswered == 0 ? 0 : (double) count / turnsAnswered;
+        }
+
+        long functionTotal(String prefix) {
+            return calls.byFunction().entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                    .mapToLong(Map.Entry::getValue).sum();
+        }
+
+        public long postToConnection() {
+            return calls.of("ApiGatewayManagementApi.PostToConnection");
+        }
+
+        public double postsPerStreamingSecond() {
+            return streamingSeconds == 0 ? 0 : postToConnection() / streamingSeconds;
+        }
+
+        /** Cost per 1,000 turns by item, US dollars (see {@link Prices} and docs/performance.md). */
+        public Map<String, Double> costPer1000Turns() {
+            Map<String, Double> cost = new LinkedHashMap<>();
+            double k = turnsAnswered == 0 ? 0 : 1000.0 / turnsAnswered;
+            boolean measured = calls.capacityReports() > 0;
+            double writeUnits = measured ? calls.writeUnits() : writes(calls);
+            double readUnits = measured ? calls.readUnits() : calls.total("DynamoDb.") - writes(calls);
+            cost.put("DynamoDB write units", k * writeUnits * Prices.DYNAMODB_WRITE_UNIT);
+            cost.put("DynamoDB read units", k * readUnits * Prices.DYNAMODB_READ_UNIT);
+            cost.put("SQS requests", k * (calls.total("Sqs.")
+                    + Prices.EVENT_SOURCE_REQUESTS_PER_BATCH * workerInvocations) * Prices.SQS_FIFO_REQUEST);
+            cost.put("API Gateway messages", k * messageUnits * Prices.APIGW_MESSAGE);
+            cost.put("API Gateway connection minutes",
+                    k * connections * wallSeconds / 60 * Prices.APIGW_CONNECTION_MINUTE);
+            double messageGbSeconds = sum(acceptedMillis) / 1000 * Prices.MESSAGE_MEMORY_GB;
+            double workerGbSeconds = sum(turnMillis) / 1000 * Prices.WORKER_MEMORY_GB;
+            cost.put("Lambda requests", k * (clientMessages + workerInvocations
+                    + (long) Prices.INVOCATIONS_PER_CONNECTION * connections) * Prices.LAMBDA_REQUEST);
+            cost.put("Lambda GB-seconds (message)", k * messageGbSeconds * Prices.LAMBDA_GB_SECOND);
+            cost.put("Lambda GB-seconds (worker, upper bound)", k * workerGbSeconds * Prices.LAMBDA_GB_SECOND);
+            return cost;
+        }
+
+        private static long writes(AwsCallCounter.Counts c) {
+            return c.of("DynamoDb.PutItem") + c.of("DynamoDb.UpdateItem") + c.of("DynamoDb.DeleteItem")
+                    + c.of("DynamoDb.BatchWriteItem") + 2 * c.of("DynamoDb.TransactWriteItems");
+        }
+
+        public void print(PrintStream out) {
+            Settings s = settings;
+            out.printf(Locale.ROOT, "%nSwitchboard load benchmark (local stack, %d cores, Java %s)%n",
+                    Runtime.getRuntime().availableProcessors(), Runtime.version());
+            out.printf(Locale.ROOT, "  load      : %d users x %d sessions x %d turns, %d concurrent sessions, "
+                            + "%d connections, %d pollers%n", s.users(), s.sessionsPerUser(), s.turnsPerSession(),
+                    s.concurrency(), connections, s.effectivePollers());
+            out.printf(Locale.ROOT, "  model     : bench, first token %d ms, %d tokens/s, %d tokens per answer"
+                    + " (%d ms per answer)%n", s.firstTokenMillis(), s.tokensPerSecond(), s.answerTokens(),
+                    s.answerMillis());
+            out.printf(Locale.ROOT, "  run       : %.1f s, %d sessions, %d turns sent, %d answered, %.1f turns/s%n",
+                    wallSeconds, sessionsRun, turnsSent, turnsAnswered, turnsPerSecond());
+            out.printf(Locale.ROOT, "  integrity : lost %d, duplicated %d, misdelivered frames %d, "
+                    + "inconsistent seq %d; answered later than the per-turn wait: %d%n", lost, duplicated,
+                    misdelivered, inconsistent, late);
+            out.printf(Locale.ROOT, "  overhead to first delta (send -> first delta - %d ms): %s%n",
+                    s.firstTokenMillis(), percentiles(overheadMillis));
+            out.printf(Locale.ROOT, "  send -> accepted                                   : %s%n",
+                    percentiles(acceptedMillis));
+            out.printf(Locale.ROOT, "  send -> done                                       : %s%n",
+                    percentiles(turnMillis));
+            out.printf(Locale.ROOT, "  CPU       : %.3f CPU s per turn (whole JVM: client, gateway, functions,"
+                    + " emulators)%n", turnsAnswered == 0 ? 0 : cpuSeconds / turnsAnswered);
+            out.printf(Locale.ROOT, "  heap      : %.1f MB after init, %.1f MB after the run (connections open),"
+                            + " %.1f KB per user retained%n", heapAfterInit / 1e6, heapAfterRun / 1e6,
+                    (heapAfterRun - heapAfterInit) / 1e3 / s.users());
+            out.printf(Locale.ROOT, "  AWS calls per turn (functions' clients%s):%n",
+                    calls.capacityReports() > 0 ? ", DynamoDB with consumed capacity" : "");
+            (calls.byFunction().isEmpty() ? calls.calls() : calls.byFunction())
+                    .forEach((op, n) -> out.printf(Locale.ROOT, "    %-50s %8.2f%n", op, perTurn(n)));
+            out.printf(Locale.ROOT, "    %-50s %8.2f%n", "DynamoDB total", perTurn(calls.total("DynamoDb.")));
+            out.printf(Locale.ROOT, "    %-50s %8.2f%n", "DynamoDB, message function (ingress)",
+                    perTurn(functionTotal("MessageFunction/DynamoDb.")));
+            out.printf(Locale.ROOT, "    %-50s %8.2f%n", "SQS total", perTurn(calls.total("Sqs.")));
+            if (calls.capacityReports() > 0) {
+                out.printf(Locale.ROOT, "    %-50s %8.2f%n", "DynamoDB write units",
+                        turnsAnswered == 0 ? 0 : calls.writeUnits() / turnsAnswered);
+                out.printf(Locale.ROOT, "    %-50s %8.2f%n", "DynamoDB read units",
+                        turnsAnswered == 0 ? 0 : calls.readUnits() / turnsAnswered);
+            }
+            if (!calls.failures().isEmpty()) {
+                out.printf(Locale.ROOT, "    failed calls: %s%n", calls.failures());
+            }
+            out.printf(Locale.ROOT, "  PostToConnection: %.2f per turn, %.1f per second of streaming;"
+                            + " worker invocations %.2f per turn%n", perTurn(postToConnection()),
+                    postsPerStreamingSecond(), perTurn(workerInvocations));
+            out.printf(Locale.ROOT, "  cost per 1,000 turns (USD, prices and assumptions: docs/performance.md):%n");
+            double total = 0;
+            for (Map.Entry<String, Double> e : costPer1000Turns().entrySet()) {
+                out.printf(Locale.ROOT, "    %-50s %10.5f%n", e.getKey(), e.getValue());
+                total += e.getValue();
+            }
+            out.printf(Locale.ROOT, "    %-50s %10.5f%n", "total", total);
+            if (!note.isEmpty()) {
+                out.println("  note      : " + note);
+            }
+        }
+    }
+
+    static String percentiles(double[] millis) {
+        if (millis.length == 0) {
+            return "no samples";
+        }
+        return String.format(Locale.ROOT, "p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (n=%d)", percentile(millis, 50),
+                percentile(millis, 99), percentile(millis, 100), millis.length);
+    }
+
+    /** Nearest-rank percentile of sorted-or-not samples. */
+    static double percentile(double[] samples, double p) {
+        double[] s = samples.clone();
+        Arrays.sort(s);
+        int rank = (int) Math.ceil(p / 100 * s.length);
+        return s[Math.max(0, Math.min(s.length - 1, rank - 1))];
+    }
+
+    private static double sum(double[] values) {
+        return Arrays.stream(values).sum();
+    }
+
+    private static long heapUsed() {
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Runs one benchmark on its own local stack (any free port) and returns what it measured. */
+    public static Report run(Settings s, PrintStream log) {
+        AwsCallCounter counter = new AwsCallCounter(true);
+        Map<String, String> env = new HashMap<>();
+        env.put(Env.MODELS, "bench:clock");
+        env.put(BenchChatModel.FIRST_TOKEN_MILLIS, String.valueOf(s.firstTokenMillis()));
+        env.put(BenchChatModel.TOKENS_PER_SECOND, String.valueOf(s.tokensPerSecond()));
+        env.put(BenchChatModel.ANSWER_TOKENS, String.valueOf(s.answerTokens()));
+        if (s.deltaFlushMillis() >= 0) {
+            env.put(Env.DELTA_FLUSH_MILLIS, String.valueOf(s.deltaFlushMillis()));
+        }
+        log.printf(Locale.ROOT, "starting the local stack (bench model, %d pollers)...%n", s.effectivePollers());
+        // the template's visibility timeout (540 s), as deployed: the local stack's 30 s would redeliver turns that an
+        // overloaded run keeps waiting longer than that, and measure the redelivery instead of the platform
+        try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults().withEnv(env).withVisibility(0)
+                .withPollers(s.effectivePollers()).withAwsInterceptors(List.of(counter)));
+             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            HttpClient http = HttpClient.newBuilder().executor(threads).build();
+            long heapAfterInit = heapUsed();
+            String url = stack.webSocketUrl();
+            Duration turnTimeout = Duration.ofMillis(s.answerMillis() + 30_000);
+
+            // warm-up: one turn of a user outside the run (first-use class loading, JIT of the hot path)
+            try (BenchConnection warm = BenchConnection.open(http, url, "bench-warmup",
+                    stack.tokens().issue("bench-warmup", Duration.ofHours(1)))) {
+                runTurn(warm, null, "warm-up", turnTimeout);
+            }
+
+            log.printf(Locale.ROOT, "opening %d connections...%n", s.users());
+            List<BenchConnection> connections = Collections.synchronizedList(new ArrayList<>());
+            Semaphore opening = new Semaphore(32);
+            List<java.util.concurrent.Future<?>> opened = new ArrayList<>();
+            for (int u = 0; u < s.users(); u++) {
+                String user = "bench-user-" + u;
+                opened.add(threads.submit(() -> {
+                    opening.acquireUninterruptibly();
+                    try {
+                        connections.add(BenchConnection.open(http, url, user,
+                                stack.tokens().issue(user, Duration.ofHours(1))));
+                    } finally {
+                        opening.release();
+                    }
+                }));
+            }
+            for (var f : opened) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            Map<String, BenchConnection> byUser = new HashMap<>();
+            connections.forEach(c -> byUser.put(c.userId, c));
+
+            log.printf(Locale.ROOT, "running %d sessions, %d at a time, for at most %d s...%n", s.sessions(),
+                    s.concurrency(), s.seconds());
+            AwsCallCounter.Counts before = counter.snapshot();
+            long invocationsBefore = stack.workerInvocations();
+            long sentBefore = connections.stream().mapToLong(c -> c.sent.sum()).sum();
+            long unitsBefore = connections.stream().mapToLong(c -> c.messageUnits.sum()).sum();
+            long cpuBefore = cpuNanos();
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.SECONDS.toNanos(s.seconds());
+            List<SentTurn> turns = Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger sessionsRun = new AtomicInteger();
+            Semaphore slots = new Semaphore(s.concurrency());
+            List<java.util.concurrent.Future<?>> sessions = new ArrayList<>();
+            for (int u = 0; u < s.users(); u++) {
+                BenchConnection c = byUser.get("bench-user-" + u);
+                for (int k = 0; k < s.sessionsPerUser(); k++) {
+                    sessions.add(threads.submit(() -> {
+                        slots.acquireUninterruptibly();
+                        try {
+                            if (System.nanoTime() >= deadline) {
+                                return;
+                            }
+                            sessionsRun.incrementAndGet();
+                            String sessionId = null;
+                            for (int t = 0; t < s.turnsPerSession() && System.nanoTime() < deadline; t++) {
+                                SentTurn sent = runTurn(c, sessionId, "turn " + (t + 1), turnTimeout);
+                                turns.add(sent);
+                                sessionId = sent.sessionId();
+                                if (!sent.done()) {
+                                    break; // a lost turn: the session does not go on
+                                }
+                            }
+                        } finally {
+                            slots.release();
+                        }
+                    }));
+                }
+            }
+            for (var f : sessions) {
+                f.get(s.seconds() + turnTimeout.toSeconds() + 30, TimeUnit.SECONDS);
+            }
+            long end = System.nanoTime();
+            long cpu = cpuNanos() - cpuBefore;
+            // late frames: a duplicate done, or the done of a turn that outlived its wait, would arrive now
+            long grace = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (System.nanoTime() < grace && turns.stream().anyMatch(t -> !t.done())) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(300);
+            AwsCallCounter.Counts calls = counter.snapshot().minus(before);
+            long workerInvocations = stack.workerInvocations() - invocationsBefore;
+            long heapAfterRun = heapUsed();
+
+            List<Turn> all;
+            long late;
+            synchronized (turns) {
+                all = turns.stream().map(SentTurn::turn).toList();
+                late = turns.stream().map(SentTurn::turn).filter(t -> t.answered()
+                        && t.doneNanos() - t.sendNanos() > turnTimeout.toNanos()).count();
+            }
+            int answered = (int) all.stream().filter(Turn::answered).count();
+            // a session belongs to the user whose connection got its accepted (whenever that came)
+            Map<String, String> owners = new HashMap<>();
+            for (BenchConnection c : connections) {
+                c.acceptedSessions.forEach(id -> owners.put(id, c.userId));
+            }
+            int duplicated = 0;
+            long misdelivered = 0;
+            long unattributed = 0;
+            for (BenchConnection c : connections) {
+                for (BenchConnection.TurnFrames f : c.turns.values()) {
+                    synchronized (f) {
+                        duplicated += f.doneCount > 1 || f.repeatedSeqs > 0 ? 1 : 0;
+                    }
+                }
+                for (Map.Entry<String, java.util.concurrent.atomic.LongAdder> e : c.framesBySession.entrySet()) {
+                    String owner = owners.get(e.getKey());
+                    if (owner == null) {
+                        unattributed += e.getValue().sum();
+                    } else if (!owner.equals(c.userId)) {
+                        misdelivered += e.getValue().sum();
+                    }
+                }
+            }
+            duplicated += (int) all.stream().filter(Turn::duplicateReply).count();
+            int inconsistent = (int) all.stream().filter(t -> t.answered() && !t.consistent()).count();
+            double[] overhead = all.stream().filter(t -> t.firstDeltaNanos() > 0)
+                    .mapToDouble(t -> (t.firstDeltaNanos() - t.sendNanos()) / 1e6 - s.firstTokenMillis()).toArray();
+            double[] accepted = all.stream().filter(t -> t.acceptedNanos() > 0)
+                    .mapToDouble(t -> (t.acceptedNanos() - t.sendNanos()) / 1e6).toArray();
+            double[] turnMillis = all.stream().filter(Turn::answered)
+                    .mapToDouble(t -> (t.doneNanos() - t.sendNanos()) / 1e6).toArray();
+            double streaming = all.stream().filter(t -> t.answered() && t.firstDeltaNanos() > 0)
+                    .mapToDouble(t -> (t.doneNanos() - t.firstDeltaNanos()) / 1e9).sum();
+            List<String> errors = all.stream().map(Turn::error).filter(e -> e != null).distinct().toList();
+            long clientMessages = connections.stream().mapToLong(c -> c.sent.sum()).sum() - sentBefore;
+            long units = connections.stream().mapToLong(c -> c.messageUnits.sum()).sum() - unitsBefore;
+            connections.forEach(BenchConnection::close);
+            return new Report(s, connections.size(), sessionsRun.get(), all.size(), answered,
+                    all.size() - answered, duplicated, misdelivered, inconsistent, late, (end - start) / 1e9,
+                    overhead,
+                    accepted, turnMillis, streaming, cpu / 1e9, heapAfterInit, heapAfterRun, workerInvocations,
+                    clientMessages, units, calls, (errors.isEmpty() ? "" : "errors: " + errors)
+                    + (unattributed == 0 ? "" : " frames of sessions whose accepted never came: " + unattributed));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("benchmark interrupted", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("benchmark failed: " + e, e);
+        }
+    }
+
+    /**
+     * A sent turn; {@link #turn()} reads its reply and frames as they are now, so an accepted or a done that came
+     * after the wait still counts (as late, not lost).
+     */
+    private record SentTurn(String sessionId, long sendNanos, CompletableFuture<BenchConnection.Reply> reply,
+                            BenchConnection connection) {
+        BenchConnection.Reply replyNow() {
+            return reply.isCompletedExceptionally() ? null : reply.getNow(null);
+        }
+
+        boolean done() {
+            BenchConnection.Reply r = replyNow();
+            return r != null && r.error() == null && connection.turn(r.turnId()).done.isDone();
+        }
+
+        Turn turn() {
+            BenchConnection.Reply r = replyNow();
+            if (r == null || r.error() != null) {
+                return new Turn(sendNanos, 0, 0, 0, 0, false, false, r == null ? "no accepted" : r.error());
+            }
+            BenchConnection.TurnFrames frames = connection.turn(r.turnId());
+            synchronized (frames) {
+                return new Turn(sendNanos, r.nanos(), frames.firstDeltaNanos, frames.doneNanos, frames.deltas,
+                        frames.doneCount > 0 && frames.consistent(), r.duplicate(), null);
+            }
+        }
+    }
+
+    /** Sends one turn and waits (bounded) for its accepted and its done. */
+    private static SentTurn runTurn(BenchConnection c, String sessionId, String text, Duration timeout) {
+        String clientMessageId = UUID.randomUUID().toString();
+        long send = System.nanoTime();
+        CompletableFuture<BenchConnection.Reply> reply = c.send(sessionId, clientMessageId, "bench " + text);
+        try {
+            BenchConnection.Reply r = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (r.error() == null) {
+                c.turn(r.turnId()).done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return new SentTurn(r.sessionId(), send, reply, c);
+        } catch (Exception e) {
+            // not answered in time: lost, unless its accepted and done arrive before the run ends (then late)
+            return new SentTurn(sessionId, send, reply, c);
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Load benchmark of Switchboard on the local stack with a clock model (docs/performance.md).")
+    static final class Cli implements Callable<Integer> {
+        @Option(names = "--users", description = "users, one connection each (default: ${DEFAULT-VALUE})")
+        int users = 10;
+
+        @Option(names = "--sessions-per-user", description = "sessions per user (default: ${DEFAULT-VALUE})")
+        int sessionsPerUser = 2;
+
+        @Option(names = "--turns-per-session", description = "turns per session (default: ${DEFAULT-VALUE})")
+        int turnsPerSession = 3;
+
+        @Option(names = "--concurrency", description = "sessions running at once (default: ${DEFAULT-VALUE})")
+        int concurrency = 20;
+
+        @Option(names = "--first-token-ms", description = "model time to first token (default: ${DEFAULT-VALUE})")
+        long firstTokenMillis = 200;
+
+        @Option(names = "--tokens-per-second", description = "model token rate (default: ${DEFAULT-VALUE})")
+        int tokensPerSecond = 50;
+
+        @Option(names = "--answer-tokens", description = "tokens per answer (default: ${DEFAULT-VALUE})")
+        int answerTokens = 100;
+
+        @Option(names = "--seconds", description = "no new turn after this many seconds (default: ${DEFAULT-VALUE})")
+        int seconds = 60;
+
+        @Option(names = "--pollers", description = "event-source pollers; 0 = one per concurrent session, at most 200 (default: ${DEFAULT-VALUE})")
+        int pollers = 0;
+
+        @Option(names = "--delta-flush-ms", description = "the worker's DELTA_FLUSH_MILLIS; -1 = its default (default: ${DEFAULT-VALUE})")
+        int deltaFlushMillis = -1;
+
+        @Option(names = "--smoke", description = "the CI size: 4 users x 2 sessions x 2 turns, fast model")
+        boolean smoke;
+
+        @Override
+        public Integer call() {
+            Settings s = smoke ? Settings.smoke() : new Settings(users, sessionsPerUser, turnsPerSession,
+                    concurrency, firstTokenMillis, tokensPerSecond, answerTokens, seconds, pollers, deltaFlushMillis);
+            Report r = run(s, System.out);
+            r.print(System.out);
+            boolean clean = r.lost() == 0 && r.duplicated() == 0 && r.misdelivered() == 0 && r.inconsistent() == 0;
+            return clean ? 0 : 1;
+        }
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Cli()).execute(args);
+        System.exit(code);
+    }
+}
