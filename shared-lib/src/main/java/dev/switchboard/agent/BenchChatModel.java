@@ -7,7 +7,6 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import java.util.concurrent.TimeUnit;
@@ -55,30 +54,16 @@ public final class BenchChatModel implements StreamingChatModel {
         return "tok" + (index + 1) + " ";
     }
 
-    private static final class Stop implements StreamingHandle {
-        private volatile boolean cancelled;
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return cancelled;
-        }
-    }
-
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
-        if (isMemoryExtraction(request)) {
+        if (dev.switchboard.knowledge.MemoryExtractor.isExtractionRequest(request.messages())) {
             // the memory job after each turn: answered at once with no change, so it costs platform calls only
             String none = "{\"operations\":[]}";
             handler.onCompleteResponse(ChatResponse.builder().aiMessage(AiMessage.from(none)).modelName(name)
                     .tokenUsage(new TokenUsage(1, 1)).finishReason(FinishReason.STOP).build());
             return;
         }
-        Stop stop = new Stop();
+        StreamStop stop = new StreamStop();
         PartialResponseContext context = new PartialResponseContext(stop);
         StringBuilder text = new StringBuilder(answerTokens * 6);
         long start = System.nanoTime();
@@ -110,12 +95,6 @@ public final class BenchChatModel implements StreamingChatModel {
                 .tokenUsage(new TokenUsage(input, answerTokens))
                 .finishReason(FinishReason.STOP)
                 .build());
-    }
-
-    private static boolean isMemoryExtraction(ChatRequest request) {
-        return !request.messages().isEmpty()
-                && request.messages().get(0) instanceof dev.langchain4j.data.message.SystemMessage s
-                && s.text().startsWith(dev.switchboard.knowledge.MemoryExtractor.MARKER);
     }
 
     private static void sleepUntil(long dueNanos) throws InterruptedException {

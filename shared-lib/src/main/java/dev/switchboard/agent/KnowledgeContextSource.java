@@ -45,16 +45,12 @@ public final class KnowledgeContextSource implements TurnContext.Source {
     }
 
     /** Drops the cached copy when the user's knowledge changed since it was loaded. */
-    public void refreshIfChanged(String userId) {
+    private void refreshIfChanged(String userId) {
         long current = versions.current(userId);
         Long seen = seenVersions.getIfPresent(userId);
         if (!Objects.equals(seen, current)) {
             cache.invalidate(userId);
             seenVersions.put(userId, current);
         }
-    }
-
-    public UserKnowledgeCache cache() {
-        return cache;
     }
 }

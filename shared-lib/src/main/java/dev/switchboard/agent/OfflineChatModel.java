@@ -10,7 +10,6 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import java.util.List;
@@ -59,13 +58,8 @@ public final class OfflineChatModel implements StreamingChatModel {
         return ops.append("]}").toString();
     }
 
-    private static boolean isMemoryExtraction(List<ChatMessage> messages) {
-        return !messages.isEmpty() && messages.get(0) instanceof dev.langchain4j.data.message.SystemMessage s
-                && s.text().startsWith(MemoryExtractor.MARKER);
-    }
-
     static String answer(List<ChatMessage> messages) {
-        if (isMemoryExtraction(messages)) {
+        if (MemoryExtractor.isExtractionRequest(messages)) {
             return extractMemories(messages);
         }
         String last = "";
@@ -80,26 +74,11 @@ public final class OfflineChatModel implements StreamingChatModel {
                 + " of this session).";
     }
 
-    /** The handle through which a caller closes the stream. */
-    private static final class Stop implements StreamingHandle {
-        private volatile boolean cancelled;
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return cancelled;
-        }
-    }
-
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         String text = answer(request.messages());
         String[] words = text.split("(?<= )");
-        Stop stop = new Stop();
+        StreamStop stop = new StreamStop();
         PartialResponseContext context = new PartialResponseContext(stop);
         try {
             for (String w : words) {

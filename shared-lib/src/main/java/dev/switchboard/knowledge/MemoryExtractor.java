@@ -80,6 +80,12 @@ public final class MemoryExtractor {
      *
      * @param relatedExisting the user's existing memories the model may update or delete (e.g. the most similar ones)
      */
+    /** Whether a model request is an extraction request of this class (its system message starts with {@link #MARKER}). */
+    public static boolean isExtractionRequest(List<dev.langchain4j.data.message.ChatMessage> messages) {
+        return !messages.isEmpty() && messages.get(0) instanceof dev.langchain4j.data.message.SystemMessage s
+                && s.text().startsWith(MARKER);
+    }
+
     public List<MemoryOp> extract(String userMessage, String assistantAnswer, List<Memory> relatedExisting) {
         Map<String, Memory> byPromptId = new HashMap<>();
         ArrayNode existing = json.createArrayNode();

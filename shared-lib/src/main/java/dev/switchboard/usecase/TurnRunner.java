@@ -369,7 +369,7 @@ public final class TurnRunner {
             ChatMessage step = turn.steps.get(i);
             ChatMessage settled = switch (step.status()) {
                 case ToolStatus.APPROVED -> runClaimed(turn, step, ToolStatus.APPROVED);
-                case ToolStatus.RUNNING -> transitionOrReread(turn, step.withStatus(ToolStatus.FAILED, UNKNOWN_RESULT),
+                case ToolStatus.RUNNING -> transitionStep(step.withStatus(ToolStatus.FAILED, UNKNOWN_RESULT),
                         ToolStatus.RUNNING);
                 default -> step;
             };
@@ -490,11 +490,11 @@ public final class TurnRunner {
                 result = "Error: the tool failed (" + e.getClass().getSimpleName() + ")";
             }
         }
-        return transitionOrReread(turn, step.withStatus(status, cap(Objects.requireNonNullElse(result, ""))),
+        return transitionStep(step.withStatus(status, cap(Objects.requireNonNullElse(result, ""))),
                 ToolStatus.RUNNING);
     }
 
-    private ChatMessage transitionOrReread(Turn turn, ChatMessage next, String expected) {
+    private ChatMessage transitionStep(ChatMessage next, String expected) {
         if (!messages.transition(next, expected)) {
             throw new TurnFailedException("tool call " + next.tool().step() + " changed under this delivery", null);
         }

@@ -48,10 +48,6 @@ public final class UserKnowledgeActions implements KnowledgeActions {
         return memories;
     }
 
-    public KnowledgeVersions versions() {
-        return versions;
-    }
-
     @Override
     public ServerEvent listMemories(String userId) {
         return new ServerEvent.Memories(memories.list(userId).stream()
