@@ -65,14 +65,19 @@ final class FunctionHost {
         return environments.get(function);
     }
 
-    @SuppressWarnings("unchecked")
     <I, O> O invoke(String function, I event) {
+        int timeout = template.resources(TemplateModel.FUNCTION).get(function).path("Timeout")
+                .asInt(template.root().path("Globals").path("Function").path("Timeout").asInt(3));
+        return invoke(function, event, timeout);
+    }
+
+    /** Invokes with a context of {@code timeoutSeconds} instead of the template's timeout. */
+    @SuppressWarnings("unchecked")
+    <I, O> O invoke(String function, I event, int timeoutSeconds) {
         Object h = handlers.get(function);
         if (h == null) {
             throw new IllegalArgumentException("no function " + function + " in template.yaml");
         }
-        int timeout = template.resources(TemplateModel.FUNCTION).get(function).path("Timeout")
-                .asInt(template.root().path("Globals").path("Function").path("Timeout").asInt(3));
-        return ((RequestHandler<I, O>) h).handleRequest(event, new LocalLambdaContext(function, timeout));
+        return ((RequestHandler<I, O>) h).handleRequest(event, new LocalLambdaContext(function, timeoutSeconds));
     }
 }

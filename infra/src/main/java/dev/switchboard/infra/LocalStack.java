@@ -167,12 +167,25 @@ public final class LocalStack implements AutoCloseable {
         return functions.environment(function);
     }
 
+    /**
+     * Invokes a function's handler in this stack directly, as Lambda would with a timeout of {@code timeoutSeconds}
+     * (fault tests: a delivery of a queue record made by hand, a worker run cut short).
+     */
+    public <I, O> O invoke(String function, I event, int timeoutSeconds) {
+        return functions.invoke(function, event, timeoutSeconds);
+    }
+
     public int openConnections() {
         return gateway.openConnections();
     }
 
     public long workerInvocations() {
         return poller.invocations();
+    }
+
+    /** Turn-queue records the worker received again after a failed or timed-out delivery. */
+    public long workerRedeliveries() {
+        return poller.redeliveries();
     }
 
     @Override

@@ -35,6 +35,7 @@ final class QueuePoller implements AutoCloseable {
     private final String function;
     private final ExecutorService pollers;
     private final AtomicLong invocations = new AtomicLong();
+    private final AtomicLong redeliveries = new AtomicLong();
     private volatile boolean running = true;
 
     QueuePoller(SqsClient sqs, String queueUrl, String queueArn, int batchSize, FunctionHost functions, String function,
@@ -57,6 +58,11 @@ final class QueuePoller implements AutoCloseable {
 
     long invocations() {
         return invocations.get();
+    }
+
+    /** Records received again (receive count above 1): a failed or timed-out delivery retried by the queue. */
+    long redeliveries() {
+        return redeliveries.get();
     }
 
     private void loop() {
@@ -91,6 +97,9 @@ final class QueuePoller implements AutoCloseable {
             r.setMd5OfBody(m.md5OfBody());
             Map<String, String> attributes = new HashMap<>();
             m.attributesAsStrings().forEach(attributes::put);
+            if (Integer.parseInt(attributes.getOrDefault("ApproximateReceiveCount", "1")) > 1) {
+                redeliveries.incrementAndGet();
+            }
             r.setAttributes(attributes);
             r.setMessageAttributes(Map.of());
             r.setEventSource("aws:sqs");

@@ -1,14 +1,11 @@
 package dev.switchboard.infra;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,12 +25,10 @@ class OrderingIT {
         LocalStack stack = StackFixture.stack();
         String run = UUID.randomUUID().toString().substring(0, 8);
         List<WsClient> clients = new ArrayList<>();
-        List<String> users = new ArrayList<>();
         List<String> sessionIds = new ArrayList<>();
         try {
             for (int s = 0; s < SESSIONS; s++) {
                 String user = "order-" + run + "-" + s;
-                users.add(user);
                 WsClient c = WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(user, Duration.ofHours(1)));
                 clients.add(c);
                 JsonNode created = c.request("{\"action\":\"createSession\",\"model\":\"" + StackFixture.SCRIPTED
@@ -50,8 +45,8 @@ class OrderingIT {
                     pool.submit(() -> {
                         for (int i = 0; i < MESSAGES; i++) {
                             c.request("{\"action\":\"sendMessage\",\"clientMessageId\":\"o-" + i
-                                    + "\",\"sessionId\":\"" + sessionId + "\",\"text\":\"" + StackFixture.FLAKY
-                                    + " message " + i + "\"}", "accepted");
+                                    + "\",\"sessionId\":\"" + sessionId + "\",\"text\":\"" + text(i) + "\"}",
+                                    "accepted");
                         }
                         return null;
                     });
@@ -64,53 +59,21 @@ class OrderingIT {
                     Thread.sleep(50);
                 }
             }
-            int lost = 0;
-            int duplicated = 0;
-            int leaked = 0;
-            int disordered = 0;
+            ScenarioFigures figures = new ScenarioFigures();
+            List<String> sent = IntStream.range(0, MESSAGES).mapToObj(OrderingIT::text).toList();
             for (int s = 0; s < SESSIONS; s++) {
-                WsClient c = clients.get(s);
-                String sessionId = sessionIds.get(s);
-                Map<String, Integer> dones = new HashMap<>();
-                for (JsonNode f : c.frames) {
-                    if (f.has("sessionId") && !sessionId.equals(f.path("sessionId").asText())) {
-                        leaked++;
-                    }
-                    if ("done".equals(f.path("type").asText())) {
-                        dones.merge(f.path("turnId").asText(), 1, Integer::sum);
-                    }
-                }
-                duplicated += (int) dones.values().stream().filter(n -> n > 1).count();
-                JsonNode history = c.request("{\"action\":\"getHistory\",\"sessionId\":\"" + sessionId
-                        + "\",\"limit\":100}", "history");
-                List<String> users_ = new ArrayList<>();
-                List<String> answeredTurns = new ArrayList<>();
-                for (JsonNode m : history.path("messages")) {
-                    if ("user".equals(m.path("role").asText())) {
-                        users_.add(m.path("text").asText());
-                    } else if ("assistant".equals(m.path("role").asText())) {
-                        answeredTurns.add(m.path("turnId").asText());
-                    }
-                }
-                List<String> expected = new ArrayList<>();
-                for (int i = 0; i < MESSAGES; i++) {
-                    expected.add(StackFixture.FLAKY + " message " + i);
-                }
-                if (!users_.equals(expected)) {
-                    disordered++;
-                }
-                lost += MESSAGES - (int) answeredTurns.stream().distinct().count();
-                duplicated += answeredTurns.size() - (int) answeredTurns.stream().distinct().count();
+                figures.countSession(clients.get(s), sessionIds.get(s), sent,
+                        ScenarioFigures.history(clients.get(s), sessionIds.get(s)));
             }
-            System.out.printf("ordering: runs=%d, lost=%d, duplicated=%d, leaked=%d (out of order sessions=%d, "
-                    + "injected model failure rate=%d%%)%n", SESSIONS * MESSAGES, lost, duplicated, leaked, disordered,
-                    StackFixture.FLAKY_PERCENT);
-            assertThat(disordered).as("sessions whose history is not in send order").isZero();
-            assertThat(lost).as("lost").isZero();
-            assertThat(duplicated).as("duplicated").isZero();
-            assertThat(leaked).as("leaked").isZero();
+            System.out.println(figures.line("ordering", "injected model failure rate=%d%%"
+                    .formatted(StackFixture.FLAKY_PERCENT)));
+            figures.assertClean();
         } finally {
             clients.forEach(WsClient::close);
         }
+    }
+
+    private static String text(int i) {
+        return StackFixture.FLAKY + " message " + i;
     }
 }

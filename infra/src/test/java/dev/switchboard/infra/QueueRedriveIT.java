@@ -54,7 +54,8 @@ class QueueRedriveIT {
             String session = first.path("sessionId").asText();
             // a turn of this session that always fails, then the user's next message queued behind it
             stack.sqs().sendMessage(b -> b.queueUrl(queue).messageBody("{broken turn}")
-                    .messageGroupId(session).messageDeduplicationId("broken-" + session));
+                    .messageGroupId(dev.switchboard.domain.TurnRequest.sessionGroup(user, session))
+                    .messageDeduplicationId("broken-" + session));
             JsonNode second = c.request("{\"action\":\"sendMessage\",\"clientMessageId\":\"r-2\",\"sessionId\":\""
                     + session + "\",\"text\":\"two\"}", "accepted");
             // the broken turn blocks its session for its three deliveries, then the second turn runs

@@ -22,6 +22,13 @@ final class StackFixture {
      */
     static final String FLAKY = "[flaky]";
     static final int FLAKY_PERCENT = 10;
+    /**
+     * A message containing {@code [stall-first:K]} makes the scripted model's first answer to it stop after K words
+     * and hang (a worker that dies mid-stream, as its client sees it); later requests are answered in full.
+     */
+    static final java.util.regex.Pattern STALL_FIRST = java.util.regex.Pattern.compile("\\[stall-first:(\\d+)]");
+    /** A message containing this makes the scripted model fail every call for it (HTTP 500): a poison turn. */
+    static final String POISON = "[poison]";
     /** The model id of the scripted OpenAI-compatible server in the allow-list. */
     static final String SCRIPTED = "openai:scripted";
     static final String OFFLINE = "offline:switchboard-offline-echo";
@@ -33,11 +40,21 @@ final class StackFixture {
             ScriptedOpenAiServer.Script base = ScriptedOpenAiServer.defaultScript();
             java.util.Random random = new java.util.Random(42);
             java.util.Set<String> failedOnce = new java.util.HashSet<>();
+            java.util.Set<String> stalledOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
             model = ScriptedOpenAiServer.start(body -> {
                 String request = body.toString();
+                if (request.contains(POISON)) {
+                    return ScriptedOpenAiServer.Reply.failure(500, "poison");
+                }
                 if (request.contains(LONG_ANSWER)) {
                     return ScriptedOpenAiServer.Reply.text(
                             java.util.Collections.nCopies(400, "word ").toArray(String[]::new));
+                }
+                java.util.regex.Matcher stall = STALL_FIRST.matcher(request);
+                if (stall.find() && !request.contains("[switchboard:memory-extraction]")
+                        && stalledOnce.add(lastUserText(body))) {
+                    return new ScriptedOpenAiServer.Reply.Stall(java.util.Collections.nCopies(
+                            Integer.parseInt(stall.group(1)), "word "), java.time.Duration.ofSeconds(30));
                 }
                 boolean fail;
                 synchronized (random) {

@@ -9,20 +9,27 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A real WebSocket client (the JDK's) that keeps every frame it receives, in order, as JSON. */
+/**
+ * A real WebSocket client (the JDK's) that keeps every frame it receives, in order, as JSON, with the time it arrived
+ * ({@link #arrivedAt}).
+ */
 final class WsClient implements WebSocket.Listener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     final List<JsonNode> frames = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final Map<JsonNode, Long> arrivals = Collections.synchronizedMap(new IdentityHashMap<>());
     private final StringBuilder partial = new StringBuilder();
     private volatile WebSocket ws;
 
@@ -58,11 +65,15 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
         partial.append(data);
         if (last) {
+            long now = System.nanoTime();
+            JsonNode frame;
             try {
-                frames.add(JSON.readTree(partial.toString()));
+                frame = JSON.readTree(partial.toString());
             } catch (Exception e) {
-                frames.add(JSON.getNodeFactory().textNode(partial.toString()));
+                frame = JSON.getNodeFactory().textNode(partial.toString());
             }
+            arrivals.put(frame, now);
+            frames.add(frame);
             partial.setLength(0);
         }
         webSocket.request(1);
@@ -78,6 +89,11 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
         closed.complete(-1);
+    }
+
+    /** When {@code frame} (one of {@link #frames}) arrived, on the {@link System#nanoTime()} clock. */
+    long arrivedAt(JsonNode frame) {
+        return arrivals.get(frame);
     }
 
     String subprotocol() {
@@ -104,9 +120,14 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     /** Sends and waits for the reply of a two-way route (the next frame of type {@code replyType} after sending). */
     JsonNode request(String json, String... replyTypes) {
+        return request(json, Duration.ofSeconds(10), replyTypes);
+    }
+
+    /** {@link #request(String, String...)} waiting up to {@code timeout} for the reply. */
+    JsonNode request(String json, Duration timeout, String... replyTypes) {
         int before = frames.size();
         send(json);
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
             for (int i = before; i < frames.size(); i++) {
                 JsonNode f = frames.get(i);

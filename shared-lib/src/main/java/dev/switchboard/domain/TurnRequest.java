@@ -21,9 +21,19 @@ public record TurnRequest(String userId, String sessionId, String turnId, String
         this(userId, sessionId, turnId, clientMessageId, enqueuedAt, kind, ref, null);
     }
 
-    /** FIFO group: a session's turns run one at a time; a user's memory and index jobs run one at a time. */
+    /**
+     * FIFO group: a session's turns run one at a time; a user's memory and index jobs run one at a time. The session's
+     * group is keyed by user and session (session ids may be chosen by clients, so two users may pick the same one:
+     * they must not hold up each other's turns).
+     */
     public String groupId() {
-        return kind == null || RESUME.equals(kind) ? sessionId : "user-" + dev.switchboard.runtime.Hashes.sha256Hex(userId, 24);
+        return kind == null || RESUME.equals(kind) ? sessionGroup(userId, sessionId)
+                : "user-" + dev.switchboard.runtime.Hashes.sha256Hex(userId, 24);
+    }
+
+    /** The FIFO group of a session's turns. */
+    public static String sessionGroup(String userId, String sessionId) {
+        return "session-" + dev.switchboard.runtime.Hashes.sha256Hex(userId + "\u0000" + sessionId, 24);
     }
 
     /** FIFO deduplication id: a turn is queued once; each resume, memory and index job once. */

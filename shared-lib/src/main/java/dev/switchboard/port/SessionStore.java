@@ -28,7 +28,37 @@ public interface SessionStore {
      * The worker is done with {@code turnId} (answered, cancelled or paused); also sets updatedAt, unless a newer turn
      * is settled already. @return false when the session does not exist
      */
-    boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis);
+    default boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis) {
+        return settle(userId, sessionId, turnId, updatedAtMillis).isPresent();
+    }
+
+    /**
+     * {@link #markSettled} that also ends the session's run claim and takes its pending resume requests: one write.
+     *
+     * @return the session as it was before (its {@code resumes} are the requests taken), or empty when it does not exist
+     */
+    Optional<Session> settle(String userId, String sessionId, String turnId, long updatedAtMillis);
+
+    /**
+     * Claims the session's run for {@code turnId} until {@code untilMillis} (the claimer's invocation deadline, so a
+     * dead claimer's claim lapses by itself) unless another claim is still live at {@code nowMillis}. One write, which
+     * also returns the session.
+     */
+    dev.switchboard.domain.RunClaim claimRun(String userId, String sessionId, String turnId, long nowMillis,
+                                             long untilMillis);
+
+    /** Ends run claim {@code attempt} early (its run failed and will be retried); nothing when another claim holds it. */
+    void releaseRun(String userId, String sessionId, long attempt);
+
+    /**
+     * Records that a reconnected connection waits for the rest of a running turn (see {@link Session#resumes()}).
+     *
+     * @return false when the session does not exist or has {@link #MAX_RESUMES} requests waiting already
+     */
+    boolean requestResume(String userId, String sessionId, dev.switchboard.domain.ResumeRequest request);
+
+    /** Most resume requests one session holds at once (they are taken when the turn settles). */
+    int MAX_RESUMES = 20;
 
     /** Cancels every turn of the session up to and including {@code turnId}. @return false when the session does not exist */
     boolean cancelUpTo(String userId, String sessionId, String turnId);

@@ -71,4 +71,12 @@ public sealed interface ClientAction {
     record DeleteDocument(String documentId) implements ClientAction {
         public String action() { return "deleteDocument"; }
     }
+
+    /**
+     * After a reconnect: replay what was missed of a turn's answer. {@code lastSeq} is the last delta seq the client
+     * has (-1: none), {@code attempt} the {@code attempt} of that delta (null: unknown, the whole answer is replayed).
+     */
+    record Resume(String sessionId, String turnId, int lastSeq, Long attempt) implements ClientAction {
+        public String action() { return "resume"; }
+    }
 }

@@ -24,6 +24,8 @@ public enum ErrorCode {
     SESSION_BUSY,
     /** cancel found no running or queued turn in the session. */
     NOTHING_TO_CANCEL,
+    /** resume named no turn of that session (also answered for another user's turn). */
+    TURN_NOT_FOUND,
     /** approveTool / denyTool named no tool call of that turn. */
     TOOL_CALL_NOT_FOUND,
     /** The tool call was already approved or denied the other way. */

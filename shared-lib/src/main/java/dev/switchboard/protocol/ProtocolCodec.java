@@ -156,6 +156,12 @@ public final class ProtocolCodec {
                 allowOnly(root, action, Set.of("action", "documentId"));
                 yield new ClientAction.DeleteDocument(id(root, action, "documentId", true));
             }
+            case "resume" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "turnId", "lastSeq", "attempt"));
+                Long lastSeq = integer(root, action, "lastSeq", -1, Limits.MAX_SEQ);
+                yield new ClientAction.Resume(id(root, action, "sessionId", true), id(root, action, "turnId", true),
+                        lastSeq == null ? -1 : lastSeq.intValue(), integer(root, action, "attempt", 1, Long.MAX_VALUE));
+            }
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
                     "Unknown action '" + truncate(action) + "'", null);
         };
@@ -284,6 +290,19 @@ public final class ProtocolCodec {
                     "Field 'limit' must be an integer from 1 to " + Limits.MAX_PAGE, action);
         }
         return n.asInt();
+    }
+
+    /** An optional integer field from {@code min} to {@code max}; null when absent. */
+    private static Long integer(JsonNode root, String action, String field, long min, long max) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.canConvertToLong() || !n.isIntegralNumber() || n.asLong() < min || n.asLong() > max) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "Field '" + field + "' must be an integer from " + min + " to " + max, action);
+        }
+        return n.asLong();
     }
 
     private static String cursor(JsonNode root, String action) {

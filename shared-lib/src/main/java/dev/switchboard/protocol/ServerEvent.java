@@ -29,7 +29,9 @@ import java.util.List;
         @JsonSubTypes.Type(value = ServerEvent.DocumentAdded.class, name = "documentAdded"),
         @JsonSubTypes.Type(value = ServerEvent.Documents.class, name = "documents"),
         @JsonSubTypes.Type(value = ServerEvent.DocumentDeleted.class, name = "documentDeleted"),
-        @JsonSubTypes.Type(value = ServerEvent.DocumentReady.class, name = "documentReady")
+        @JsonSubTypes.Type(value = ServerEvent.DocumentReady.class, name = "documentReady"),
+        @JsonSubTypes.Type(value = ServerEvent.Restart.class, name = "restart"),
+        @JsonSubTypes.Type(value = ServerEvent.Resumed.class, name = "resumed")
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerEvent {
@@ -37,8 +39,35 @@ public sealed interface ServerEvent {
     /** The user turn is stored and queued; {@code duplicate} is true when the clientMessageId was seen before. */
     record Accepted(String sessionId, String turnId, String clientMessageId, boolean duplicate) implements ServerEvent {}
 
-    /** A piece of the answer; {@code seq} counts from 0 within the turn, with no gaps. */
-    record Delta(String sessionId, String turnId, int seq, String text) implements ServerEvent {}
+    /**
+     * A piece of the answer; {@code seq} counts from 0 within the turn, with no gaps. {@code attempt} identifies the
+     * worker run that streamed it (give it back in {@code resume}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Delta(String sessionId, String turnId, int seq, String text, Long attempt) implements ServerEvent {
+        public Delta(String sessionId, String turnId, int seq, String text) {
+            this(sessionId, turnId, seq, text, null);
+        }
+    }
+
+    /**
+     * The turn's answer is being streamed again by a new worker run (the one before stopped, e.g. its worker died):
+     * drop the deltas from {@code fromSeq} on; the new run's deltas continue from {@code fromSeq}.
+     */
+    record Restart(String sessionId, String turnId, int fromSeq, long attempt) implements ServerEvent {}
+
+    /**
+     * The answer to {@code resume} (and what the worker sends a resumed connection): replace the deltas from
+     * {@code fromSeq} on with {@code text}; the next delta will be {@code nextSeq}. {@code status}: {@code answered}
+     * or {@code cancelled} (the answer is complete and stored), {@code running} (more deltas and {@code done} follow
+     * on this connection), {@code queued} (not started; it streams here), {@code stopped} (no answer is being made:
+     * failed, or waiting for a tool decision). Without {@code text} it replaces nothing (the reply to a resume of a
+     * running or stopped turn: the worker pushes what was missed). {@code more}: the reply was cut to fit a frame;
+     * resume again from {@code nextSeq - 1}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Resumed(String sessionId, String turnId, int fromSeq, String text, int nextSeq, String status,
+                   Long attempt, Boolean more) implements ServerEvent {}
 
     /**
      * The answer is complete and stored. {@code deltas} is how many deltas were sent (seq 0..deltas-1);
@@ -71,6 +100,10 @@ public sealed interface ServerEvent {
 
         public Error forAction(String action) {
             return new Error(code, message, action, sessionId, turnId, clientMessageId);
+        }
+
+        public Error forTurn(String otherTurnId) {
+            return new Error(code, message, action, sessionId, otherTurnId, clientMessageId);
         }
     }
 

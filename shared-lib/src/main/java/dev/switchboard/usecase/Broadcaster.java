@@ -52,6 +52,23 @@ final class Broadcaster {
         }
     }
 
+    /**
+     * Sends {@code events} to one connection of the owner (a reconnected one asking to resume) and adds it to the
+     * connections the rest of the turn goes to. @return false when the connection is gone
+     */
+    synchronized boolean join(Connection connection, List<? extends ServerEvent> events) {
+        for (ServerEvent event : events) {
+            posts++;
+            if (gateway.post(connection.connectionId(), codec.write(event)) == ConnectionGateway.Delivery.GONE) {
+                return false;
+            }
+        }
+        if (live.stream().noneMatch(c -> c.connectionId().equals(connection.connectionId()))) {
+            live.add(connection);
+        }
+        return true;
+    }
+
     synchronized int posts() {
         return posts;
     }

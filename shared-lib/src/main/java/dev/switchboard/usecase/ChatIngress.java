@@ -99,6 +99,11 @@ public final class ChatIngress {
      *                       connection outlives its token; the client reconnects with a fresh one)
      */
     public ServerEvent handle(String userId, long tokenExpiresAt, String body) {
+        return handle(userId, null, tokenExpiresAt, body);
+    }
+
+    /** @param connectionId the connection the frame came on (a {@code resume} streams the rest of a turn to it) */
+    public ServerEvent handle(String userId, String connectionId, long tokenExpiresAt, String body) {
         ClientAction action;
         try {
             action = codec.parse(body);
@@ -128,6 +133,7 @@ public final class ChatIngress {
                 case ClientAction.AddDocument a -> knowledge.addDocument(userId, a);
                 case ClientAction.ListDocuments l -> knowledge.listDocuments(userId);
                 case ClientAction.DeleteDocument d -> knowledge.deleteDocument(userId, d);
+                case ClientAction.Resume r -> control.resume(userId, connectionId, r);
             };
         } catch (InvalidCursorException e) {
             return ServerEvent.Error.of(ErrorCode.INVALID_FIELD, "Field 'cursor' was not issued by this server")

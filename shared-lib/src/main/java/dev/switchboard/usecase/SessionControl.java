@@ -104,6 +104,56 @@ public final class SessionControl {
     }
 
     /**
+     * A reconnected connection asks for what it missed of a turn's answer. A stored answer is replayed from the stored
+     * stream marks; for a turn still being answered the request is recorded on the session, and the worker streaming
+     * it sends this connection what it missed and streams on to it (it reads the session every poll interval and when
+     * it settles, so a request recorded just before the answer was stored is served too: the answer is looked up again
+     * after recording).
+     *
+     * @param connectionId the connection asking; null when unknown (then only stored answers can be replayed)
+     */
+    public ServerEvent resume(String userId, String connectionId, ClientAction.Resume r) {
+        Optional<Session> found = sessions.get(userId, r.sessionId());
+        if (found.isEmpty()) {
+            return ChatIngress.notFound(r.action(), r.sessionId());
+        }
+        List<ChatMessage> turn = messages.recentUpTo(userId, r.sessionId(), r.turnId(), 2);
+        if (TurnRunner.find(turn, r.turnId(), Role.USER) == null) {
+            return new ServerEvent.Error(ErrorCode.TURN_NOT_FOUND.name(), "No such turn in that session", r.action(),
+                    r.sessionId(), r.turnId(), null);
+        }
+        ChatMessage answer = TurnRunner.find(turn, r.turnId(), Role.ASSISTANT);
+        if (answer == null && (found.get().settled(r.turnId()) || connectionId == null)) {
+            // given up, or paused for a tool decision (getHistory shows the pending call): nothing is being streamed
+            return new ServerEvent.Resumed(r.sessionId(), r.turnId(), r.lastSeq() + 1, null, r.lastSeq() + 1,
+                    "stopped", r.attempt(), null);
+        }
+        if (answer == null) {
+            if (!sessions.requestResume(userId, r.sessionId(),
+                    new dev.switchboard.domain.ResumeRequest(connectionId, r.turnId(), r.lastSeq(), r.attempt()))) {
+                return new ServerEvent.Error(ErrorCode.LIMIT_REACHED.name(),
+                        "Too many connections are waiting to resume this session; try again when its turn is done",
+                        r.action(), r.sessionId(), r.turnId(), null);
+            }
+            answer = TurnRunner.find(messages.recentUpTo(userId, r.sessionId(), r.turnId(), 2), r.turnId(),
+                    Role.ASSISTANT);
+        }
+        if (answer == null) {
+            LOG.info("resume recorded for the running turn");
+            // an acknowledgement (no text: nothing to replace); the worker pushes the missed part and streams on
+            return new ServerEvent.Resumed(r.sessionId(), r.turnId(), r.lastSeq() + 1, null, r.lastSeq() + 1,
+                    "running", r.attempt(), null);
+        }
+        List<ServerEvent.Resumed> frames = Replay.frames(r.sessionId(), r.turnId(), answer.text(), answer.stream(),
+                r.lastSeq(), r.attempt(), ChatMessage.CANCELLED.equals(answer.status()) ? "cancelled" : "answered",
+                Replay.REPLY_BYTES);
+        ServerEvent.Resumed first = frames.getFirst();
+        LOG.info("resume replayed a stored answer from delta {}", first.fromSeq());
+        return frames.size() == 1 ? first : new ServerEvent.Resumed(first.sessionId(), first.turnId(), first.fromSeq(),
+                first.text(), first.nextSeq(), first.status(), first.attempt(), true);
+    }
+
+    /**
      * A turn that paused for approval was marked settled; once every call is decided it is queued again (or running)
      * until its answer is stored, and can be cancelled like any running turn.
      */

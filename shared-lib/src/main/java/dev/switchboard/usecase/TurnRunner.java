@@ -15,6 +15,10 @@ import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.TurnContext;
 import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.Connection;
+import dev.switchboard.domain.ResumeRequest;
+import dev.switchboard.domain.RunClaim;
+import dev.switchboard.domain.StreamMarks;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.ToolCall;
@@ -91,6 +95,16 @@ public final class TurnRunner {
     public static final class TurnFailedException extends RuntimeException {
         public TurnFailedException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * Another live run holds the turn's session (a delivery that came back while its first delivery still runs): this
+     * delivery neither runs the turn nor counts as its failure; the queue delivers it again later.
+     */
+    public static final class TurnHeldException extends RuntimeException {
+        public TurnHeldException(String message) {
+            super(message);
         }
     }
 
@@ -177,6 +191,8 @@ public final class TurnRunner {
     public Outcome run(TurnRequest turn, int receiveCount, long remainingMillis) {
         try {
             return answer(turn, receiveCount, remainingMillis);
+        } catch (TurnHeldException e) {
+            throw e;
         } catch (RuntimeException e) {
             if (receiveCount >= settings.maxReceiveCount()) {
                 notifyFailed(turn, receiveCount);
@@ -198,6 +214,15 @@ public final class TurnRunner {
         final StringBuilder text = new StringBuilder();
         final long started;
         final long deadline;
+        /** This run's claim number (sent with each delta; a client gives it back in resume). */
+        final long attempt;
+        /** Every delta sent for the turn, concatenated (after a pause: the deltas before it first), and where each of
+         * this run's deltas ends in it: what a resumed connection is replayed from. */
+        final StringBuilder streamed = new StringBuilder();
+        final List<Integer> ends = new ArrayList<>();
+        final int firstSeq;
+        final int firstOffset;
+        final Set<ResumeRequest> served = new HashSet<>();
         int seq;
         long firstDeltaAt;
         int round;
@@ -206,7 +231,8 @@ public final class TurnRunner {
 
         Turn(TurnRequest request, Session session, ModelChoice model, Broadcaster out,
              List<dev.langchain4j.data.message.ChatMessage> conversation, List<ChatMessage> steps, long started,
-             long deadline) {
+             long deadline, long attempt) {
+            this.attempt = attempt;
             this.request = request;
             this.session = session;
             this.model = model;
@@ -215,12 +241,23 @@ public final class TurnRunner {
             this.steps = new ArrayList<>(steps);
             this.started = started;
             this.deadline = deadline;
+            this.firstSeq = seqBase(steps);
+            this.seq = firstSeq;
+            this.streamed.append(roundTexts(steps));
+            this.firstOffset = streamed.length();
             this.batcher = new DeltaBatcher(settings.flushMillis(), settings.maxDeltaBytes(), clock, piece -> {
                 if (seq == 0 && firstDeltaAt == 0) {
                     firstDeltaAt = clock.millis();
                 }
-                out.send(new ServerEvent.Delta(request.sessionId(), request.turnId(), seq++, piece));
+                streamed.append(piece);
+                ends.add(streamed.length());
+                out.send(new ServerEvent.Delta(request.sessionId(), request.turnId(), seq++, piece, attempt));
             });
+        }
+
+        /** How the deltas so far were streamed (call while holding the batcher's lock). */
+        StreamMarks marks() {
+            return new StreamMarks(attempt, firstSeq, firstOffset, ends);
         }
 
         ToolContext toolContext() {
@@ -244,18 +281,78 @@ public final class TurnRunner {
             LOG.info("turn answered already, acknowledged without calling the model");
             return Outcome.ALREADY_ANSWERED;
         }
-        Optional<Session> found = sessions.get(request.userId(), request.sessionId());
-        if (found.isEmpty()) {
+        RunClaim claim = claim(request, started + remainingMillis);
+        if (claim.status() == RunClaim.Status.GONE) {
             LOG.info("session gone, turn acknowledged");
             return Outcome.TURN_GONE;
         }
-        Session session = found.get();
+        try {
+            if (claim.session().settled(request.turnId())) {
+                // another run finished with the turn after the read above (answered it, paused it, or gave it up):
+                // read again, or the turn would be answered twice
+                recent = messages.recentUpTo(request.userId(), request.sessionId(), request.turnId(),
+                        settings.historyWindow() + 2);
+                if (find(recent, request.turnId(), Role.ASSISTANT) != null) {
+                    LOG.info("turn answered by the run that held it, acknowledged without calling the model");
+                    release(request, claim.attempt());
+                    return Outcome.ALREADY_ANSWERED;
+                }
+            }
+            return claimed(request, receiveCount, remainingMillis, started, recent, userMessage, claim);
+        } catch (RuntimeException e) {
+            release(request, claim.attempt());
+            throw e;
+        }
+    }
+
+    /**
+     * Claims the session's run for the turn until this invocation's end. While another live run holds it (this
+     * delivery came back before that run ended), waits until that run ends or its claim lapses; a wait that would
+     * outlast this invocation gives up ({@link TurnHeldException}).
+     */
+    private RunClaim claim(TurnRequest request, long invocationEnd) {
+        // the wait is bounded on the monotonic clock; claims compare wall-clock times (they are shared across workers)
+        long waitEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(invocationEnd - RESERVE_MILLIS - clock.millis());
+        while (true) {
+            long now = clock.millis();
+            RunClaim claim = sessions.claimRun(request.userId(), request.sessionId(), request.turnId(), now,
+                    invocationEnd);
+            if (claim.status() != RunClaim.Status.HELD) {
+                return claim;
+            }
+            long wait = Math.min(settings.cancelPollMillis(), Math.max(1, claim.heldUntil() - now + 1));
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > waitEnd) {
+                throw new TurnHeldException("another run holds the session until " + claim.heldUntil());
+            }
+            LOG.info("another run holds the session; waiting for it");
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TurnHeldException("interrupted while waiting for another run");
+            }
+        }
+    }
+
+    /** Best effort: a failed run lets the queue's next delivery claim the session at once. */
+    private void release(TurnRequest request, long attempt) {
+        try {
+            sessions.releaseRun(request.userId(), request.sessionId(), attempt);
+        } catch (RuntimeException e) {
+            LOG.warn("could not release the run claim (it lapses by itself): {}", e.getClass().getSimpleName());
+        }
+    }
+
+    private Outcome claimed(TurnRequest request, int receiveCount, long remainingMillis, long started,
+                            List<ChatMessage> recent, ChatMessage userMessage, RunClaim claim) {
+        Session session = claim.session();
         // a turn's tool calls exist only once a delivery got as far as the model: a first delivery of a new turn has
         // none, so the Query is saved on the common path
         List<ChatMessage> steps = request.kind() == null && receiveCount <= 1 ? List.of()
                 : messages.toolCalls(request.userId(), request.sessionId(), request.turnId(), request.turnId());
         if (steps.stream().anyMatch(s -> ToolStatus.PENDING.equals(s.status())) && !session.cancelled(request.turnId())) {
             LOG.info("turn waits for the user's tool decision, acknowledged");
+            release(request, claim.attempt());
             return Outcome.AWAITING_APPROVAL;
         }
         ModelChoice model = agents.models().forSession(session.model());
@@ -264,7 +361,13 @@ public final class TurnRunner {
         var conversation = agents.conversation(session.systemPrompt(), context, history(recent, request.turnId()),
                 userMessage.text());
         Turn turn = new Turn(request, session, model, out, conversation, steps, started,
-                started + remainingMillis - RESERVE_MILLIS);
+                started + remainingMillis - RESERVE_MILLIS, claim.attempt());
+        if (claim.restarted()) {
+            // an earlier run of this turn stopped part-way (its worker died or failed): clients drop what it streamed
+            LOG.info("turn restarted from delta {} (run {})", turn.firstSeq, claim.attempt());
+            out.send(new ServerEvent.Restart(request.sessionId(), request.turnId(), turn.firstSeq, claim.attempt()));
+        }
+        serveResumes(turn, session.resumes(), "running");
         if (session.cancelled(request.turnId())) {
             return finish(turn, context, null, true);
         }
@@ -289,7 +392,8 @@ public final class TurnRunner {
                 }
                 turn.batcher.finish();
                 if (toolRound(turn, ai)) {
-                    sessions.markSettled(request.userId(), request.sessionId(), request.turnId(), clock.millis());
+                    sessions.settle(request.userId(), request.sessionId(), request.turnId(), clock.millis())
+                            .ifPresent(before -> serveResumes(turn, before.resumes(), "stopped"));
                     LOG.info("turn paused for the user's approval: deltas={}", turn.seq);
                     return Outcome.AWAITING_APPROVAL;
                 }
@@ -305,14 +409,19 @@ public final class TurnRunner {
         TurnRequest request = turn.request;
         long now = clock.millis();
         String text = earlierRoundText(turn) + turn.text;
+        StreamMarks marks;
+        synchronized (turn.batcher) {
+            marks = turn.marks();
+        }
         ChatMessage answer = new ChatMessage(request.userId(), request.sessionId(), request.turnId(), Role.ASSISTANT,
-                text, now, turn.model.name(), cancelled ? ChatMessage.CANCELLED : null, null);
+                text, now, turn.model.name(), cancelled ? ChatMessage.CANCELLED : null, null, marks);
         if (!messages.putIfAbsent(answer)) {
             LOG.warn("answer was stored by a concurrent delivery; done not sent twice");
+            release(request, turn.attempt);
             return Outcome.ALREADY_ANSWERED;
         }
         // The answer is stored: from here on nothing may fail the turn (a retry would find it answered).
-        if (!settle(request, now)) {
+        if (!settle(turn, now, cancelled ? "cancelled" : "running")) {
             return Outcome.TURN_GONE;
         }
         String finishReason = cancelled ? "CANCELLED"
@@ -343,13 +452,7 @@ public final class TurnRunner {
 
     /** The text the model streamed before each round of tool calls (kept on the round's first call). */
     private static String earlierRoundText(Turn turn) {
-        StringBuilder b = new StringBuilder();
-        for (ChatMessage s : turn.steps) {
-            if (s.tool().roundText() != null) {
-                b.append(s.tool().roundText());
-            }
-        }
-        return b.toString();
+        return roundTexts(turn.steps);
     }
 
     // ---------------------------------------------------------------- tools
@@ -362,7 +465,6 @@ public final class TurnRunner {
         if (turn.steps.isEmpty()) {
             return;
         }
-        turn.seq = turn.steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
         // only the newest round can hold calls decided since the pause; earlier denials were reported before
         int lastRound = turn.steps.stream().mapToInt(s -> s.tool().round()).max().orElse(0);
         for (int i = 0; i < turn.steps.size(); i++) {
@@ -616,15 +718,49 @@ public final class TurnRunner {
         turn.batcher.add(piece);
     }
 
+    /** The poll while the model streams: reads the session once for a cancel and for connections asking to resume. */
     private boolean cancelRequested(Turn turn) {
         try {
-            return sessions.get(turn.request.userId(), turn.request.sessionId())
-                    .map(s -> s.cancelled(turn.request.turnId()))
-                    .orElse(true);
+            Optional<Session> session = sessions.get(turn.request.userId(), turn.request.sessionId());
+            session.ifPresent(s -> serveResumes(turn, s.resumes(), "running"));
+            return session.map(s -> s.cancelled(turn.request.turnId())).orElse(true);
         } catch (RuntimeException e) {
             LOG.warn("could not check for a cancel: {}", e.getClass().getSimpleName());
             return false;
         }
+    }
+
+    /**
+     * Sends each connection that asked to resume this turn (and was not served yet) what it missed, and streams the
+     * rest of the turn to it too. Done under the batcher's lock, so no delta falls between the replay and the stream.
+     */
+    private void serveResumes(Turn turn, List<ResumeRequest> requests, String status) {
+        for (ResumeRequest r : requests) {
+            if (!r.turnId().equals(turn.request.turnId()) || !turn.served.add(r)) {
+                continue;
+            }
+            synchronized (turn.batcher) {
+                List<ServerEvent.Resumed> frames = Replay.frames(turn.request.sessionId(), turn.request.turnId(),
+                        turn.streamed.toString(), turn.marks(), r.lastSeq(), r.attempt(), status, Replay.PUSH_BYTES);
+                boolean joined = turn.out.join(new Connection(turn.request.userId(), r.connectionId(), 0, 0), frames);
+                LOG.info("resumed connection {} from delta {}: {}", r.connectionId(), frames.getFirst().fromSeq(),
+                        joined ? "streaming on" : "gone");
+            }
+        }
+    }
+
+    private static int seqBase(List<ChatMessage> steps) {
+        return steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
+    }
+
+    private static String roundTexts(List<ChatMessage> steps) {
+        StringBuilder b = new StringBuilder();
+        for (ChatMessage s : steps) {
+            if (s.tool().roundText() != null) {
+                b.append(s.tool().roundText());
+            }
+        }
+        return b.toString();
     }
 
     private static void count(Turn turn, TokenUsage usage) {
@@ -656,12 +792,16 @@ public final class TurnRunner {
     }
 
     /**
-     * Marks the turn settled and the session active. When the session was deleted while the turn ran, the answer just
+     * Marks the turn settled and the session active (ending the run's claim). When the session was deleted while the turn ran, the answer just
      * stored would be an orphan: the session's items are deleted again and false is returned (no done is sent).
      */
-    private boolean settle(TurnRequest turn, long now) {
+    private boolean settle(Turn running, long now, String status) {
+        TurnRequest turn = running.request;
         try {
-            if (sessions.markSettled(turn.userId(), turn.sessionId(), turn.turnId(), now)) {
+            Optional<Session> before = sessions.settle(turn.userId(), turn.sessionId(), turn.turnId(), now);
+            if (before.isPresent()) {
+                // connections that asked to resume since the last poll get the rest now, and done with the others
+                serveResumes(running, before.get().resumes(), status);
                 return true;
             }
             messages.deleteSession(turn.userId(), turn.sessionId());

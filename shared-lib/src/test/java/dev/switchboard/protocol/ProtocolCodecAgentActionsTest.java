@@ -33,6 +33,39 @@ class ProtocolCodecAgentActionsTest {
     }
 
     @Nested
+    class Resume {
+        @Test
+        void resumeWithEveryField() {
+            ClientAction a = codec.parse("{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t-1\","
+                    + "\"lastSeq\":4,\"attempt\":7}");
+            assertThat(a).isEqualTo(new ClientAction.Resume("s-1", "t-1", 4, 7L));
+            assertThat(a.action()).isEqualTo("resume");
+        }
+
+        @Test
+        void resumeWithoutLastSeqOrAttemptAsksForTheWholeAnswer() {
+            assertThat(codec.parse("{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t-1\"}"))
+                    .isEqualTo(new ClientAction.Resume("s-1", "t-1", -1, null));
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {
+                "{\"action\":\"resume\",\"sessionId\":\"s-1\"}",
+                "{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t\",\"lastSeq\":-2}",
+                "{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t\",\"lastSeq\":1.5}",
+                "{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t\",\"lastSeq\":\"3\"}",
+                "{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t\",\"lastSeq\":99999999999}",
+                "{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t\",\"attempt\":0}",
+                "{\"action\":\"resume\",\"sessionId\":\"s-1\",\"turnId\":\"t\",\"extra\":1}"})
+        void badResumeFramesAreRefusedWithACode(String frame) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.parse(frame))
+                    .isInstanceOf(ProtocolException.class)
+                    .satisfies(e -> assertThat(((ProtocolException) e).code()).isIn(ErrorCode.MISSING_FIELD,
+                            ErrorCode.INVALID_FIELD));
+        }
+    }
+
+    @Nested
     class SessionSettings {
         @Test
         void createSessionWithoutFieldsIsANewSessionWithDefaults() {

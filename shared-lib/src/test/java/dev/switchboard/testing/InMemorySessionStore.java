@@ -2,6 +2,8 @@ package dev.switchboard.testing;
 
 import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.Page;
+import dev.switchboard.domain.ResumeRequest;
+import dev.switchboard.domain.RunClaim;
 import dev.switchboard.domain.Session;
 import dev.switchboard.port.InvalidCursorException;
 import dev.switchboard.port.SessionStore;
@@ -18,6 +20,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Test-only {@link SessionStore}: sorted by session id within a user, like the table's sort key. */
 public class InMemorySessionStore implements SessionStore {
     private final Map<String, NavigableMap<String, Session>> byUser = new ConcurrentHashMap<>();
+    /** The run claim and resume requests of a session, by user + "/" + session (kept beside the records). */
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
+
+    private record Run(String turnId, long until, long attempt, List<ResumeRequest> resumes) {
+        static final Run NONE = new Run(null, 0, 0, List.of());
+    }
+
+    private static String runKey(String userId, String sessionId) {
+        return userId + "/" + sessionId;
+    }
     public final AtomicInteger writes = new AtomicInteger();
 
     private NavigableMap<String, Session> of(String userId) {
@@ -26,7 +38,62 @@ public class InMemorySessionStore implements SessionStore {
 
     @Override
     public Optional<Session> get(String userId, String sessionId) {
-        return Optional.ofNullable(of(userId).get(sessionId));
+        return Optional.ofNullable(of(userId).get(sessionId)).map(s -> withResumes(s,
+                runs.getOrDefault(runKey(userId, sessionId), Run.NONE).resumes()));
+    }
+
+    private static Session withResumes(Session s, List<ResumeRequest> resumes) {
+        return new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), s.updatedAtMillis(), s.model(),
+                s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(), s.settledTurnId(),
+                s.cancelUpTo(), resumes);
+    }
+
+    @Override
+    public synchronized Optional<Session> settle(String userId, String sessionId, String turnId, long updatedAtMillis) {
+        Optional<Session> before = get(userId, sessionId);
+        markSettledOnly(userId, sessionId, turnId, updatedAtMillis);
+        before.ifPresent(b -> runs.computeIfPresent(runKey(userId, sessionId),
+                (k, r) -> new Run(null, 0, r.attempt(), List.of())));
+        return before;
+    }
+
+    @Override
+    public synchronized RunClaim claimRun(String userId, String sessionId, String turnId, long nowMillis,
+                                          long untilMillis) {
+        writes.incrementAndGet();
+        Optional<Session> session = get(userId, sessionId);
+        if (session.isEmpty()) {
+            return RunClaim.gone();
+        }
+        Run run = runs.getOrDefault(runKey(userId, sessionId), Run.NONE);
+        if (run.until() != 0 && run.until() >= nowMillis) {
+            return RunClaim.held(run.until());
+        }
+        runs.put(runKey(userId, sessionId), new Run(turnId, untilMillis, run.attempt() + 1, run.resumes()));
+        return RunClaim.claimed(session.get(), run.attempt() + 1, turnId.equals(run.turnId()));
+    }
+
+    @Override
+    public synchronized void releaseRun(String userId, String sessionId, long attempt) {
+        writes.incrementAndGet();
+        runs.computeIfPresent(runKey(userId, sessionId), (k, r) -> r.attempt() == attempt
+                ? new Run(r.turnId(), 0, r.attempt(), r.resumes()) : r);
+    }
+
+    @Override
+    public synchronized boolean requestResume(String userId, String sessionId, ResumeRequest request) {
+        writes.incrementAndGet();
+        if (get(userId, sessionId).isEmpty()) {
+            return false;
+        }
+        Run run = runs.getOrDefault(runKey(userId, sessionId), Run.NONE);
+        if (run.resumes().size() >= MAX_RESUMES) {
+            return false;
+        }
+        List<ResumeRequest> resumes = new java.util.ArrayList<>(run.resumes());
+        resumes.add(request);
+        runs.put(runKey(userId, sessionId), new Run(run.turnId(), run.until(), run.attempt(), resumes));
+        return true;
     }
 
     @Override
@@ -73,14 +140,13 @@ public class InMemorySessionStore implements SessionStore {
                         s.cancelUpTo())) != null;
     }
 
-    @Override
-    public boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis) {
+    private void markSettledOnly(String userId, String sessionId, String turnId, long updatedAtMillis) {
         writes.incrementAndGet();
-        return of(userId).computeIfPresent(sessionId, (k, s) -> s.settledTurnId() != null
+        of(userId).computeIfPresent(sessionId, (k, s) -> s.settledTurnId() != null
                 && s.settledTurnId().compareTo(turnId) >= 0 ? s
                 : new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), updatedAtMillis, s.model(),
                         s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(), turnId,
-                        s.cancelUpTo())) != null;
+                        s.cancelUpTo()));
     }
 
     @Override
@@ -109,6 +175,7 @@ public class InMemorySessionStore implements SessionStore {
     @Override
     public boolean delete(String userId, String sessionId) {
         writes.incrementAndGet();
+        runs.remove(runKey(userId, sessionId));
         return of(userId).remove(sessionId) != null;
     }
 

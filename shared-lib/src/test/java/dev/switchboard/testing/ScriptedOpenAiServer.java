@@ -63,6 +63,16 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         /** An HTTP error with OpenAI's error body. */
         record Failure(int status, String message) implements Reply {}
 
+        /**
+         * Streams {@code pieces}, then holds the stream open without finishing for {@code hold} (a model or network
+         * that stops mid-answer: the worker gives up at its deadline).
+         */
+        record Stall(List<String> pieces, Duration hold) implements Reply {
+            public Stall {
+                pieces = List.copyOf(pieces);
+            }
+        }
+
         static Text text(String... pieces) {
             return new Text(Arrays.asList(pieces), new Usage(10, pieces.length));
         }
@@ -210,6 +220,16 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         try {
             Usage usage;
             String finish;
+            if (reply instanceof Reply.Stall stall) {
+                write(out, chunk(model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
+                for (String piece : stall.pieces()) {
+                    pause();
+                    write(out, chunk(model, JSON.createObjectNode().put("content", piece), null));
+                }
+                Thread.sleep(stall.hold());
+                out.close();
+                return;
+            }
             if (reply instanceof Reply.Text t) {
                 write(out, chunk(model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
                 for (String piece : t.pieces()) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.Page;
+import dev.switchboard.domain.ResumeRequest;
+import dev.switchboard.domain.RunClaim;
 import dev.switchboard.domain.Session;
 import dev.switchboard.port.InvalidCursorException;
 import dev.switchboard.port.SessionStore;
@@ -273,5 +275,74 @@ public abstract class SessionStoreContract {
         store.markAccepted(user, "s-1", "t-3", "c-3");
         assertThat(store.countBusy(user)).isEqualTo(2);
         assertThat(store.countBusy(otherUser)).isEqualTo(1);
+    }
+
+    @Test
+    void aRunClaimHoldsTheSessionUntilItEndsLapsesOrIsReleased() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        RunClaim first = store.claimRun(user, "s-1", "t-1", 10_000, 20_000);
+        assertThat(first.status()).isEqualTo(RunClaim.Status.CLAIMED);
+        assertThat(first.session().sessionId()).isEqualTo("s-1");
+        assertThat(first.restarted()).isFalse();
+        RunClaim held = store.claimRun(user, "s-1", "t-1", 15_000, 25_000);
+        assertThat(held.status()).isEqualTo(RunClaim.Status.HELD);
+        assertThat(held.heldUntil()).isEqualTo(20_000);
+        store.releaseRun(user, "s-1", first.attempt() + 5); // not the live claim: nothing changes
+        assertThat(store.claimRun(user, "s-1", "t-1", 16_000, 26_000).status()).isEqualTo(RunClaim.Status.HELD);
+
+        // the holder died: its claim lapses at its deadline, and the next run of the same turn is a restart
+        RunClaim second = store.claimRun(user, "s-1", "t-1", 20_001, 30_000);
+        assertThat(second.status()).isEqualTo(RunClaim.Status.CLAIMED);
+        assertThat(second.attempt()).isGreaterThan(first.attempt());
+        assertThat(second.restarted()).isTrue();
+        // a failed run releases its claim: the retry claims at once, also a restart
+        store.releaseRun(user, "s-1", second.attempt());
+        RunClaim third = store.claimRun(user, "s-1", "t-1", 21_000, 31_000);
+        assertThat(third.status()).isEqualTo(RunClaim.Status.CLAIMED);
+        assertThat(third.restarted()).isTrue();
+        // settling ends the claim and the turn: the next turn starts fresh
+        assertThat(store.settle(user, "s-1", "t-1", 22_000)).isPresent();
+        RunClaim next = store.claimRun(user, "s-1", "t-2", 22_001, 32_000);
+        assertThat(next.status()).isEqualTo(RunClaim.Status.CLAIMED);
+        assertThat(next.restarted()).isFalse();
+        assertThat(next.attempt()).isGreaterThan(third.attempt());
+    }
+
+    @Test
+    void aRunClaimOfAMissingOrForeignSessionIsGoneAndCreatesNothing() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThat(store.claimRun(otherUser, "s-1", "t-1", 1, 2).status()).isEqualTo(RunClaim.Status.GONE);
+        assertThat(store.claimRun(user, "s-9", "t-1", 1, 2).status()).isEqualTo(RunClaim.Status.GONE);
+        store.releaseRun(otherUser, "s-1", 1);
+        assertThat(store.get(otherUser, "s-1")).isEmpty();
+        assertThat(store.get(user, "s-9")).isEmpty();
+    }
+
+    @Test
+    void resumeRequestsWaitOnTheSessionUntilTheTurnSettles() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        var a = new ResumeRequest("conn-a", "t-1", 4, 3L);
+        var b = new ResumeRequest("conn-b", "t-1", -1, null);
+        assertThat(store.requestResume(user, "s-1", a)).isTrue();
+        assertThat(store.requestResume(user, "s-1", b)).isTrue();
+        assertThat(store.requestResume(otherUser, "s-1", a)).isFalse();
+        assertThat(store.get(otherUser, "s-1")).isEmpty();
+        assertThat(store.get(user, "s-1").orElseThrow().resumes()).containsExactly(a, b);
+
+        Session before = store.settle(user, "s-1", "t-1", 2_000).orElseThrow();
+        assertThat(before.resumes()).containsExactly(a, b);
+        assertThat(store.get(user, "s-1").orElseThrow().resumes()).isEmpty();
+        assertThat(store.get(user, "s-1").orElseThrow().settledTurnId()).isEqualTo("t-1");
+        assertThat(store.settle(otherUser, "s-1", "t-1", 2_000)).isEmpty();
+    }
+
+    @Test
+    void aSessionHoldsAtMostMaxResumesRequests() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        for (int i = 0; i < SessionStore.MAX_RESUMES; i++) {
+            assertThat(store.requestResume(user, "s-1", new ResumeRequest("c-" + i, "t-1", i, 1L))).isTrue();
+        }
+        assertThat(store.requestResume(user, "s-1", new ResumeRequest("c-x", "t-1", 0, 1L))).isFalse();
+        assertThat(store.get(user, "s-1").orElseThrow().resumes()).hasSize(SessionStore.MAX_RESUMES);
     }
 }

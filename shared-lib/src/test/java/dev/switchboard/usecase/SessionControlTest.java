@@ -91,6 +91,62 @@ class SessionControlTest {
         return control.decide(userId, new ClientAction.DecideTool(sessionId, turnId, toolCallId, approve));
     }
 
+    // ------------------------------------------------------------------ resume
+
+    private ServerEvent resume(String userId, String connectionId, String sessionId, String turnId, int lastSeq,
+                               Long attempt) {
+        return control.resume(userId, connectionId, new ClientAction.Resume(sessionId, turnId, lastSeq, attempt));
+    }
+
+    @Test
+    void resumeOfAStoredAnswerReplaysWhatTheClientMissed() {
+        String turn = acceptedTurn("s-1");
+        messages.putIfAbsent(new ChatMessage(ALICE, "s-1", turn, Role.ASSISTANT, "Hello world", now.get(), "m", null,
+                null, new dev.switchboard.domain.StreamMarks(4, 0, 0, List.of(3, 6, 11))));
+
+        assertThat(resume(ALICE, "c1", "s-1", turn, 0, 4L)).isEqualTo(
+                new ServerEvent.Resumed("s-1", turn, 1, "lo world", 3, "answered", 4L, null));
+        assertThat(resume(ALICE, null, "s-1", turn, 1, 3L)).as("deltas of another run: all of it again")
+                .isEqualTo(new ServerEvent.Resumed("s-1", turn, 0, "Hello world", 3, "answered", 4L, null));
+        assertThat(stored(ALICE, "s-1").resumes()).as("nothing is recorded for a stored answer").isEmpty();
+    }
+
+    @Test
+    void resumeOfARunningTurnIsRecordedForTheWorker() {
+        String turn = acceptedTurn("s-1");
+
+        assertThat(resume(ALICE, "c1", "s-1", turn, 2, 5L)).isEqualTo(
+                new ServerEvent.Resumed("s-1", turn, 3, null, 3, "running", 5L, null));
+        assertThat(stored(ALICE, "s-1").resumes()).containsExactly(
+                new dev.switchboard.domain.ResumeRequest("c1", turn, 2, 5L));
+    }
+
+    @Test
+    void resumeOfATurnNobodyAnswersSaysStoppedAndRecordsNothing() {
+        String turn = acceptedTurn("s-1");
+        sessions.markSettled(ALICE, "s-1", turn, now.get()); // given up, or paused for a tool decision
+
+        assertThat(resume(ALICE, "c1", "s-1", turn, -1, null)).isInstanceOfSatisfying(ServerEvent.Resumed.class,
+                r -> assertThat(r.status()).isEqualTo("stopped"));
+        assertThat(stored(ALICE, "s-1").resumes()).isEmpty();
+    }
+
+    @Test
+    void resumeWithAnotherUsersIdsGetsExactlyTheAnswerOfAMissingId() {
+        String turn = acceptedTurn("s-1");
+        sessions.createIfAbsent(new Session(BOB, "s-b", "t", 1, 1));
+
+        // Alice's session id: exactly what a user who has no such session is told
+        assertThat(resume(BOB, "c2", "s-1", turn, -1, null)).isEqualTo(resume("carol", "c3", "s-1", turn, -1, null));
+        assertError(resume(BOB, "c2", "s-1", turn, -1, null), ErrorCode.SESSION_NOT_FOUND);
+        // Alice's turn id in Bob's own session: the same as a turn id nobody has (only the echoed id differs)
+        String missing = "0000000000001-ffffffff";
+        assertThat(resume(BOB, "c2", "s-b", turn, -1, null)).isEqualTo(
+                ((ServerEvent.Error) resume(BOB, "c2", "s-b", missing, -1, null)).forTurn(turn));
+        assertError(resume(BOB, "c2", "s-b", turn, -1, null), ErrorCode.TURN_NOT_FOUND);
+        assertThat(stored(ALICE, "s-1").resumes()).isEmpty();
+    }
+
     // ------------------------------------------------------------------ models and settings
 
     @Test
@@ -311,7 +367,9 @@ class SessionControlTest {
         assertThat(statusOf("s-1", turn, "c1")).isEqualTo(ToolStatus.APPROVED);
         assertThat(queue.enqueued).containsExactly(
                 new TurnRequest(ALICE, "s-1", turn, null, now.get(), TurnRequest.RESUME, "0"));
-        assertThat(queue.enqueued.get(0).groupId()).as("in the session's FIFO group").isEqualTo("s-1");
+        assertThat(queue.enqueued.get(0).groupId()).as("in the session's FIFO group")
+                .isEqualTo(TurnRequest.sessionGroup(ALICE, "s-1"))
+                .isNotEqualTo(TurnRequest.sessionGroup(BOB, "s-1"));
     }
 
     @Test

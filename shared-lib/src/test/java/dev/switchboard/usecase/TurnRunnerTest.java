@@ -421,7 +421,7 @@ class TurnRunnerTest {
 
         List<ServerEvent> events = eventsTo("a1");
         assertThat(events).hasSize(2);
-        assertThat(events.get(0)).isEqualTo(new ServerEvent.Delta(SESSION, t.turnId(), 0, "early "));
+        assertThat(events.get(0)).isEqualTo(new ServerEvent.Delta(SESSION, t.turnId(), 0, "early ", 1L));
         assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
         assertThat(storedAnswer(t.turnId())).isNull();

@@ -487,7 +487,18 @@ class TurnRunnerToolsTest {
 
     @Test
     void twoDeliveriesOfTheSameResumeAtOnceRunTheApprovedCallOnce() throws Exception {
-        // both deliveries read the approved call before either claims it
+        // the session's run claim keeps two deliveries apart; should two ever both hold one (clocks of two instances
+        // apart by more than the claim's margin), the call's own compare-and-set still runs it once: here the claim
+        // is made to let both through, and both read the approved call before either claims it
+        InMemorySessionStore plain = sessions;
+        sessions = new InMemorySessionStore() {
+            @Override
+            public dev.switchboard.domain.RunClaim claimRun(String userId, String sessionId, String turnId,
+                                                            long nowMillis, long untilMillis) {
+                return super.claimRun(userId, sessionId, turnId, Long.MAX_VALUE - 1, untilMillis);
+            }
+        };
+        sessions.createIfAbsent(plain.get(ALICE, SESSION).orElseThrow());
         java.util.concurrent.CyclicBarrier bothRead = new java.util.concurrent.CyclicBarrier(2);
         java.util.concurrent.atomic.AtomicBoolean gate = new java.util.concurrent.atomic.AtomicBoolean();
         messages = new InMemoryMessageStore() {

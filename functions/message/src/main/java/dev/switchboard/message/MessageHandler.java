@@ -104,7 +104,8 @@ public final class MessageHandler
                 reply = ServerEvent.Error.of(ErrorCode.INTERNAL, "No authorised user on this connection");
             } else {
                 try {
-                    reply = ingress.handle(userId, WebSocketEvents.tokenExpiresAt(event), event.getBody());
+                    reply = ingress.handle(userId, WebSocketEvents.connectionId(event),
+                            WebSocketEvents.tokenExpiresAt(event), event.getBody());
                 } catch (RuntimeException e) {
                     LOG.error("action failed: {}", e.getClass().getSimpleName(), e);
                     reply = ServerEvent.Error.of(ErrorCode.INTERNAL, "Something went wrong; the request can be retried");

@@ -72,11 +72,17 @@ public final class DynamoDbMessageStore implements MessageStore {
 
     @Override
     public boolean putIfAbsent(ChatMessage m) {
+        // a write token tells our own write from another's: when DynamoDB applied the write but its response was lost,
+        // the SDK's retry fails the condition on the item this very call stored, and that is still a success
+        String token = java.util.UUID.randomUUID().toString();
+        Map<String, AttributeValue> item = item(m);
+        item.put("w", s(token));
         try {
-            dynamo.putItem(b -> b.tableName(table).item(item(m)).conditionExpression("attribute_not_exists(pk)"));
+            dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)")
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            return e.hasItem() && token.equals(str(e.item(), "w"));
         }
     }
 
@@ -116,6 +122,9 @@ public final class DynamoDbMessageStore implements MessageStore {
         item.put("createdAt", n(m.createdAtMillis()));
         if (m.model() != null) {
             item.put("model", s(m.model()));
+        }
+        if (m.stream() != null) {
+            item.put("stream", s(m.stream().encode()));
         }
         if (m.status() != null) {
             item.put("status", s(m.status()));
@@ -194,6 +203,7 @@ public final class DynamoDbMessageStore implements MessageStore {
                 str(item, "toolName"), str(item, "toolArgs"), str(item, "roundText"), (int) num(item, "seqBase"))
                 : null;
         return new ChatMessage(userId, sessionId, str(item, "turnId"), Role.valueOf(str(item, "role")),
-                str(item, "text"), num(item, "createdAt"), str(item, "model"), str(item, "status"), tool);
+                str(item, "text"), num(item, "createdAt"), str(item, "model"), str(item, "status"), tool,
+                dev.switchboard.domain.StreamMarks.decode(str(item, "stream")));
     }
 }

@@ -4,6 +4,8 @@ import static dev.switchboard.adapter.dynamodb.Attr.*;
 
 import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.Page;
+import dev.switchboard.domain.ResumeRequest;
+import dev.switchboard.domain.RunClaim;
 import dev.switchboard.domain.Session;
 import dev.switchboard.port.SessionStore;
 import java.util.ArrayList;
@@ -20,7 +22,9 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
 
 /**
  * Sessions table: pk = userId, sk = sessionId. Turn marks ({@code lastTurnId}, {@code settledTurnId},
- * {@code cancelUpTo}) only move forward: each is set with a condition that it is absent or older.
+ * {@code cancelUpTo}) only move forward: each is set with a condition that it is absent or older. The run claim
+ * ({@code runTurn}, {@code runUntil}, {@code runAttempt}) and the resume requests ({@code resumes}, a list) live on the
+ * same item, so claiming a run also reads the session and settling a turn also ends its claim: no extra requests.
  */
 public final class DynamoDbSessionStore implements SessionStore {
     private final DynamoDbClient dynamo;
@@ -125,10 +129,73 @@ public final class DynamoDbSessionStore implements SessionStore {
     }
 
     @Override
-    public boolean markSettled(String userId, String sessionId, String turnId, long updatedAtMillis) {
-        // one UpdateItem: the mark and updatedAt together (an older turn settling late leaves both as they are)
-        return moveForward(userId, sessionId, "settledTurnId", turnId, ", updatedAt = :u",
-                Map.of(":u", n(updatedAtMillis)));
+    public Optional<Session> settle(String userId, String sessionId, String turnId, long updatedAtMillis) {
+        // one UpdateItem: the mark, updatedAt, the end of the run claim and the resume requests taken, together
+        try {
+            var old = dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("SET settledTurnId = :t, updatedAt = :u REMOVE runUntil, runTurn, resumes")
+                    .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(settledTurnId) OR "
+                            + "settledTurnId < :t)")
+                    .expressionAttributeValues(Map.of(":t", s(turnId), ":u", n(updatedAtMillis)))
+                    .returnValues(ReturnValue.ALL_OLD)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).attributes();
+            return Optional.of(toSession(old));
+        } catch (ConditionalCheckFailedException e) {
+            if (!e.hasItem() || e.item().isEmpty()) {
+                return Optional.empty();
+            }
+            // a newer turn is settled already (an older one settling late): the marks stay, the claim still ends
+            releaseClaim(userId, sessionId, null);
+            return Optional.of(toSession(e.item()));
+        }
+    }
+
+    @Override
+    public RunClaim claimRun(String userId, String sessionId, String turnId, long nowMillis, long untilMillis) {
+        try {
+            var old = dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("SET runTurn = :t, runUntil = :until ADD runAttempt :one")
+                    .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(runUntil) OR runUntil < :now)")
+                    .expressionAttributeValues(Map.of(":t", s(turnId), ":until", n(untilMillis), ":one", n(1),
+                            ":now", n(nowMillis)))
+                    .returnValues(ReturnValue.ALL_OLD)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).attributes();
+            return RunClaim.claimed(toSession(old), num(old, "runAttempt") + 1, turnId.equals(str(old, "runTurn")));
+        } catch (ConditionalCheckFailedException e) {
+            return !e.hasItem() || e.item().isEmpty() ? RunClaim.gone() : RunClaim.held(num(e.item(), "runUntil"));
+        }
+    }
+
+    @Override
+    public void releaseRun(String userId, String sessionId, long attempt) {
+        releaseClaim(userId, sessionId, attempt);
+    }
+
+    /** Removes the live claim ({@code attempt} null: whichever it is); the turn it was for is kept (see claimRun). */
+    private void releaseClaim(String userId, String sessionId, Long attempt) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("REMOVE runUntil")
+                    .conditionExpression(attempt == null ? "attribute_exists(pk)"
+                            : "attribute_exists(pk) AND runAttempt = :a")
+                    .expressionAttributeValues(attempt == null ? null : Map.of(":a", n(attempt))));
+        } catch (ConditionalCheckFailedException e) {
+            // gone, or another run claimed it meanwhile: nothing of ours to release
+        }
+    }
+
+    @Override
+    public boolean requestResume(String userId, String sessionId, ResumeRequest request) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("SET resumes = list_append(if_not_exists(resumes, :empty), :r)")
+                    .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(resumes) OR size(resumes) < :max)")
+                    .expressionAttributeValues(Map.of(":empty", AttributeValue.fromL(List.of()),
+                            ":r", AttributeValue.fromL(List.of(s(request.encode()))), ":max", n(MAX_RESUMES))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
     }
 
     @Override
@@ -190,6 +257,22 @@ public final class DynamoDbSessionStore implements SessionStore {
         return new Session(str(item, PK), str(item, SK), str(item, "title"),
                 num(item, "createdAt"), num(item, "updatedAt"), str(item, "model"), str(item, "systemPrompt"),
                 policy == null ? null : BusyPolicy.valueOf(policy), str(item, "lastTurnId"),
-                str(item, "lastClientMessageId"), str(item, "settledTurnId"), str(item, "cancelUpTo"));
+                str(item, "lastClientMessageId"), str(item, "settledTurnId"), str(item, "cancelUpTo"),
+                resumes(item));
+    }
+
+    private static List<ResumeRequest> resumes(Map<String, AttributeValue> item) {
+        AttributeValue list = item.get("resumes");
+        if (list == null || !list.hasL()) {
+            return List.of();
+        }
+        List<ResumeRequest> out = new ArrayList<>();
+        for (AttributeValue v : list.l()) {
+            ResumeRequest r = v.s() == null ? null : ResumeRequest.decode(v.s());
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        return out;
     }
 }

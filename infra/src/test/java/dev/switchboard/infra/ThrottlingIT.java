@@ -1,0 +1,163 @@
+package dev.switchboard.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.config.Env;
+import dev.switchboard.domain.Role;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * Reliability scenario "throttling": 20 sessions, one user each, × 10 messages sent back to back (each as soon as the
+ * previous one is accepted), on a stack of its own whose functions see {@value #THROTTLED_PERCENT} % of their
+ * DynamoDB attempts throttled ({@link ThrottledDynamoDb}: HTTP 400 ProvisionedThroughputExceededException, not
+ * applied, retried by the SDK). Every message is stored once, answered once and in send order, checked in the
+ * Messages table itself (read past the throttling); no frame reaches another user. A client resends a message whose
+ * {@code sendMessage} failed, with the same clientMessageId, as a real one would. Prints
+ * {@code throttling: runs, lost, duplicated, leaked} with the throttled attempts, the SDK's retries and the turns the
+ * queue had to redeliver.
+ */
+class ThrottlingIT {
+    private static final int SESSIONS = 20;
+    private static final int MESSAGES = 10;
+    private static final int THROTTLED_PERCENT = 20;
+    /**
+     * Longer than a batch of turns takes here while throttled, so a turn comes back only when its delivery failed
+     * (as on AWS, where it is six times the worker's timeout); short enough for such a retry to show within the test.
+     */
+    private static final int VISIBILITY_SECONDS = 30;
+    /** Concurrent worker invocations, as Lambda scales a FIFO queue's consumers with its message groups. */
+    private static final int POLLERS = 10;
+    /** Tries of one sendMessage by the client (the first and the resends after an error reply). */
+    private static final int CLIENT_TRIES = 5;
+
+    @Test
+    void everyTurnIsStoredAndAnsweredOnceWhileAFifthOfDynamoDbAttemptsAreThrottled() throws Exception {
+        long started = System.nanoTime();
+        try (ThrottledDynamoDb throttle = ThrottledDynamoDb.start(THROTTLED_PERCENT, 20);
+             LocalStack stack = LocalStack.start(LocalStack.Options.defaults()
+                     .withVisibility(VISIBILITY_SECONDS)
+                     .withPollers(POLLERS)
+                     .withEnv(Map.of("OFFLINE_DELAY_MILLIS", "15", "DELTA_FLUSH_MILLIS", "40"))
+                     .withAwsInterceptors(List.of(throttle)))) {
+            List<WsClient> clients = new ArrayList<>();
+            try {
+                List<String> sessionIds = connectAndCreateSessions(stack, clients);
+                run(stack, throttle, clients, sessionIds, started);
+            } finally {
+                clients.forEach(WsClient::close);
+            }
+        }
+    }
+
+    /** Every user connects and creates a session, all at once (their DynamoDB calls are throttled too). */
+    private static List<String> connectAndCreateSessions(LocalStack stack, List<WsClient> clients) throws Exception {
+        List<String> sessionIds = new ArrayList<>();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<WsClient>> connected = new ArrayList<>();
+            for (int s = 0; s < SESSIONS; s++) {
+                String user = user(s);
+                connected.add(pool.submit(() -> WsClient.connect(stack.webSocketUrl(),
+                        stack.tokens().issue(user, Duration.ofHours(1)))));
+            }
+            for (Future<WsClient> c : connected) {
+                clients.add(c.get());
+            }
+            List<Future<JsonNode>> created = new ArrayList<>();
+            for (WsClient c : clients) {
+                created.add(pool.submit(() -> c.request("{\"action\":\"createSession\"}", Duration.ofSeconds(30),
+                        "session")));
+            }
+            for (Future<JsonNode> c : created) {
+                sessionIds.add(c.get().path("session").path("sessionId").asText());
+            }
+        }
+        return sessionIds;
+    }
+
+    /**
+     * Every session sends its messages back to back (resending one whose reply is an error), all sessions at once;
+     * then the answers are awaited, counted against the Messages table and the frames, and the line is printed.
+     */
+    private static void run(LocalStack stack, ThrottledDynamoDb throttle, List<WsClient> clients,
+                            List<String> sessionIds, long started) throws Exception {
+        AtomicInteger resends = new AtomicInteger();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int s = 0; s < SESSIONS; s++) {
+                WsClient c = clients.get(s);
+                String sessionId = sessionIds.get(s);
+                pool.submit(() -> {
+                    for (int i = 0; i < MESSAGES; i++) {
+                        String send = "{\"action\":\"sendMessage\",\"clientMessageId\":\"t-" + i
+                                + "\",\"sessionId\":\"" + sessionId + "\",\"text\":\"" + text(i) + "\"}";
+                        for (int attempt = 1; attempt <= CLIENT_TRIES; attempt++) {
+                            JsonNode reply = c.request(send, Duration.ofSeconds(30), "accepted", "error");
+                            if ("accepted".equals(reply.path("type").asText())) {
+                                break;
+                            }
+                            resends.incrementAndGet();
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        for (WsClient c : clients) {
+            while (c.frames.stream().filter(WsClient.type("done")).count() < MESSAGES
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+        String table = stack.environment("MessageFunction").get(Env.MESSAGES_TABLE);
+        ScenarioFigures figures = new ScenarioFigures();
+        List<String> sent = IntStream.range(0, MESSAGES).mapToObj(ThrottlingIT::text).toList();
+        for (int s = 0; s < SESSIONS; s++) {
+            figures.countSession(clients.get(s), sessionIds.get(s), sent,
+                    stored(stack, table, user(s), sessionIds.get(s)));
+        }
+        ThrottledDynamoDb.Figures dynamo = throttle.settledFigures(Duration.ofSeconds(15));
+        System.out.println(figures.line("throttling", ("%d of %d DynamoDB attempts throttled (%.1f %%), %d SDK "
+                + "retries, %d calls given up by the SDK, %d client resends, %d turn redeliveries, %d s")
+                .formatted(dynamo.throttled(), dynamo.attempts(), 100.0 * dynamo.throttled() / dynamo.attempts(),
+                        dynamo.retries(), dynamo.gaveUp(), resends.get(), stack.workerRedeliveries(),
+                        Duration.ofNanos(System.nanoTime() - started).toSeconds())));
+        figures.assertClean();
+        // the injection really happened, and the throttled attempts were retried by the SDK (a retry still in its
+        // backoff when the figures are read may be missing: the bound leaves room for a few)
+        assertThat(dynamo.throttled()).isGreaterThan(dynamo.attempts() * (THROTTLED_PERCENT - 5) / 100);
+        assertThat(dynamo.retries()).isGreaterThanOrEqualTo((dynamo.throttled() - dynamo.gaveUp()) * 99 / 100);
+    }
+
+    private static String user(int s) {
+        return "throttled-" + s;
+    }
+
+    private static String text(int i) {
+        return "throttled message " + i;
+    }
+
+    /** The session's user messages and answers, read from the Messages table past the throttling proxy. */
+    private static List<ScenarioFigures.Stored> stored(LocalStack stack, String table, String userId,
+                                                       String sessionId) {
+        List<ScenarioFigures.Stored> stored = new ArrayList<>();
+        for (Map<String, AttributeValue> item : stack.dynamo().queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
+                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(userId + "#" + sessionId),
+                        ":t", AttributeValue.fromS("T#")))
+                .consistentRead(true)).items()) {
+            stored.add(new ScenarioFigures.Stored(item.get("turnId").s(), Role.valueOf(item.get("role").s()).wire(),
+                    item.get("text").s()));
+        }
+        return stored;
+    }
+}
