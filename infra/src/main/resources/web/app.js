@@ -168,10 +168,14 @@ function open(grant) {
     loadModels();
     loadSessions();
     if (reconnected && state.current) {
-      // answers streamed while we were away went to the old connection: read them from the history
-      state.running.clear();
-      state.turns.clear();
-      openSession(state.current);
+      // what streamed while we were away went to the old connection: the open session's history is read again,
+      // and its running answers resume where they stopped (the server replays what was missed, then streams on)
+      const current = state.current;
+      for (const [turnId, sessionId] of [...state.running]) if (sessionId !== current) state.running.delete(turnId);
+      for (const [turnId, t] of [...state.turns]) {
+        if (t.sessionId !== current || !state.running.has(turnId)) state.turns.delete(turnId);
+      }
+      openSession(current).then(() => { for (const turnId of state.running.keys()) resume(current, turnId); });
     }
   };
   socket.onmessage = (e) => {
@@ -252,6 +256,8 @@ function onEvent(ev) {
     case 'approvalRequired': return onTool(ev, `${ev.name} needs your approval`, 'pending');
     case 'toolResult': return onTool(ev, `${ev.name}`, ev.status, ev.result);
     case 'commandResult': return onCommandResult(ev);
+    case 'restart': return onRestart(ev);
+    case 'resumed': return onResumed(ev);
     default: return undefined; // pong, documentReady, …: nothing to show
   }
 }
@@ -299,13 +305,61 @@ function onDelta(ev) {
   const t = turnOf(ev);
   if (t.parts[ev.seq] !== undefined) return; // seen already
   t.parts[ev.seq] = ev.text;
-  t.count++;
-  let text = '';
-  for (let i = 0; i < t.parts.length && t.parts[i] !== undefined; i++) text += t.parts[i]; // in seq order, no gaps
+  if (ev.attempt) t.attempt = ev.attempt;
+  render(t);
+}
+
+/** How many deltas of the turn are held without a gap (the next seq expected). */
+function contiguous(t) {
+  let n = 0;
+  while (n < t.parts.length && t.parts[n] !== undefined) n++;
+  return n;
+}
+
+/** Shows the turn's deltas in seq order, up to the first gap. */
+function render(t) {
+  const n = contiguous(t);
   const stick = ui.transcript.scrollHeight - ui.transcript.scrollTop - ui.transcript.clientHeight < 80;
-  t.el.querySelector('.text').textContent = text;
+  t.el.querySelector('.text').textContent = t.parts.slice(0, n).join('');
+  t.count = t.parts.filter((p) => p !== undefined).length;
   t.el.dataset.deltas = String(t.count);
   if (stick) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}
+
+/** Asks for what was missed of a running answer after a reconnect. */
+function resume(sessionId, turnId) {
+  const t = state.turns.get(turnId);
+  const frame = { action: 'resume', sessionId, turnId, lastSeq: t ? contiguous(t) - 1 : -1 };
+  if (t?.attempt) frame.attempt = t.attempt;
+  send(frame);
+}
+
+/** A new run answers the turn again (the one before stopped): drop its deltas from fromSeq on. */
+function onRestart(ev) {
+  if (ev.sessionId !== state.current) return;
+  const t = turnOf(ev);
+  t.parts.length = Math.min(t.parts.length, ev.fromSeq);
+  t.attempt = ev.attempt;
+  render(t);
+}
+
+/** What was missed of an answer (the reply to resume, or pushed by the worker): replaces the deltas from fromSeq on. */
+function onResumed(ev) {
+  const complete = ev.status === 'answered' || ev.status === 'cancelled';
+  if (complete && !ev.more) {
+    state.running.delete(ev.turnId);
+    updateCancel();
+  }
+  if (ev.status === 'stopped') state.running.delete(ev.turnId);
+  if (ev.text == null || ev.sessionId !== state.current) return; // an acknowledgement: the worker sends the rest
+  if (complete && !state.turns.has(ev.turnId)) return; // stored meanwhile: the history shows it
+  const t = turnOf(ev);
+  t.parts.length = Math.min(t.parts.length, ev.fromSeq);
+  for (let seq = ev.fromSeq; seq < ev.nextSeq; seq++) t.parts[seq] = seq === ev.fromSeq ? ev.text : '';
+  if (ev.attempt) t.attempt = ev.attempt;
+  render(t);
+  if (ev.more) resume(ev.sessionId, ev.turnId);
+  else if (complete) t.el.dataset.state = ev.status === 'cancelled' ? 'cancelled' : 'done';
 }
 
 function onDone(ev) {

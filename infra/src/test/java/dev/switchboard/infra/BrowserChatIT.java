@@ -196,6 +196,46 @@ class BrowserChatIT {
     }
 
     @Test
+    void anAnswerStreamingWhenTheConnectionDropsResumesAfterTheReconnect() {
+        Map<String, Object> hook = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+                window.pageSockets = [];
+                window.WebSocket = class extends window.WebSocket {
+                  constructor(...args) { super(...args); window.pageSockets.push(this); }
+                };
+                """));
+        try {
+            signIn(newUser());
+            wait.until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("#model option[value='" + StackFixture.SCRIPTED + "']")));
+            new Select(browser.findElement(By.id("model"))).selectByValue(StackFixture.SCRIPTED);
+            send(StackFixture.LONG_ANSWER);
+            wait.until(d -> {
+                var a = d.findElements(ANSWER);
+                return !a.isEmpty() && Integer.parseInt(a.getFirst().getDomAttribute("data-deltas")) >= 3;
+            });
+            browser.executeScript("window.pageSockets.at(-1).close();");
+            wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "reconnecting"));
+            wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
+            assertThat(browser.executeScript("return window.pageSockets.length;")).isEqualTo(2L);
+
+            wait.until(ExpectedConditions.attributeToBe(ANSWER, "data-state", "done"));
+            String shown = browser.findElement(ANSWER).findElement(By.className("text")).getText();
+            assertThat(shown.split(" ")).as("every word of the long answer").hasSize(400);
+            // what is stored is what the page shows
+            browser.navigate().refresh();
+            wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
+            By session = By.xpath("//ul[@id='sessions']//button[contains(., '" + StackFixture.LONG_ANSWER + "')]");
+            wait.until(ExpectedConditions.elementToBeClickable(session)).click();
+            wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#transcript li.msg"), 2));
+            assertThat(browser.findElements(By.cssSelector("#transcript li.msg")).get(1)
+                    .findElement(By.className("text")).getText()).isEqualTo(shown);
+        } finally {
+            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+                    Map.of("identifier", hook.get("identifier")));
+        }
+    }
+
+    @Test
     void servesThePageAndDevelopmentTokensOnlyAndKeepsTheConnectionsApi() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         String base = stack.pageUrl();
