@@ -3,20 +3,34 @@ package dev.switchboard.infra;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.switchboard.config.Env;
 import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.runtime.PerInvocation;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
  * Builds every function of template.yaml the way Lambda would: its handler class, constructed by its composition
  * root with the environment the template gives it (tables and queues resolved to the local ones, then the local
- * overrides), and invokes it with a Lambda context bounded by the function's timeout.
+ * overrides), and invokes it with a Lambda context bounded by the function's timeout. A function can be switched to
+ * per-invocation composition (the load benchmark's per-request mode): each invocation then gets a handler built anew
+ * with {@link PerInvocation} in its Env, closed after the invocation.
  */
 final class FunctionHost {
+    private static final Logger LOG = LoggerFactory.getLogger(FunctionHost.class);
+
     private final TemplateModel template;
     private final Map<String, Object> handlers = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> environments = new LinkedHashMap<>();
+    private final Map<String, Env> envs = new LinkedHashMap<>();
+    private final Set<String> perInvocation = ConcurrentHashMap.newKeySet();
+    private final LongAdder perInvocationBuilds = new LongAdder();
+    private final LongAdder perInvocationBuildNanos = new LongAdder();
 
     /** {@code interceptors} (none by default) reach every AWS client the functions build, through their Env. */
     FunctionHost(TemplateModel template, Map<String, String> queueUrls, Map<String, String> overrides,
@@ -30,8 +44,26 @@ final class FunctionHost {
                     .map(i -> i instanceof LocalStack.PerFunctionInterceptor p ? p.forFunction(function) : i).toList();
             Env functionEnv = own.isEmpty() ? new Env(env)
                     : new Env(env).withExtra(AwsClients.Interceptors.class, new AwsClients.Interceptors(own));
+            envs.put(function, functionEnv);
             handlers.put(function, construct(template.handlerClass(function), functionEnv));
         }
+    }
+
+    /** From now on, build {@code function}'s handler for each invocation ({@code true}), or use the one built at start. */
+    void composePerInvocation(String function, boolean on) {
+        if (!envs.containsKey(function)) {
+            throw new IllegalArgumentException("no function " + function + " in template.yaml");
+        }
+        if (on) {
+            perInvocation.add(function);
+        } else {
+            perInvocation.remove(function);
+        }
+    }
+
+    /** Handlers built per invocation so far, and the time their composition roots took in all. */
+    LocalStack.Compositions perInvocationCompositions() {
+        return new LocalStack.Compositions(perInvocationBuilds.sum(), perInvocationBuildNanos.sum() / 1_000_000);
     }
 
     static Map<String, String> resolve(TemplateModel template, Map<String, String> raw, Map<String, String> queueUrls) {
@@ -72,12 +104,34 @@ final class FunctionHost {
     }
 
     /** Invokes with a context of {@code timeoutSeconds} instead of the template's timeout. */
-    @SuppressWarnings("unchecked")
     <I, O> O invoke(String function, I event, int timeoutSeconds) {
         Object h = handlers.get(function);
         if (h == null) {
             throw new IllegalArgumentException("no function " + function + " in template.yaml");
         }
-        return ((RequestHandler<I, O>) h).handleRequest(event, new LocalLambdaContext(function, timeoutSeconds));
+        if (!perInvocation.contains(function)) {
+            return handle(function, h, event, timeoutSeconds);
+        }
+        long start = System.nanoTime();
+        Object fresh = construct(template.handlerClass(function),
+                envs.get(function).withExtra(PerInvocation.class, new PerInvocation()));
+        perInvocationBuildNanos.add(System.nanoTime() - start);
+        perInvocationBuilds.increment();
+        try {
+            return handle(function, fresh, event, timeoutSeconds);
+        } finally {
+            if (fresh instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("closing a per-invocation {} failed: {}", function, e.toString());
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <I, O> O handle(String function, Object handler, I event, int timeoutSeconds) {
+        return ((RequestHandler<I, O>) handler).handleRequest(event, new LocalLambdaContext(function, timeoutSeconds));
     }
 }

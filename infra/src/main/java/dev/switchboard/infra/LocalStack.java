@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Switchboard on one machine, no Docker, no AWS account: DynamoDB Local and ElasticMQ embedded, the tables and queues
@@ -35,16 +36,21 @@ public final class LocalStack implements AutoCloseable {
      * @param env               extra environment for every function (model settings, tuning), applied last
      * @param awsInterceptors   SDK interceptors added to every AWS client the functions build (none by default; the
      *                          load benchmark counts calls with one)
+     * @param batchSize         records per worker invocation at most, 1 to 10 (0: as template.yaml's event source says)
      */
     public record Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env,
-                          List<ExecutionInterceptor> awsInterceptors) {
+                          List<ExecutionInterceptor> awsInterceptors, int batchSize) {
         public Options {
             env = Map.copyOf(env);
             awsInterceptors = List.copyOf(awsInterceptors);
+            if (batchSize < 0 || batchSize > MAX_BATCH_SIZE) {
+                throw new IllegalArgumentException("batch size must be 0 (the template's) or 1.." + MAX_BATCH_SIZE
+                        + ", got " + batchSize);
+            }
         }
 
         public Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env) {
-            this(port, stage, visibilitySeconds, pollers, env, List.of());
+            this(port, stage, visibilitySeconds, pollers, env, List.of(), 0);
         }
 
         public static Options defaults() {
@@ -54,21 +60,31 @@ public final class LocalStack implements AutoCloseable {
         public Options withEnv(Map<String, String> more) {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(more);
-            return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors);
+            return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors, batchSize);
         }
 
         public Options withVisibility(int seconds) {
-            return new Options(port, stage, seconds, pollers, env, awsInterceptors);
+            return new Options(port, stage, seconds, pollers, env, awsInterceptors, batchSize);
         }
 
         public Options withPollers(int count) {
-            return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors);
+            return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors, batchSize);
         }
 
         public Options withAwsInterceptors(List<ExecutionInterceptor> interceptors) {
-            return new Options(port, stage, visibilitySeconds, pollers, env, interceptors);
+            return new Options(port, stage, visibilitySeconds, pollers, env, interceptors, batchSize);
+        }
+
+        public Options withBatchSize(int records) {
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, records);
         }
     }
+
+    /** The most records SQS hands out per receive (and Lambda per FIFO batch). */
+    public static final int MAX_BATCH_SIZE = 10;
+
+    /** Worker handlers built per invocation ({@link #composeWorkerPerInvocation}) and their composition time in all. */
+    public record Compositions(long count, long millis) {}
 
     /** An SDK interceptor that is told which function's clients it is installed in (one instance per function). */
     public interface PerFunctionInterceptor extends ExecutionInterceptor {
@@ -82,6 +98,9 @@ public final class LocalStack implements AutoCloseable {
     private final FunctionHost functions;
     private final LocalGateway gateway;
     private final QueuePoller poller;
+    private final String workerFunction;
+    private final String workerQueueUrl;
+    private final int workerBatchSize;
     private final DevTokens tokens;
     private final OperatorPolicy operatorPolicy;
 
@@ -109,10 +128,12 @@ public final class LocalStack implements AutoCloseable {
         gateway = new LocalGateway(functions, template, options.stage(), gatewayPort,
                 Map.of("/", new WebPages(tokens, webSocketUrl), "/ops/*", new OperatorRoutes(functions, template)));
         TemplateModel.QueueTrigger trigger = template.queueTrigger();
-        String queueUrl = queueUrls.get(trigger.queue());
-        poller = new QueuePoller(sqs.client(), queueUrl,
-                EmbeddedSqs.arn(queueUrl.substring(queueUrl.lastIndexOf('/') + 1)), trigger.batchSize(), functions,
-                trigger.function(), options.pollers());
+        workerFunction = trigger.function();
+        workerQueueUrl = queueUrls.get(trigger.queue());
+        workerBatchSize = options.batchSize() > 0 ? options.batchSize() : trigger.batchSize();
+        poller = new QueuePoller(sqs.client(), workerQueueUrl,
+                EmbeddedSqs.arn(workerQueueUrl.substring(workerQueueUrl.lastIndexOf('/') + 1)), workerBatchSize,
+                functions, workerFunction, options.pollers());
         operatorPolicy = template.httpRoutes().stream().findFirst()
                 .map(r -> OperatorPolicy.fromEnv(new Env(functions.environment(r.function()))))
                 .orElse(OperatorPolicy.defaults());
@@ -186,6 +207,36 @@ public final class LocalStack implements AutoCloseable {
     /** Turn-queue records the worker received again after a failed or timed-out delivery. */
     public long workerRedeliveries() {
         return poller.redeliveries();
+    }
+
+    /** Records per worker invocation at most (the options' batch size, or template.yaml's). */
+    public int workerBatchSize() {
+        return workerBatchSize;
+    }
+
+    /**
+     * Whether the worker's queue holds nothing, neither waiting nor in flight: every record handed to the worker has
+     * been answered and deleted (a turn's follow-up job is queued before its turn's record is deleted).
+     */
+    public boolean workerIdle() {
+        Map<QueueAttributeName, String> counts = sqs.client().getQueueAttributes(b -> b.queueUrl(workerQueueUrl)
+                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+        return counts.size() == 2 && counts.values().stream().allMatch("0"::equals);
+    }
+
+    /**
+     * From now on, build the worker's handler, its whole composition root, for each invocation and close it after
+     * ({@code true}), or go back to the one built at start: the per-request baseline of the load benchmark's tier
+     * ratio (docs/performance.md).
+     */
+    public void composeWorkerPerInvocation(boolean on) {
+        functions.composePerInvocation(workerFunction, on);
+    }
+
+    /** The worker handlers built per invocation so far. */
+    public Compositions workerCompositions() {
+        return functions.perInvocationCompositions();
     }
 
     @Override

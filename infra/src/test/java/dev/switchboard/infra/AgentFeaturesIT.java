@@ -60,9 +60,14 @@ class AgentFeaturesIT {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
-    /** The scripted model's requests whose last user message contains {@code marker}. */
+    /**
+     * The scripted model's requests for turns (not the memory extraction that follows a turn, whenever it runs)
+     * whose last user message contains {@code marker}.
+     */
     private static List<JsonNode> requestsAbout(String marker) {
-        return model.requests().stream().filter(r -> lastUser(r).contains(marker)).toList();
+        return model.requests().stream()
+                .filter(r -> !r.toString().contains(dev.switchboard.knowledge.MemoryExtractor.MARKER))
+                .filter(r -> lastUser(r).contains(marker)).toList();
     }
 
     private static String lastUser(JsonNode request) {

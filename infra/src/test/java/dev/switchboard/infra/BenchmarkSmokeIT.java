@@ -3,6 +3,7 @@ package dev.switchboard.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.infra.bench.LoadBenchmark;
+import dev.switchboard.infra.bench.TierRatio;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The load benchmark at smoke size, so it keeps working: its own local stack (its own port and bench model, not
  * StackFixture's), 4 users × 2 sessions × 2 turns of a 500-token answer at 125 tokens/s with the worker's default
- * delta flush interval.
+ * delta flush interval; and the tier ratio's two modes for one user of two turns each.
  */
 class BenchmarkSmokeIT {
     private static final int ANSWER_TOKENS = 500;
@@ -22,7 +23,7 @@ class BenchmarkSmokeIT {
     @Test
     void runsEveryTurnWithNothingLostDuplicatedOrMisdeliveredAndReportsTheCallsPerTurn() {
         LoadBenchmark.Settings settings = new LoadBenchmark.Settings(4, 2, 2, 8, 100, TOKENS_PER_SECOND,
-                ANSWER_TOKENS, 30, 0, -1);
+                ANSWER_TOKENS, 30, 0, -1, 0);
         LoadBenchmark.Report r = LoadBenchmark.run(settings, System.out);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         r.print(new PrintStream(printed, true, StandardCharsets.UTF_8));
@@ -59,5 +60,24 @@ class BenchmarkSmokeIT {
         assertThat(r.heapAfterInit()).isPositive();
         assertThat(r.note()).as("errors, or frames of sessions never accepted").isEmpty();
         assertThat(table).contains("lost 0, duplicated 0, misdelivered frames 0", "PostToConnection", "total");
+    }
+
+    @Test
+    void tierRatioAnswersEveryTurnInBothModesAndBuildsTheWorkerForEachPerRequestInvocation() {
+        TierRatio.Result r = TierRatio.run(TierRatio.smoke(), System.out);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        r.print(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        System.out.println(printed.toString(StandardCharsets.UTF_8));
+
+        assertThat(r.turnsSent()).isEqualTo(4);
+        assertThat(r.lost()).isZero();
+        assertThat(r.tieredFirst()).hasSize(1);
+        assertThat(r.tieredLater()).hasSize(1);
+        assertThat(r.perRequestFirst()).hasSize(1);
+        assertThat(r.perRequestLater()).hasSize(1);
+        // every worker invocation of the per-request turns (each turn and its memory job) built its own composition
+        assertThat(r.perRequestInvocations()).isGreaterThanOrEqualTo(2);
+        assertThat(r.compositions().count()).isEqualTo(r.perRequestInvocations());
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("tier ratio: first turn", "later turns");
     }
 }

@@ -1,6 +1,7 @@
 package dev.switchboard.knowledge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
@@ -86,6 +87,20 @@ class MiniLmEmbedderTest {
                 KnowledgeLimits.MIN_SCORE);
         assertThat(paraphrase).isGreaterThan(KnowledgeLimits.MIN_SCORE).isGreaterThan(unrelated + 0.3);
         assertThat(unrelated).isLessThan(KnowledgeLimits.MIN_SCORE);
+    }
+
+    @Test
+    void anOwnCopyEmbedsLikeTheSharedModelAndCloseFreesOnlyItsOwnSession() {
+        String text = "We are planning a trip to Japan next spring.";
+        float[] shared = embedder.embed(text);
+        MiniLmEmbedder copy = MiniLmEmbedder.ownCopy();
+        assertThat(VectorRanking.cosine(copy.embed(text), shared)).isCloseTo(1.0, within(1e-4));
+
+        copy.close();
+        assertThatThrownBy(() -> copy.embed(text)).as("its session is closed").isInstanceOf(RuntimeException.class);
+        new MiniLmEmbedder().close();
+        assertThat(VectorRanking.cosine(embedder.embed(text), shared)).as("the shared model stays loaded")
+                .isCloseTo(1.0, within(1e-4));
     }
 
     private static int indexOf(List<float[]> vectors, float[] v) {

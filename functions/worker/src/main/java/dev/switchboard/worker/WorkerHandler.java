@@ -13,7 +13,6 @@ import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.adapter.sqs.SqsTurnQueue;
 import dev.switchboard.agent.KnowledgeContextSource;
 import dev.switchboard.agent.ModelCatalog;
-import dev.switchboard.knowledge.Embedder;
 import dev.switchboard.knowledge.KnowledgeRetriever;
 import dev.switchboard.knowledge.MiniLmEmbedder;
 import dev.switchboard.knowledge.UserKnowledgeCache;
@@ -35,6 +34,7 @@ import dev.switchboard.port.UserQuotas;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.runtime.PerInvocation;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.usecase.TurnBatch;
 import dev.switchboard.usecase.TurnRunner;
@@ -44,10 +44,16 @@ import org.crac.Core;
 import org.crac.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** SQS-triggered worker: answers the queued turns of a FIFO batch and reports partial batch failures. */
-public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
+/**
+ * SQS-triggered worker: answers the queued turns of a FIFO batch and reports partial batch failures. Closing it releases
+ * what its composition root built; Lambda never does, a host that builds one handler per invocation does
+ * ({@link PerInvocation}).
+ */
+public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource, AutoCloseable {
     public static final List<String> REQUIRED_ENV = List.of(
             Env.CONNECTIONS_TABLE, Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.USER_DATA_TABLE, Env.CALLBACK_URL,
             Env.TURNS_QUEUE_URL);
@@ -62,6 +68,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     /** The user cache's counters at the last report (the usage counters take deltas). */
     private final long[] reportedCache = new long[2];
     private final long initMillis;
+    /** What the composition root built that holds connections, threads or native memory (closed by {@link #close}). */
+    private final List<AutoCloseable> resources;
     /** Whether this execution environment has served an invocation yet (the first one is a cold start). */
     private final java.util.concurrent.atomic.AtomicBoolean warm = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -75,31 +83,38 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         Core.getGlobalContext().register(this);
     }
 
-    private WorkerHandler(Composition c) {
+    WorkerHandler(Composition c) {
         this.batch = c.batch();
         this.userCache = c.userCache();
         this.metrics = c.metrics();
         this.usage = c.usage();
         this.initMillis = c.initMillis();
+        this.resources = c.resources();
     }
 
-    /** The worker's object graph: the batch use case, and the user-tier cache whose counters each batch logs. */
+    /**
+     * The worker's object graph: the batch use case, the user-tier cache whose counters each batch logs, and the
+     * resources to release on {@link #close}, in closing order.
+     */
     record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, UsageMetrics usage,
-                       long initMillis) {}
+                       long initMillis, List<AutoCloseable> resources) {}
 
     /**
      * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
      * model allow-list, the tool registry (MCP clients included), the embedding model and the user-tier cache. The
-     * time each part takes is logged once.
+     * time each part takes is logged once. With {@link PerInvocation} in {@code env} the embedding model is loaded
+     * anew ({@link MiniLmEmbedder#ownCopy()}) instead of reusing the process-wide one.
      */
     static Composition compose(Env env) {
         InitTimer init = new InitTimer();
         EmfMetrics emf = EmfMetrics.stdout(env.get(Env.METRICS_NAMESPACE, EmfMetrics.DEFAULT_NAMESPACE), "worker");
         ProtocolCodec codec = init.time("codec", ProtocolCodec::new);
         DynamoDbClient dynamo = init.time("dynamoDbClient", () -> AwsClients.dynamoDb(env));
-        var connectionsApi = init.time("connectionsClient", () -> new ApiGatewayConnections(AwsClients.connections(env)));
-        var queue = init.time("sqsClient", () -> new SqsTurnQueue(AwsClients.sqs(env), env.require(Env.TURNS_QUEUE_URL),
-                codec.mapper()));
+        ApiGatewayManagementApiClient connectionsClient = init.time("connectionsClient",
+                () -> AwsClients.connections(env));
+        var connectionsApi = new ApiGatewayConnections(connectionsClient);
+        SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
+        var queue = new SqsTurnQueue(sqs, env.require(Env.TURNS_QUEUE_URL), codec.mapper());
         var messages = new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE));
         var sessions = new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE));
         var connections = new DynamoDbConnectionStore(dynamo, env.require(Env.CONNECTIONS_TABLE));
@@ -112,8 +127,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         ModelCatalog models = init.time("models", () -> ChatModels.catalogFromEnv(env));
         ToolRegistry tools = init.time("tools", () -> ToolRegistry.fromEnv(env, Clock.SYSTEM,
                 new DynamoDbNoteStore(dynamo, userData)));
-        Embedder embedder = init.time("embeddingModel", () -> {
-            MiniLmEmbedder e = new MiniLmEmbedder();
+        MiniLmEmbedder embedder = init.time("embeddingModel", () -> {
+            MiniLmEmbedder e = env.extra(PerInvocation.class).isPresent() ? MiniLmEmbedder.ownCopy()
+                    : new MiniLmEmbedder();
             e.embed("warm up"); // loads the ONNX session and the tokenizer now, not in the first turn
             return e;
         });
@@ -132,7 +148,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 afterAnswer(jobs.afterAnswer(), new DynamoDbUserQuotas(dynamo, userData)), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
-        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis());
+        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
+                List.of(tools, embedder, dynamo, sqs, connectionsClient));
     }
 
     public WorkerHandler(TurnBatch batch) {
@@ -141,6 +158,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         this.metrics = Metrics.NONE;
         this.usage = null;
         this.initMillis = 0;
+        this.resources = List.of();
     }
 
     @Override
@@ -167,6 +185,18 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             return SQSBatchResponse.builder()
                     .withBatchItemFailures(failed.stream().map(id -> new SQSBatchResponse.BatchItemFailure(id)).toList())
                     .build();
+        }
+    }
+
+    /** Releases what the composition root built: MCP clients, the embedding model's own copy, the AWS clients. */
+    @Override
+    public void close() {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", r.getClass().getSimpleName(), e.toString());
+            }
         }
     }
 

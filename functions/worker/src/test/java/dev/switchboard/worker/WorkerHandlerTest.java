@@ -1,6 +1,7 @@
 package dev.switchboard.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -13,14 +14,17 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.OfflineChatModel;
+import dev.switchboard.config.Env;
 import dev.switchboard.domain.ChatMessage;
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.knowledge.MiniLmEmbedder;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.runtime.PerInvocation;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
@@ -192,6 +196,35 @@ class WorkerHandlerTest {
     void declaresRequiredEnvAsPublicStaticListOfStrings() {
         EventFixtures.assertRequiredEnv(WorkerHandler.class,
                 "CONNECTIONS_TABLE", "SESSIONS_TABLE", "MESSAGES_TABLE", "CALLBACK_URL");
+    }
+
+    // ------------------------------------------------------------------ composition root
+
+    @Test
+    void aPerInvocationCompositionLoadsItsOwnEmbeddingModelWhichCloseReleasesUnlikeTheSharedOne() {
+        // nothing is called at build time: the endpoints need not answer
+        Env env = new Env(Map.of(
+                "CONNECTIONS_TABLE", "Connections", "SESSIONS_TABLE", "Sessions", "MESSAGES_TABLE", "Messages",
+                "USER_DATA_TABLE", "UserData", "CALLBACK_URL", "http://127.0.0.1:9/local",
+                "TURNS_QUEUE_URL", "http://127.0.0.1:9/queue/turns.fifo", "DYNAMODB_ENDPOINT", "http://127.0.0.1:9",
+                "SQS_ENDPOINT", "http://127.0.0.1:9", "AWS_REGION", "us-east-1"));
+        WorkerHandler.Composition sharing = WorkerHandler.compose(env);
+        WorkerHandler.Composition alone = WorkerHandler.compose(env.withExtra(PerInvocation.class, new PerInvocation()));
+        MiniLmEmbedder shared = embedderOf(sharing);
+        MiniLmEmbedder own = embedderOf(alone);
+        assertThat(own.embed("hello")).hasSize(MiniLmEmbedder.DIMENSIONS);
+
+        new WorkerHandler(alone).close();
+        new WorkerHandler(sharing).close();
+
+        assertThatThrownBy(() -> own.embed("hello")).as("the per-invocation handler's own model is released")
+                .isInstanceOf(RuntimeException.class);
+        assertThat(shared.embed("hello")).as("the process-wide model stays loaded").hasSize(MiniLmEmbedder.DIMENSIONS);
+    }
+
+    private static MiniLmEmbedder embedderOf(WorkerHandler.Composition c) {
+        return c.resources().stream().filter(MiniLmEmbedder.class::isInstance).map(MiniLmEmbedder.class::cast)
+                .findFirst().orElseThrow();
     }
 
     // ------------------------------------------------------------------ events/

@@ -34,7 +34,10 @@ import picocli.CommandLine.Option;
  * request, opens one authenticated WebSocket connection per user, runs {@code users × sessionsPerUser} sessions of
  * {@code turnsPerSession} turns each, at most {@code concurrency} sessions at a time, and reports latency, throughput,
  * CPU, heap, correctness (lost, duplicated, misdelivered) and AWS calls and cost per turn. Localhost only; every
- * wait is bounded and the run stops by itself after {@code seconds} (plus the turns in flight).
+ * wait is bounded and the run stops by itself after {@code seconds} (plus the turns in flight). Its subcommands compare
+ * two configurations in one run: {@link TierRatio} (the three tiers against a composition per request),
+ * {@link BatchSizes} (worker batch size 1 against 10 with a slow model) and {@link InFlightHeap} (heap per turn in
+ * flight).
  */
 public final class LoadBenchmark {
     private LoadBenchmark() {}
@@ -44,20 +47,29 @@ public final class LoadBenchmark {
      *                          for it, as one Lambda instance); 0: one per concurrent session, at most 200, as Lambda
      *                          scales a FIFO source by message group
      * @param deltaFlushMillis  DELTA_FLUSH_MILLIS of the worker; -1: the worker's default
+     * @param batchSize         records per worker invocation at most, 1 to 10; 0: template.yaml's (10)
      */
     public record Settings(int users, int sessionsPerUser, int turnsPerSession, int concurrency, long firstTokenMillis,
-                           int tokensPerSecond, int answerTokens, int seconds, int pollers, int deltaFlushMillis) {
+                           int tokensPerSecond, int answerTokens, int seconds, int pollers, int deltaFlushMillis,
+                           int batchSize) {
         public Settings {
             if (users < 1 || sessionsPerUser < 1 || turnsPerSession < 1 || concurrency < 1 || seconds < 1
-                    || answerTokens < 1 || firstTokenMillis < 0) {
+                    || answerTokens < 1 || firstTokenMillis < 0 || batchSize < 0
+                    || batchSize > LocalStack.MAX_BATCH_SIZE) {
                 throw new IllegalArgumentException("users, sessions, turns, concurrency, seconds, answer tokens "
-                        + "must be >= 1, first-token delay >= 0");
+                        + "must be >= 1, first-token delay >= 0, batch size 0 to " + LocalStack.MAX_BATCH_SIZE);
             }
         }
 
         /** The CI size: 4 users × 2 sessions × 2 turns with a fast model. */
         public static Settings smoke() {
-            return new Settings(4, 2, 2, 8, 50, 1000, 20, 30, 0, -1);
+            return new Settings(4, 2, 2, 8, 50, 1000, 20, 30, 0, -1, 0);
+        }
+
+        /** These settings with another worker batch size. */
+        public Settings withBatchSize(int records) {
+            return new Settings(users, sessionsPerUser, turnsPerSession, concurrency, firstTokenMillis,
+                    tokensPerSecond, answerTokens, seconds, pollers, deltaFlushMillis, records);
         }
 
         int sessions() {
@@ -83,8 +95,8 @@ public final class LoadBenchmark {
     }
 
     /** What a run measured. Latencies in milliseconds. */
-    public record Report(Settings settings, int connections, int sessionsRun, int turnsSent, int turnsAnswered,
-                         int lost, int duplicated, long misdelivered, int inconsistent, long late,
+    public record Report(Settings settings, int workerBatchSize, int connections, int sessionsRun, int turnsSent,
+                         int turnsAnswered, int lost, int duplicated, long misdelivered, int inconsistent, long late,
                          double wallSeconds,
                          double[] overheadMillis, double[] acceptedMillis, double[] turnMillis,
                          double streamingSeconds, double cpuSeconds, long heapAfterInit, long heapAfterRun,
@@ -92,6 +104,11 @@ public final class LoadBenchmark {
                          AwsCallCounter.Counts calls, String note) {
         public double turnsPerSecond() {
             return turnsAnswered / wallSeconds;
+        }
+
+        /** Nothing lost, duplicated, misdelivered or out of sequence. */
+        public boolean clean() {
+            return lost == 0 && duplicated == 0 && misdelivered == 0 && inconsistent == 0;
         }
 
         public double perTurn(long count) {
@@ -144,8 +161,8 @@ public final class LoadBenchmark {
             out.printf(Locale.ROOT, "%nSwitchboard load benchmark (local stack, %d cores, Java %s)%n",
                     Runtime.getRuntime().availableProcessors(), Runtime.version());
             out.printf(Locale.ROOT, "  load      : %d users x %d sessions x %d turns, %d concurrent sessions, "
-                            + "%d connections, %d pollers%n", s.users(), s.sessionsPerUser(), s.turnsPerSession(),
-                    s.concurrency(), connections, s.effectivePollers());
+                            + "%d connections, %d pollers, batch size %d%n", s.users(), s.sessionsPerUser(),
+                    s.turnsPerSession(), s.concurrency(), connections, s.effectivePollers(), workerBatchSize);
             out.printf(Locale.ROOT, "  model     : bench, first token %d ms, %d tokens/s, %d tokens per answer"
                     + " (%d ms per answer)%n", s.firstTokenMillis(), s.tokensPerSecond(), s.answerTokens(),
                     s.answerMillis());
@@ -218,7 +235,7 @@ public final class LoadBenchmark {
         return Arrays.stream(values).sum();
     }
 
-    private static long heapUsed() {
+    static long heapUsed() {
         for (int i = 0; i < 2; i++) {
             System.gc();
         }
@@ -230,9 +247,12 @@ public final class LoadBenchmark {
                 .getProcessCpuTime();
     }
 
-    /** Runs one benchmark on its own local stack (any free port) and returns what it measured. */
-    public static Report run(Settings s, PrintStream log) {
-        AwsCallCounter counter = new AwsCallCounter(true);
+    /**
+     * The local stack of a benchmark: the bench model with these settings as the only model, the pollers and batch
+     * size, and the template's visibility timeout (540 s), as deployed: the local stack's 30 s would redeliver turns
+     * that an overloaded run keeps waiting longer than that, and measure the redelivery instead of the platform.
+     */
+    static LocalStack.Options stackOptions(Settings s) {
         Map<String, String> env = new HashMap<>();
         env.put(Env.MODELS, "bench:clock");
         env.put(BenchChatModel.FIRST_TOKEN_MILLIS, String.valueOf(s.firstTokenMillis()));
@@ -241,42 +261,83 @@ public final class LoadBenchmark {
         if (s.deltaFlushMillis() >= 0) {
             env.put(Env.DELTA_FLUSH_MILLIS, String.valueOf(s.deltaFlushMillis()));
         }
+        return LocalStack.Options.defaults().withEnv(env).withVisibility(0).withPollers(s.effectivePollers())
+                .withBatchSize(s.batchSize());
+    }
+
+    /**
+     * How long to wait for a turn's accepted, and then for its done: the answer's length + 30 s; when more sessions
+     * run at once than the pollers' batches hold, plus an answer's length for each turn the other sessions could
+     * have queued before it (a FIFO queue need not serve its groups fairly).
+     */
+    static Duration turnTimeout(Settings s, int workerBatchSize) {
+        int slots = s.effectivePollers() * workerBatchSize;
+        long queuedRounds = (s.concurrency() + slots - 1) / slots - 1;
+        return Duration.ofMillis(s.answerMillis() * (1 + queuedRounds * s.turnsPerSession()) + 30_000);
+    }
+
+    /** Opens one user's connection with a development token. */
+    static BenchConnection connect(HttpClient http, LocalStack stack, String user) {
+        return BenchConnection.open(http, stack.webSocketUrl(), user, stack.tokens().issue(user, Duration.ofHours(1)));
+    }
+
+    /** Opens the connections of {@code users}, at most 32 handshakes at a time. */
+    static List<BenchConnection> connectAll(ExecutorService threads, HttpClient http, LocalStack stack,
+                                            List<String> users) throws Exception {
+        List<BenchConnection> connections = Collections.synchronizedList(new ArrayList<>());
+        Semaphore opening = new Semaphore(32);
+        List<java.util.concurrent.Future<?>> opened = new ArrayList<>();
+        for (String user : users) {
+            opened.add(threads.submit(() -> {
+                opening.acquireUninterruptibly();
+                try {
+                    connections.add(connect(http, stack, user));
+                } finally {
+                    opening.release();
+                }
+            }));
+        }
+        for (var f : opened) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        return connections;
+    }
+
+    /** One turn of a user outside the measurement (first-use class loading, JIT of the hot path). */
+    static void warmUp(HttpClient http, LocalStack stack, String user, Duration turnTimeout) {
+        try (BenchConnection warm = connect(http, stack, user)) {
+            runTurn(warm, null, "warm-up", turnTimeout);
+        }
+    }
+
+    /** Waits (bounded) until the worker's queue holds nothing, neither waiting nor in flight. */
+    static void awaitWorkerIdle(LocalStack stack, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!stack.workerIdle()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the worker's queue did not empty within " + timeout);
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    /** Runs one benchmark on its own local stack (any free port) and returns what it measured. */
+    public static Report run(Settings s, PrintStream log) {
+        AwsCallCounter counter = new AwsCallCounter(true);
         log.printf(Locale.ROOT, "starting the local stack (bench model, %d pollers)...%n", s.effectivePollers());
-        // the template's visibility timeout (540 s), as deployed: the local stack's 30 s would redeliver turns that an
-        // overloaded run keeps waiting longer than that, and measure the redelivery instead of the platform
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults().withEnv(env).withVisibility(0)
-                .withPollers(s.effectivePollers()).withAwsInterceptors(List.of(counter)));
+        try (LocalStack stack = LocalStack.start(stackOptions(s).withAwsInterceptors(List.of(counter)));
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             HttpClient http = HttpClient.newBuilder().executor(threads).build();
             long heapAfterInit = heapUsed();
-            String url = stack.webSocketUrl();
-            Duration turnTimeout = Duration.ofMillis(s.answerMillis() + 30_000);
-
-            // warm-up: one turn of a user outside the run (first-use class loading, JIT of the hot path)
-            try (BenchConnection warm = BenchConnection.open(http, url, "bench-warmup",
-                    stack.tokens().issue("bench-warmup", Duration.ofHours(1)))) {
-                runTurn(warm, null, "warm-up", turnTimeout);
-            }
+            Duration turnTimeout = turnTimeout(s, stack.workerBatchSize());
+            warmUp(http, stack, "bench-warmup", turnTimeout);
 
             log.printf(Locale.ROOT, "opening %d connections...%n", s.users());
-            List<BenchConnection> connections = Collections.synchronizedList(new ArrayList<>());
-            Semaphore opening = new Semaphore(32);
-            List<java.util.concurrent.Future<?>> opened = new ArrayList<>();
+            List<String> users = new ArrayList<>();
             for (int u = 0; u < s.users(); u++) {
-                String user = "bench-user-" + u;
-                opened.add(threads.submit(() -> {
-                    opening.acquireUninterruptibly();
-                    try {
-                        connections.add(BenchConnection.open(http, url, user,
-                                stack.tokens().issue(user, Duration.ofHours(1))));
-                    } finally {
-                        opening.release();
-                    }
-                }));
+                users.add("bench-user-" + u);
             }
-            for (var f : opened) {
-                f.get(60, TimeUnit.SECONDS);
-            }
+            List<BenchConnection> connections = connectAll(threads, http, stack, users);
             Map<String, BenchConnection> byUser = new HashMap<>();
             connections.forEach(c -> byUser.put(c.userId, c));
 
@@ -378,26 +439,31 @@ public final class LoadBenchmark {
             long clientMessages = connections.stream().mapToLong(c -> c.sent.sum()).sum() - sentBefore;
             long units = connections.stream().mapToLong(c -> c.messageUnits.sum()).sum() - unitsBefore;
             connections.forEach(BenchConnection::close);
-            return new Report(s, connections.size(), sessionsRun.get(), all.size(), answered,
+            return new Report(s, stack.workerBatchSize(), connections.size(), sessionsRun.get(), all.size(), answered,
                     all.size() - answered, duplicated, misdelivered, inconsistent, late, (end - start) / 1e9,
                     overhead,
                     accepted, turnMillis, streaming, cpu / 1e9, heapAfterInit, heapAfterRun, workerInvocations,
                     clientMessages, units, calls, (errors.isEmpty() ? "" : "errors: " + errors)
                     + (unattributed == 0 ? "" : " frames of sessions whose accepted never came: " + unattributed));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("benchmark interrupted", e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("benchmark failed: " + e, e);
+        } catch (Exception e) {
+            throw failed(e);
         }
+    }
+
+    /** The unchecked exception a benchmark that could not complete throws (the thread's interrupt kept). */
+    static IllegalStateException failed(Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return e instanceof IllegalStateException ise ? ise : new IllegalStateException("benchmark failed: " + e, e);
     }
 
     /**
      * A sent turn; {@link #turn()} reads its reply and frames as they are now, so an accepted or a done that came
      * after the wait still counts (as late, not lost).
      */
-    private record SentTurn(String sessionId, long sendNanos, CompletableFuture<BenchConnection.Reply> reply,
-                            BenchConnection connection) {
+    record SentTurn(String sessionId, long sendNanos, CompletableFuture<BenchConnection.Reply> reply,
+                    BenchConnection connection) {
         BenchConnection.Reply replyNow() {
             return reply.isCompletedExceptionally() ? null : reply.getNow(null);
         }
@@ -421,7 +487,7 @@ public final class LoadBenchmark {
     }
 
     /** Sends one turn and waits (bounded) for its accepted and its done. */
-    private static SentTurn runTurn(BenchConnection c, String sessionId, String text, Duration timeout) {
+    static SentTurn runTurn(BenchConnection c, String sessionId, String text, Duration timeout) {
         String clientMessageId = UUID.randomUUID().toString();
         long send = System.nanoTime();
         CompletableFuture<BenchConnection.Reply> reply = c.send(sessionId, clientMessageId, "bench " + text);
@@ -437,7 +503,26 @@ public final class LoadBenchmark {
         }
     }
 
+    /** The bench model's options, shared by the commands, each with its own defaults. */
+    static final class ModelOptions {
+        @Option(names = "--first-token-ms", description = "model time to first token (default: ${DEFAULT-VALUE})")
+        long firstTokenMillis;
+
+        @Option(names = "--tokens-per-second", description = "model token rate (default: ${DEFAULT-VALUE})")
+        int tokensPerSecond;
+
+        @Option(names = "--answer-tokens", description = "tokens per answer (default: ${DEFAULT-VALUE})")
+        int answerTokens;
+
+        ModelOptions(long firstTokenMillis, int tokensPerSecond, int answerTokens) {
+            this.firstTokenMillis = firstTokenMillis;
+            this.tokensPerSecond = tokensPerSecond;
+            this.answerTokens = answerTokens;
+        }
+    }
+
     @Command(name = "bench", mixinStandardHelpOptions = true,
+            subcommands = {TierRatio.Cli.class, BatchSizes.Cli.class, InFlightHeap.Cli.class},
             description = "Load benchmark of Switchboard on the local stack with a clock model (docs/performance.md).")
     static final class Cli implements Callable<Integer> {
         @Option(names = "--users", description = "users, one connection each (default: ${DEFAULT-VALUE})")
@@ -452,14 +537,8 @@ public final class LoadBenchmark {
         @Option(names = "--concurrency", description = "sessions running at once (default: ${DEFAULT-VALUE})")
         int concurrency = 20;
 
-        @Option(names = "--first-token-ms", description = "model time to first token (default: ${DEFAULT-VALUE})")
-        long firstTokenMillis = 200;
-
-        @Option(names = "--tokens-per-second", description = "model token rate (default: ${DEFAULT-VALUE})")
-        int tokensPerSecond = 50;
-
-        @Option(names = "--answer-tokens", description = "tokens per answer (default: ${DEFAULT-VALUE})")
-        int answerTokens = 100;
+        @CommandLine.Mixin
+        ModelOptions model = new ModelOptions(200, 50, 100);
 
         @Option(names = "--seconds", description = "no new turn after this many seconds (default: ${DEFAULT-VALUE})")
         int seconds = 60;
@@ -470,17 +549,20 @@ public final class LoadBenchmark {
         @Option(names = "--delta-flush-ms", description = "the worker's DELTA_FLUSH_MILLIS; -1 = its default (default: ${DEFAULT-VALUE})")
         int deltaFlushMillis = -1;
 
+        @Option(names = "--batch-size", description = "records per worker invocation, 1 to 10; 0 = template.yaml's (default: ${DEFAULT-VALUE})")
+        int batchSize = 0;
+
         @Option(names = "--smoke", description = "the CI size: 4 users x 2 sessions x 2 turns, fast model")
         boolean smoke;
 
         @Override
         public Integer call() {
             Settings s = smoke ? Settings.smoke() : new Settings(users, sessionsPerUser, turnsPerSession,
-                    concurrency, firstTokenMillis, tokensPerSecond, answerTokens, seconds, pollers, deltaFlushMillis);
+                    concurrency, model.firstTokenMillis, model.tokensPerSecond, model.answerTokens, seconds, pollers,
+                    deltaFlushMillis, batchSize);
             Report r = run(s, System.out);
             r.print(System.out);
-            boolean clean = r.lost() == 0 && r.duplicated() == 0 && r.misdelivered() == 0 && r.inconsistent() == 0;
-            return clean ? 0 : 1;
+            return r.clean() ? 0 : 1;
         }
     }
 
