@@ -98,9 +98,13 @@ final class FunctionHost {
     }
 
     <I, O> O invoke(String function, I event) {
-        int timeout = template.resources(TemplateModel.FUNCTION).get(function).path("Timeout")
+        return invoke(function, event, timeoutSeconds(function));
+    }
+
+    /** The function's timeout in template.yaml (its own, or the Globals'). */
+    int timeoutSeconds(String function) {
+        return template.resources(TemplateModel.FUNCTION).get(function).path("Timeout")
                 .asInt(template.root().path("Globals").path("Function").path("Timeout").asInt(3));
-        return invoke(function, event, timeout);
     }
 
     /** Invokes with a context of {@code timeoutSeconds} instead of the template's timeout. */

@@ -8,13 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /** The Lambda context of one local invocation: a request id and the function's timeout as its deadline. */
-final class LocalLambdaContext implements Context {
+public final class LocalLambdaContext implements Context {
     private final String function;
     private final String requestId = UUID.randomUUID().toString();
     private final long deadline;
     private final int timeoutMillis;
 
-    LocalLambdaContext(String function, int timeoutSeconds) {
+    public LocalLambdaContext(String function, int timeoutSeconds) {
         this.function = function;
         this.timeoutMillis = timeoutSeconds * 1000;
         this.deadline = System.currentTimeMillis() + timeoutMillis;

@@ -31,7 +31,9 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * @param port              gateway port (0: any free port)
-     * @param visibilitySeconds the turns queue's visibility timeout here (0: as template.yaml says)
+     * @param visibilitySeconds the queues' visibility timeout here (0: as template.yaml says); the poller also makes a
+     *                          failed worker record visible again after this long (a running batch stays invisible
+     *                          for the worker's timeout, as on AWS)
      * @param pollers           concurrent event-source pollers (Lambda scales FIFO consumers by message group)
      * @param env               extra environment for every function (model settings, tuning), applied last
      * @param awsInterceptors   SDK interceptors added to every AWS client the functions build (none by default; the
@@ -133,7 +135,8 @@ public final class LocalStack implements AutoCloseable {
         workerBatchSize = options.batchSize() > 0 ? options.batchSize() : trigger.batchSize();
         poller = new QueuePoller(sqs.client(), workerQueueUrl,
                 EmbeddedSqs.arn(workerQueueUrl.substring(workerQueueUrl.lastIndexOf('/') + 1)), workerBatchSize,
-                functions, workerFunction, options.pollers());
+                functions, workerFunction, options.pollers(), functions.timeoutSeconds(workerFunction),
+                options.visibilitySeconds());
         operatorPolicy = template.httpRoutes().stream().findFirst()
                 .map(r -> OperatorPolicy.fromEnv(new Env(functions.environment(r.function()))))
                 .orElse(OperatorPolicy.defaults());
@@ -277,7 +280,7 @@ public final class LocalStack implements AutoCloseable {
             // model and tuning settings pass through from this process's environment
             for (String name : new String[] {Env.MODEL_PROVIDER, Env.OPENAI_BASE_URL, Env.OPENAI_API_KEY,
                     Env.OPENAI_MODEL, Env.MODELS, Env.DEFAULT_MODEL, Env.OLLAMA_BASE_URL, Env.SYSTEM_PROMPT,
-                    Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS, Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS",
+                    Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS, Env.DELTA_FLUSH_MAX_MILLIS, Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS",
                     "MODEL_TIMEOUT_SECONDS", Env.TOOLS_ALLOWED, Env.TOOLS_APPROVAL, Env.MCP_SERVERS,
                     Env.CANCEL_POLL_MILLIS, Env.MAX_TOOL_ROUNDS, Env.USER_CACHE_SIZE, Env.USER_CACHE_TTL_SECONDS,
                     Env.OPERATOR_CLAIM, Env.OPERATOR_CLAIM_VALUE, BenchChatModel.FIRST_TOKEN_MILLIS,

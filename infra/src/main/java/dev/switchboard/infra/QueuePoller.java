@@ -15,14 +15,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * The local stand-in for Lambda's SQS event source mapping: long-polls the queue, hands each batch to the function as
  * an {@link SQSEvent}, deletes the records that succeeded, and leaves the reported batch item failures (or the whole
- * batch, if the function throws) to come back after the visibility timeout; the queue's redrive policy moves a record
- * to the dead-letter queue after its maximum receives.
+ * batch, if the function throws) to come back; the queue's redrive policy moves a record to the dead-letter queue
+ * after its maximum receives. A batch is received invisible for the function's timeout (on AWS the queue's
+ * visibility timeout must be at least that, so a running batch is never delivered twice); failed records come back
+ * after {@code retrySeconds} when set (the stack's short retry delay for tests), else after the queue's timeout.
  */
 final class QueuePoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueuePoller.class);
@@ -38,8 +41,13 @@ final class QueuePoller implements AutoCloseable {
     private final AtomicLong redeliveries = new AtomicLong();
     private volatile boolean running = true;
 
+    private final int inFlightSeconds;
+    private final int retrySeconds;
+
     QueuePoller(SqsClient sqs, String queueUrl, String queueArn, int batchSize, FunctionHost functions, String function,
-                int threads) {
+                int threads, int inFlightSeconds, int retrySeconds) {
+        this.inFlightSeconds = inFlightSeconds;
+        this.retrySeconds = retrySeconds;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.queueArn = queueArn;
@@ -81,6 +89,7 @@ final class QueuePoller implements AutoCloseable {
     private void pollOnce() {
         List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl)
                 .maxNumberOfMessages(batchSize)
+                .visibilityTimeout(Math.max(inFlightSeconds, retrySeconds))
                 .waitTimeSeconds(1)
                 .messageSystemAttributeNamesWithStrings("All")
                 .attributeNamesWithStrings("All")).messages();
@@ -126,6 +135,15 @@ final class QueuePoller implements AutoCloseable {
                 .toList();
         if (!deletes.isEmpty()) {
             sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
+        }
+        List<ChangeMessageVisibilityBatchRequestEntry> retries = retrySeconds <= 0 ? List.of() : messages.stream()
+                .filter(m -> failed.contains(m.messageId()))
+                .map(m -> ChangeMessageVisibilityBatchRequestEntry.builder()
+                        .id(m.messageId().replaceAll("[^A-Za-z0-9_-]", "_")).receiptHandle(m.receiptHandle())
+                        .visibilityTimeout(retrySeconds).build())
+                .toList();
+        if (!retries.isEmpty()) {
+            sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(retries));
         }
     }
 

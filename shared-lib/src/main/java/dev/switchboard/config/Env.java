@@ -52,7 +52,10 @@ public final class Env {
 
     // tuning
     public static final String HISTORY_WINDOW = "HISTORY_WINDOW";
+    /** The wait after a turn's first delta (milliseconds); each later wait doubles, up to DELTA_FLUSH_MAX_MILLIS. */
     public static final String DELTA_FLUSH_MILLIS = "DELTA_FLUSH_MILLIS";
+    /** The longest wait between two deltas of a turn (milliseconds). */
+    public static final String DELTA_FLUSH_MAX_MILLIS = "DELTA_FLUSH_MAX_MILLIS";
     public static final String DELTA_MAX_BYTES = "DELTA_MAX_BYTES";
     public static final String CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS";
     public static final String MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT";

@@ -10,7 +10,16 @@ import java.util.UUID;
  * of one snapshot never produce the same ids.
  */
 public final class Ids {
-    private volatile SecureRandom random = new SecureRandom();
+    private volatile SecureRandom random;
+
+    public Ids() {
+        this(new SecureRandom());
+    }
+
+    /** Draws from {@code random} until the first {@link #reseed()}. */
+    public Ids(SecureRandom random) {
+        this.random = random;
+    }
 
     /** Turn ids sort by creation time: 13-digit epoch millis, then 8 random hex digits. */
     public String newTurnId(long nowMillis) {
@@ -37,6 +46,7 @@ public final class Ids {
         return "s-" + u.toString().replace("-", "");
     }
 
+    /** A fresh random source: after a SnapStart restore, so that copies of one snapshot part ways. */
     public void reseed() {
         random = new SecureRandom();
     }

@@ -69,9 +69,20 @@ public final class TurnRunner {
 
     public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL }
 
-    public record Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount,
-                           long cancelPollMillis, int maxToolRounds) {
+    /**
+     * @param flushMillis    the wait after the first delta; each later wait doubles, up to {@code maxFlushMillis}
+     *                       (DELTA_FLUSH_MILLIS, DELTA_FLUSH_MAX_MILLIS)
+     */
+    public record Settings(int historyWindow, long flushMillis, long maxFlushMillis, int maxDeltaBytes,
+                           int maxReceiveCount, long cancelPollMillis, int maxToolRounds) {
         public Settings {
+            if (flushMillis < 0 || flushMillis > 10_000) {
+                throw new IllegalStateException("DELTA_FLUSH_MILLIS must be from 0 to 10000, got " + flushMillis);
+            }
+            if (maxFlushMillis < flushMillis || maxFlushMillis > 10_000) {
+                throw new IllegalStateException("DELTA_FLUSH_MAX_MILLIS must be from DELTA_FLUSH_MILLIS (" + flushMillis
+                        + ") to 10000, got " + maxFlushMillis);
+            }
             if (maxDeltaBytes < 64 || maxDeltaBytes > 4096) {
                 throw new IllegalStateException("DELTA_MAX_BYTES must be from 64 to 4096, got " + maxDeltaBytes);
             }
@@ -84,6 +95,13 @@ public final class TurnRunner {
             if (maxToolRounds < 0 || maxToolRounds > 20) {
                 throw new IllegalStateException("MAX_TOOL_ROUNDS must be from 0 to 20, got " + maxToolRounds);
             }
+        }
+
+        /** A fixed delta interval: every wait is {@code flushMillis}. */
+        public Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount,
+                        long cancelPollMillis, int maxToolRounds) {
+            this(historyWindow, flushMillis, flushMillis, maxDeltaBytes, maxReceiveCount, cancelPollMillis,
+                    maxToolRounds);
         }
 
         public Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount) {
@@ -245,7 +263,8 @@ public final class TurnRunner {
             this.seq = firstSeq;
             this.streamed.append(roundTexts(steps));
             this.firstOffset = streamed.length();
-            this.batcher = new DeltaBatcher(settings.flushMillis(), settings.maxDeltaBytes(), clock, piece -> {
+            this.batcher = new DeltaBatcher(settings.flushMillis(), settings.maxFlushMillis(), settings.maxDeltaBytes(),
+                    clock, DeltaBatcher.Timer.SYSTEM, piece -> {
                 if (seq == 0 && firstDeltaAt == 0) {
                     firstDeltaAt = clock.millis();
                 }

@@ -98,14 +98,4 @@ public final class EventFixtures {
         assertThat(value).isNotEmpty().allMatch(String.class::isInstance).contains((Object[]) mustContain);
         assertThat(RequestHandler.class).isAssignableFrom(handler);
     }
-
-    /** SnapStart hooks: checkpoint and restore twice in a row must not throw (the caller then checks nothing was written). */
-    public static void assertCracHooksRepeatable(org.crac.Resource handler) {
-        org.assertj.core.api.Assertions.assertThatCode(() -> {
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-            handler.beforeCheckpoint(null);
-            handler.afterRestore(null);
-        }).doesNotThrowAnyException();
-    }
 }

@@ -8,6 +8,7 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.switchboard.auth.DevTokens;
 import dev.switchboard.auth.TokenVerifier;
+import dev.switchboard.testing.CracFixtures;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.usecase.AuthorizeConnection;
 import java.nio.file.Path;
@@ -161,11 +162,22 @@ class AuthorizerHandlerTest {
     // ------------------------------------------------------------------ CRaC hooks and contract
 
     @Test
-    void cracHooksRunTwiceWithoutErrorAndLeaveTheHandlerWorking() {
-        EventFixtures.assertCracHooksRepeatable(handler);
+    void theLambdaEntryPointRegistersTheHandlerWithTheGlobalCracContext() {
+        AuthorizerHandler built = new AuthorizerHandler(CracFixtures.offlineEnv());
 
+        CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
+    void cracHooksRunTwiceWithoutErrorAndLeaveTheHandlerWorking() {
+        CracFixtures.assertHooksRepeatable(handler);
+
+        // nothing is held from the priming token: a valid token is allowed, a forged one still refused
         String jwt = tokens.issue("user-alice", Duration.ofMinutes(5));
         assertAllowed(handler.handleRequest(event(Map.of(), Map.of("token", jwt)), null), "user-alice", METHOD_ARN);
+        String forged = new DevTokens("another-secret-that-is-also-32-bytes-long!", ISSUER, AUDIENCE)
+                .issue("user-alice", Duration.ofMinutes(5));
+        assertDenied(handler.handleRequest(event(Map.of(), Map.of("token", forged)), null), METHOD_ARN);
     }
 
     @Test

@@ -7,6 +7,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketRespons
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.auth.DevTokens;
 import dev.switchboard.domain.Connection;
+import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.testing.CracFixtures;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.usecase.ConnectionRegistry;
@@ -133,11 +135,22 @@ class ConnectHandlerTest {
     }
 
     @Test
+    void theLambdaEntryPointRegistersTheHandlerWithTheGlobalCracContext() {
+        ConnectHandler built = new ConnectHandler(CracFixtures.offlineEnv());
+
+        CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
     void cracHooksRunTwiceAndWriteNothing() {
-        EventFixtures.assertCracHooksRepeatable(handler);
+        CracFixtures.assertHooksRepeatable(handler);
 
         assertThat(connections.writes.get()).isZero();
-        assertThat(connections.listByUser("priming/none")).isEmpty();
+        assertThat(connections.listByUser(WebSocketEvents.PRIMING_USER)).isEmpty();
+        // and the handler still connects
+        assertThat(handler.handleRequest(connectEvent("user-alice", "conn-1", Map.of()), null).getStatusCode())
+                .isEqualTo(200);
+        assertThat(connections.listByUser("user-alice")).extracting(Connection::connectionId).containsExactly("conn-1");
     }
 
     @Test

@@ -6,6 +6,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.domain.Connection;
+import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.testing.CracFixtures;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.usecase.ConnectionRegistry;
@@ -85,13 +87,20 @@ class DisconnectHandlerTest {
     }
 
     @Test
+    void theLambdaEntryPointRegistersTheHandlerWithTheGlobalCracContext() {
+        DisconnectHandler built = new DisconnectHandler(CracFixtures.offlineEnv());
+
+        CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
     void cracHooksRunTwiceAndWriteNothing() {
-        EventFixtures.assertCracHooksRepeatable(handler);
+        CracFixtures.assertHooksRepeatable(handler);
 
         assertThat(connections.writes.get()).isZero();
         assertThat(idsOf("user-alice")).containsExactly("conn-A1", "conn-A2");
         assertThat(idsOf("user-bob")).containsExactly("conn-A1");
-        assertThat(connections.listByUser("priming/none")).isEmpty();
+        assertThat(connections.listByUser(WebSocketEvents.PRIMING_USER)).isEmpty();
     }
 
     @Test

@@ -111,7 +111,8 @@ public final class MessageHandler
                     reply = ServerEvent.Error.of(ErrorCode.INTERNAL, "Something went wrong; the request can be retried");
                 }
             }
-            if (!warm.getAndSet(true) && context != null) {
+            // priming runs without a context: it must not use up the environment's cold start
+            if (context != null && !warm.getAndSet(true)) {
                 metrics.coldStart(initMillis);
             }
             if (reply instanceof ServerEvent.Error e) {

@@ -11,17 +11,25 @@ import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.metrics.Metrics;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.runtime.Ids;
+import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.testing.CracFixtures;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.RecordingTurnQueue;
+import dev.switchboard.testing.TestLambdaContext;
 import dev.switchboard.usecase.ChatIngress;
 import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -221,16 +229,80 @@ class MessageHandlerTest {
     // ------------------------------------------------------------------ CRaC hooks and contract
 
     @Test
+    void theLambdaEntryPointRegistersTheHandlerWithTheGlobalCracContext() {
+        MessageHandler built = new MessageHandler(CracFixtures.offlineEnv());
+
+        CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
     void cracHooksRunTwiceAndLeaveNoStateBehind() {
-        EventFixtures.assertCracHooksRepeatable(handler);
+        List<Long> coldStarts = new ArrayList<>();
+        Metrics metrics = new Metrics() {
+            public void turn(TurnFigures figures) { }
+
+            public void error(String code) { }
+
+            public void coldStart(long initMillis) {
+                coldStarts.add(initMillis);
+            }
+        };
+        MessageHandler h = new MessageHandler(new ChatIngress(codec, sessions, messages, queue, ids, CLOCK), codec,
+                ids, metrics, 42);
+
+        CracFixtures.assertHooksRepeatable(h);
 
         assertNothingStored();
-        assertThat(sessions.list("priming/none", 10, null).items()).isEmpty();
+        assertThat(sessions.list(WebSocketEvents.PRIMING_USER, 10, null).items()).isEmpty();
+        assertThat(coldStarts).as("priming is no invocation").isEmpty();
 
-        // and the handler still works after a restore
-        ServerEvent ev = reply(handler.handleRequest(messageEvent("user-alice", "sendMessage",
-                "{\"action\":\"sendMessage\",\"clientMessageId\":\"c-6\",\"text\":\"after restore\"}"), null));
-        assertThat(ev).isInstanceOf(ServerEvent.Accepted.class);
+        // the handler still works after a restore, and its first invocation is the environment's cold start
+        for (String id : new String[] {"c-6", "c-7"}) {
+            ServerEvent ev = reply(h.handleRequest(messageEvent("user-alice", "sendMessage",
+                    "{\"action\":\"sendMessage\",\"clientMessageId\":\"" + id + "\",\"text\":\"after restore\"}"),
+                    new TestLambdaContext()));
+            assertThat(ev).isInstanceOf(ServerEvent.Accepted.class);
+        }
+        assertThat(coldStarts).containsExactly(42L);
+    }
+
+    /** The random state a snapshot holds: every environment restored from it starts with this one. */
+    private static SecureRandom snapshotRandom() throws NoSuchAlgorithmException {
+        SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
+        r.setSeed(20_251_122L); // seeded before first use: a fixed, repeatable sequence
+        return r;
+    }
+
+    /** A copy of the function restored from the snapshot (its own stores), or not restored. */
+    private MessageHandler environment(boolean restored) throws Exception {
+        Ids copy = new Ids(snapshotRandom());
+        MessageHandler h = new MessageHandler(new ChatIngress(codec, new InMemorySessionStore(),
+                new InMemoryMessageStore(), new RecordingTurnQueue(), copy, CLOCK), codec, copy);
+        if (restored) {
+            h.afterRestore(null);
+        }
+        return h;
+    }
+
+    private List<String> turnIds(MessageHandler h) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            var accepted = (ServerEvent.Accepted) reply(h.handleRequest(messageEvent("user-alice", "sendMessage",
+                    "{\"action\":\"sendMessage\",\"clientMessageId\":\"c-" + i + "\",\"text\":\"hi\"}"), null));
+            ids.add(accepted.turnId());
+        }
+        return ids;
+    }
+
+    @Test
+    void copiesRestoredFromOneSnapshotMakeDifferentTurnIds() throws Exception {
+        // without the restore hook, two copies of one snapshot repeat each other's ids (same clock, same random state)
+        assertThat(turnIds(environment(false))).isEqualTo(turnIds(environment(false)));
+
+        List<String> first = turnIds(environment(true));
+        List<String> second = turnIds(environment(true));
+        assertThat(first).doesNotContainAnyElementsOf(second)
+                .doesNotContainAnyElementsOf(turnIds(environment(false)));
     }
 
     @Test

@@ -20,6 +20,7 @@ import dev.switchboard.port.Census;
 import dev.switchboard.port.DependencyCheck;
 import dev.switchboard.port.QueueMonitor;
 import dev.switchboard.port.UsageCounters;
+import dev.switchboard.testing.CracFixtures;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.FixedMonitoring;
 import dev.switchboard.testing.InMemoryConnectionStore;
@@ -327,11 +328,31 @@ class OperatorHandlerTest {
     }
 
     @Test
-    void snapStartHooksWriteNothing() {
+    void theLambdaEntryPointRegistersTheHandlerWithTheGlobalCracContext() {
+        OperatorHandler built = new OperatorHandler(CracFixtures.offlineEnv());
+
+        CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
+    void snapStartHooksWriteNothingAndTheFirstRequestAfterARestoreIsCold() throws Exception {
         seed("alice");
         int sessionWrites = sessions.writes.get();
-        EventFixtures.assertCracHooksRepeatable(handler);
+        int messageWrites = messages.writes.get();
+        int connectionWrites = connections.writes.get();
+
+        CracFixtures.assertHooksRepeatable(handler);
+
         assertThat(sessions.writes.get()).isEqualTo(sessionWrites);
+        assertThat(messages.writes.get()).isEqualTo(messageWrites);
+        assertThat(connections.writes.get()).isEqualTo(connectionWrites);
+        assertThat(memories.list("alice")).hasSize(1);
         assertThat(gateway.closed).isEmpty();
+        // priming's requests are not counted: the first request after the restore is the environment's cold one
+        JsonNode process = body(call("GET", "/health", operator)).path("process");
+        assertThat(process.path("start").asText()).isEqualTo("cold");
+        assertThat(process.path("restored").asBoolean()).isTrue();
+        assertThat(process.path("invocations").asInt()).isEqualTo(1);
+        assertThat(body(call("GET", "/health", operator)).path("process").path("start").asText()).isEqualTo("warm");
     }
 }

@@ -25,6 +25,7 @@ import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.runtime.PerInvocation;
+import dev.switchboard.testing.CracFixtures;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
@@ -181,8 +182,15 @@ class WorkerHandlerTest {
     // ------------------------------------------------------------------ CRaC hooks and contract
 
     @Test
-    void cracHooksRunTwiceAndLeaveNoStateBehind() {
-        EventFixtures.assertCracHooksRepeatable(handler);
+    void theLambdaEntryPointRegistersTheHandlerWithTheGlobalCracContext() {
+        WorkerHandler built = new WorkerHandler(CracFixtures.offlineEnv());
+
+        CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
+    void cracHooksRunTwiceAndLeaveNoStateBehind() throws Exception {
+        CracFixtures.assertHooksRepeatable(handler);
 
         assertThat(messages.writes.get()).isZero();
         assertThat(messages.all()).isEmpty();
@@ -190,6 +198,16 @@ class WorkerHandlerTest {
         assertThat(connections.writes.get()).isZero();
         assertThat(gateway.frames).isEmpty();
         assertThat(modelCalls.get()).as("priming finds no turn and never calls the model").isZero();
+
+        // and the next real turn is answered as usual
+        seedTurn("s-A", "0000000000001-00000001", "after restore");
+        connections.put(new Connection(USER, "conn-A1", NOW, NOW / 1000 + 7200));
+        SQSBatchResponse r = handler.handleRequest(sqs(record("m-1", "s-A", body("s-A", "0000000000001-00000001"))),
+                null);
+        assertThat(failures(r)).isEmpty();
+        assertThat(answer("s-A", "0000000000001-00000001")).isPresent();
+        assertThat(modelCalls.get()).isEqualTo(1);
+        assertThat(eventsTo("conn-A1")).last().isInstanceOf(ServerEvent.Done.class);
     }
 
     @Test

@@ -1,0 +1,5 @@
+package dev.switchboard.testing.crac;
+
+/** Required by {@code org.crac}'s loader; never thrown here. */
+public class CheckpointException extends Exception {
+}
