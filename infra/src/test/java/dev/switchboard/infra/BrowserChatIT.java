@@ -171,14 +171,7 @@ class BrowserChatIT {
 
     @Test
     void reconnectsAfterTheConnectionDropsAndChatsOn() {
-        // keep a handle on the page's sockets, to drop one as a network failure would
-        Map<String, Object> hook = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
-                window.pageSockets = [];
-                window.WebSocket = class extends window.WebSocket {
-                  constructor(...args) { super(...args); window.pageSockets.push(this); }
-                };
-                """));
-        try {
+        withSocketHandles(() -> {
             signIn(newUser());
             browser.executeScript("window.pageSockets.at(-1).close();");
             wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "reconnecting"));
@@ -189,21 +182,12 @@ class BrowserChatIT {
             wait.until(ExpectedConditions.attributeToBe(ANSWER, "data-state", "done"));
             assertThat(browser.findElement(ANSWER).findElement(By.className("text")).getText())
                     .contains("You said: \"Still there?\"");
-        } finally {
-            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
-                    Map.of("identifier", hook.get("identifier")));
-        }
+        });
     }
 
     @Test
     void anAnswerStreamingWhenTheConnectionDropsResumesAfterTheReconnect() {
-        Map<String, Object> hook = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
-                window.pageSockets = [];
-                window.WebSocket = class extends window.WebSocket {
-                  constructor(...args) { super(...args); window.pageSockets.push(this); }
-                };
-                """));
-        try {
+        withSocketHandles(() -> {
             signIn(newUser());
             wait.until(ExpectedConditions.presenceOfElementLocated(
                     By.cssSelector("#model option[value='" + StackFixture.SCRIPTED + "']")));
@@ -229,10 +213,7 @@ class BrowserChatIT {
             wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#transcript li.msg"), 2));
             assertThat(browser.findElements(By.cssSelector("#transcript li.msg")).get(1)
                     .findElement(By.className("text")).getText()).isEqualTo(shown);
-        } finally {
-            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
-                    Map.of("identifier", hook.get("identifier")));
-        }
+        });
     }
 
     @Test
@@ -268,6 +249,25 @@ class BrowserChatIT {
 
     private static String newUser() {
         return "browser-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /**
+     * Runs {@code steps} with the page's WebSockets kept in {@code window.pageSockets}, to drop one as a network
+     * failure would.
+     */
+    private void withSocketHandles(Runnable steps) {
+        Map<String, Object> hook = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+                window.pageSockets = [];
+                window.WebSocket = class extends window.WebSocket {
+                  constructor(...args) { super(...args); window.pageSockets.push(this); }
+                };
+                """));
+        try {
+            steps.run();
+        } finally {
+            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+                    Map.of("identifier", hook.get("identifier")));
+        }
     }
 
     /** Opens the page signed out (a tab remembers its user), signs in as {@code user} and waits for the connection. */
