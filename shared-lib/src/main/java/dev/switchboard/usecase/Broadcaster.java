@@ -32,24 +32,27 @@ final class Broadcaster {
 
     synchronized void send(ServerEvent event) {
         String frame = codec.write(event);
-        for (var it = live.iterator(); it.hasNext(); ) {
-            Connection c = it.next();
-            posts++;
-            switch (gateway.post(c.connectionId(), frame)) {
-                case DELIVERED -> { }
-                case GONE -> {
-                    it.remove();
-                    try {
-                        store.delete(c.userId(), c.connectionId());
-                        LOG.info("connection gone, removed: {}", c.connectionId());
-                    } catch (RuntimeException e) {
-                        LOG.warn("connection gone, not removed ({}); its TTL will: {}", e.getClass().getSimpleName(),
-                                c.connectionId());
-                    }
+        live.removeIf(c -> !deliver(c, frame));
+    }
+
+    /** Posts one frame; a connection that answers 410 Gone is deleted from the table. @return false when it is gone */
+    private boolean deliver(Connection c, String frame) {
+        posts++;
+        switch (gateway.post(c.connectionId(), frame)) {
+            case DELIVERED -> { }
+            case GONE -> {
+                try {
+                    store.delete(c.userId(), c.connectionId());
+                    LOG.info("connection gone, removed: {}", c.connectionId());
+                } catch (RuntimeException e) {
+                    LOG.warn("connection gone, not removed ({}); its TTL will: {}", e.getClass().getSimpleName(),
+                            c.connectionId());
                 }
-                case FAILED -> LOG.warn("delivery failed to {}", c.connectionId());
+                return false;
             }
+            case FAILED -> LOG.warn("delivery failed to {}", c.connectionId());
         }
+        return true;
     }
 
     /**
@@ -58,8 +61,7 @@ final class Broadcaster {
      */
     synchronized boolean join(Connection connection, List<? extends ServerEvent> events) {
         for (ServerEvent event : events) {
-            posts++;
-            if (gateway.post(connection.connectionId(), codec.write(event)) == ConnectionGateway.Delivery.GONE) {
+            if (!deliver(connection, codec.write(event))) {
                 return false;
             }
         }

@@ -332,6 +332,7 @@ public final class TurnRunner {
     private RunClaim claim(TurnRequest request, long invocationEnd) {
         // the wait is bounded on the monotonic clock; claims compare wall-clock times (they are shared across workers)
         long waitEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(invocationEnd - RESERVE_MILLIS - clock.millis());
+        boolean waited = false;
         while (true) {
             long now = clock.millis();
             RunClaim claim = sessions.claimRun(request.userId(), request.sessionId(), request.turnId(), now,
@@ -343,7 +344,10 @@ public final class TurnRunner {
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > waitEnd) {
                 throw new TurnHeldException("another run holds the session until " + claim.heldUntil());
             }
-            LOG.info("another run holds the session; waiting for it");
+            if (!waited) {
+                LOG.info("another run holds the session until {}; waiting for it", claim.heldUntil());
+                waited = true;
+            }
             try {
                 Thread.sleep(wait);
             } catch (InterruptedException e) {
