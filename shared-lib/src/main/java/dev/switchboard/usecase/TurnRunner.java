@@ -431,9 +431,11 @@ public final class TurnRunner {
     private Outcome finish(Turn turn, TurnContext context, ChatResponse last, boolean cancelled) {
         TurnRequest request = turn.request;
         long now = clock.millis();
-        String text = earlierRoundText(turn) + turn.text;
+        // the answer is exactly what was streamed (the batcher is finished): resume offsets index into it
+        String text;
         StreamMarks marks;
         synchronized (turn.batcher) {
+            text = turn.streamed.toString();
             marks = turn.marks();
         }
         ChatMessage answer = new ChatMessage(request.userId(), request.sessionId(), request.turnId(), Role.ASSISTANT,
@@ -471,11 +473,6 @@ public final class TurnRunner {
             LOG.warn("after-answer step failed: {}", e.getClass().getSimpleName());
         }
         return Outcome.ANSWERED;
-    }
-
-    /** The text the model streamed before each round of tool calls (kept on the round's first call). */
-    private static String earlierRoundText(Turn turn) {
-        return roundTexts(turn.steps);
     }
 
     // ---------------------------------------------------------------- tools
