@@ -4,7 +4,7 @@ import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.config.Env;
-import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.adapter.aws.AwsClients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

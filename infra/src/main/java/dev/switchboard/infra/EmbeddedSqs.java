@@ -2,7 +2,7 @@ package dev.switchboard.infra;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.config.Env;
-import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.adapter.aws.AwsClients;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;

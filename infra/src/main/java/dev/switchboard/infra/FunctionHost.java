@@ -2,7 +2,7 @@ package dev.switchboard.infra;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.switchboard.config.Env;
-import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.PerInvocation;
 import java.util.LinkedHashMap;
 import java.util.List;

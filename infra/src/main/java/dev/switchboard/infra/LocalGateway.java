@@ -1,5 +1,6 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.protocol.Headers;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
@@ -7,7 +8,6 @@ import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.protocol.Limits;
-import dev.switchboard.usecase.AuthorizeConnection;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
@@ -188,7 +188,7 @@ public final class LocalGateway implements AutoCloseable {
             Response.writeError(request, response, callback, status);
             return null;
         }
-        String protocol = connected == null ? null : AuthorizeConnection.header(connected.getHeaders(), "sec-websocket-protocol");
+        String protocol = connected == null ? null : Headers.get(connected.getHeaders(), "sec-websocket-protocol");
         if (protocol != null) {
             response.setAcceptedSubProtocol(protocol);
         }

@@ -55,6 +55,9 @@ class DeployableJarsIT {
                 if (handler.getSimpleName().equals("AuthorizerHandler")) {
                     assertThat(authorize(loader, instance)).isEqualTo("user-in-jar");
                 }
+                if (handler.getSimpleName().equals("ConnectHandler")) {
+                    connectAndDisconnectThroughTheirJars(root, template);
+                }
                 if (handler.getSimpleName().equals("OperatorHandler")) {
                     assertThat(liveness(loader, instance)).isEqualTo("200 {\"status\":\"ok\"}");
                 }
@@ -95,13 +98,44 @@ class DeployableJarsIT {
                 + response.getClass().getMethod("getBody").invoke(response);
     }
 
+    /**
+     * The connect and disconnect jars keep only what their handlers reach (shade's minimizeJar): each handler, loaded
+     * from its jar alone, runs the sample event of events/ against the local stack's DynamoDB Local, and the
+     * connection item is written, then deleted.
+     */
+    private static void connectAndDisconnectThroughTheirJars(Path root, TemplateModel template) throws Exception {
+        LocalStack stack = StackFixture.stack();
+        Map<String, String> env = stack.environment("ConnectFunction");
+        String table = env.get("CONNECTIONS_TABLE");
+        var key = Map.of("pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("user-alice"),
+                "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("conn-A1"));
+        for (String function : new String[] {"ConnectFunction", "DisconnectFunction"}) {
+            Path jar = root.resolve(template.resources(TemplateModel.FUNCTION).get(function).path("CodeUri").asText());
+            String sample = function.equals("ConnectFunction") ? "connect.json" : "disconnect.json";
+            try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},
+                    ClassLoader.getPlatformClassLoader())) {
+                Class<?> envClass = loader.loadClass("dev.switchboard.config.Env");
+                Object handler = loader.loadClass(template.handlerClass(function)).getConstructor(envClass)
+                        .newInstance(envClass.getConstructor(Map.class).newInstance(stack.environment(function)));
+                Class<?> eventClass = loader.loadClass(
+                        "com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent");
+                Object event = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                        .readValue(root.resolve("events").resolve(sample).toFile(), eventClass);
+                Object response = handler.getClass().getMethod("handleRequest", eventClass,
+                        loader.loadClass("com.amazonaws.services.lambda.runtime.Context")).invoke(handler, event, null);
+                assertThat(response.getClass().getMethod("getStatusCode").invoke(response)).as(function).isEqualTo(200);
+            }
+            boolean stored = stack.dynamo().getItem(b -> b.tableName(table).key(key).consistentRead(true)).hasItem();
+            assertThat(stored).as("connection item after %s", function).isEqualTo(function.equals("ConnectFunction"));
+        }
+    }
+
     /** Invokes the authorizer inside its own jar with a valid token; returns the principal. */
     private static String authorize(ClassLoader loader, Object handler) throws Exception {
-        Class<?> tokens = loader.loadClass("dev.switchboard.auth.DevTokens");
-        Object issuer = tokens.getConstructor(String.class, String.class, String.class)
-                .newInstance(SECRET, "iss", "switchboard");
-        String token = (String) tokens.getMethod("issue", String.class, Duration.class)
-                .invoke(issuer, "user-in-jar", Duration.ofMinutes(5));
+        // the token is minted here: the authorizer's jar holds only what verifying one needs
+        String token = new dev.switchboard.auth.DevTokens(SECRET, "iss", "switchboard")
+                .issue("user-in-jar", Duration.ofMinutes(5));
         Class<?> eventClass = loader.loadClass("com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent");
         Object event = eventClass.getConstructor().newInstance();
         eventClass.getMethod("setQueryStringParameters", Map.class).invoke(event, Map.of("token", token));

@@ -3,9 +3,9 @@ package dev.switchboard.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.adapter.dynamodb.DynamoDbDocumentStore;
-import dev.switchboard.knowledge.Chunk;
-import dev.switchboard.knowledge.DocumentStore;
-import dev.switchboard.knowledge.KnowledgeDocument;
+import dev.switchboard.domain.Chunk;
+import dev.switchboard.port.DocumentStore;
+import dev.switchboard.domain.KnowledgeDocument;
 import dev.switchboard.testing.DocumentStoreContract;
 import java.util.List;
 import java.util.Map;

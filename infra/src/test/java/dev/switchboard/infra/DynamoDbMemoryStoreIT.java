@@ -3,8 +3,8 @@ package dev.switchboard.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.adapter.dynamodb.DynamoDbMemoryStore;
-import dev.switchboard.knowledge.Memory;
-import dev.switchboard.knowledge.MemoryStore;
+import dev.switchboard.domain.Memory;
+import dev.switchboard.port.MemoryStore;
 import dev.switchboard.testing.MemoryStoreContract;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.config.Env;
-import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Role;
 import dev.switchboard.port.MessageStore;
-import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.testing.MessageStoreContract;
 import java.util.List;
 import java.util.UUID;
@@ -49,7 +49,7 @@ class DynamoDbMessageStoreIT extends MessageStoreContract {
                 .withExtra(AwsClients.Interceptors.class, new AwsClients.Interceptors(List.of(loseFirstPutResponse)));
         MessageStore flaky = new DynamoDbMessageStore(AwsClients.dynamoDb(env), "MessagesTable");
         String user = "lost-" + UUID.randomUUID();
-        ChatMessage answer = new ChatMessage(user, "s-1", "0000000001000-aaaaaaaa", Role.ASSISTANT, "answer", 1, "m");
+        StoredMessage answer = new StoredMessage(user, "s-1", "0000000001000-aaaaaaaa", Role.ASSISTANT, "answer", 1, "m");
 
         assertThat(flaky.putIfAbsent(answer)).as("its own write, applied on the first attempt").isTrue();
         assertThat(lost).as("the first response was lost").hasValue(1);

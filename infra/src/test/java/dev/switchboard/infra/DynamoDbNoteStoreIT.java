@@ -3,9 +3,9 @@ package dev.switchboard.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.testing.NoteStoreContract;
-import dev.switchboard.tools.DynamoDbNoteStore;
-import dev.switchboard.tools.Note;
-import dev.switchboard.tools.NoteStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
+import dev.switchboard.domain.Note;
+import dev.switchboard.port.NoteStore;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;

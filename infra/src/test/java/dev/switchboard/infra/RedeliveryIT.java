@@ -8,13 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.config.Env;
-import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.RunClaim;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.runtime.Ids;
+import dev.switchboard.domain.Ids;
 import dev.switchboard.testing.ClientView;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ class RedeliveryIT {
         String session = created.path("session").path("sessionId").asText();
         long now = System.currentTimeMillis();
         String turnId = ids.newTurnId(now);
-        messages.putIfAbsent(new ChatMessage(user, session, turnId, Role.USER, text, now, null));
+        messages.putIfAbsent(new StoredMessage(user, session, turnId, Role.USER, text, now, null));
         sessions.markAccepted(user, session, turnId, "c-" + turnId);
         return new TurnRequest(user, session, turnId, "c-" + turnId, now);
     }
@@ -79,7 +79,7 @@ class RedeliveryIT {
         return r.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList();
     }
 
-    private List<ChatMessage> answers(TurnRequest t) {
+    private List<StoredMessage> answers(TurnRequest t) {
         return messages.recentUpTo(t.userId(), t.sessionId(), t.turnId(), 2).stream()
                 .filter(m -> m.role() == Role.ASSISTANT && m.turnId().equals(t.turnId())).toList();
     }
@@ -138,7 +138,7 @@ class RedeliveryIT {
             }
             Thread.sleep(500); // frames a stray run would still send
             ClientView view = view(c, t);
-            List<ChatMessage> stored = answers(t);
+            List<StoredMessage> stored = answers(t);
             long doneFrames = c.ofTurn(t.turnId()).stream().filter(WsClient.type("done")).count();
             int lost = stored.isEmpty() || !view.done() ? 1 : 0;
             int duplicated = (int) (Math.max(0, modelCallsAbout(marker) - 1) + Math.max(0, stored.size() - 1)
@@ -199,7 +199,7 @@ class RedeliveryIT {
             assertThat(deliver(t, 2, 90)).isEmpty();
             c.await(WsClient.doneOf(t.turnId()), TURN);
             ClientView view = view(c, t);
-            List<ChatMessage> stored = answers(t);
+            List<StoredMessage> stored = answers(t);
             assertThat(c.ofTurn(t.turnId()).stream().filter(WsClient.type("restart")).count()).isEqualTo(1);
             boolean same = stored.size() == 1 && view.text().equals(stored.getFirst().text());
             long done = c.ofTurn(t.turnId()).stream().filter(WsClient.type("done")).count();

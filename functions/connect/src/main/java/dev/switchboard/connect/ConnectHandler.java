@@ -1,5 +1,6 @@
 package dev.switchboard.connect;
 
+import dev.switchboard.protocol.Headers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
@@ -7,8 +8,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketRespons
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
 import dev.switchboard.runtime.WebSocketEvents;
-import dev.switchboard.runtime.Wiring;
-import dev.switchboard.usecase.AuthorizeConnection;
+import dev.switchboard.adapter.aws.Wiring;
 import dev.switchboard.usecase.ConnectionRegistry;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +49,7 @@ public final class ConnectHandler
                 return WebSocketEvents.response(403, null, null);
             }
             var protocol = registry.open(userId, connectionId,
-                    AuthorizeConnection.header(event.getHeaders(), "sec-websocket-protocol"));
+                    Headers.get(event.getHeaders(), "sec-websocket-protocol"));
             LOG.info("connected");
             return WebSocketEvents.response(200, null,
                     protocol.map(p -> Map.of("Sec-WebSocket-Protocol", p)).orElse(null));

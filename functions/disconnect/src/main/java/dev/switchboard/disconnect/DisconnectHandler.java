@@ -7,7 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketRespons
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
 import dev.switchboard.runtime.WebSocketEvents;
-import dev.switchboard.runtime.Wiring;
+import dev.switchboard.adapter.aws.Wiring;
 import dev.switchboard.usecase.ConnectionRegistry;
 import java.util.List;
 import org.crac.Core;

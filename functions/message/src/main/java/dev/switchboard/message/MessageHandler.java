@@ -1,5 +1,7 @@
 package dev.switchboard.message;
 
+import dev.switchboard.usecase.ModelListing;
+import dev.switchboard.config.ModelIds;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
@@ -8,23 +10,22 @@ import dev.switchboard.adapter.dynamodb.DynamoDbDocumentStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbKnowledgeVersions;
 import dev.switchboard.adapter.dynamodb.DynamoDbMemoryStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
-import dev.switchboard.agent.ChatModels;
 import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.usecase.UserKnowledgeActions;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
-import dev.switchboard.usecase.command.MemoryCommand;
+import dev.switchboard.usecase.MemoryCommand;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.adapter.sqs.SqsTurnQueue;
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
-import dev.switchboard.metrics.EmfMetrics;
-import dev.switchboard.metrics.Metrics;
+import dev.switchboard.adapter.metrics.EmfMetrics;
+import dev.switchboard.port.Metrics;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.runtime.AwsClients;
-import dev.switchboard.runtime.Ids;
+import dev.switchboard.adapter.aws.AwsClients;
+import dev.switchboard.domain.Ids;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.usecase.ChatIngress;
 import java.util.List;
@@ -77,7 +78,7 @@ public final class MessageHandler
         var knowledge = new UserKnowledgeActions(new DynamoDbMemoryStore(dynamo, userData),
                 new DynamoDbDocumentStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData), queue,
                 Clock.SYSTEM);
-        ChatModels.ModelListing models = ChatModels.listingFromEnv(env);
+        ModelListing models = ModelListing.of(ModelIds.fromEnv(env));
         return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
                 ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge,
                 TurnLimits.fromEnv(env, new DynamoDbUserQuotas(dynamo, userData), sessions));

@@ -6,17 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
-import dev.switchboard.metrics.Metrics;
+import dev.switchboard.port.Metrics;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.runtime.Ids;
+import dev.switchboard.domain.Ids;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.testing.CracFixtures;
 import dev.switchboard.testing.EventFixtures;
@@ -321,9 +321,9 @@ class MessageHandlerTest {
 
     private void seedSession() {
         sessions.createIfAbsent(new Session("user-alice", SESSION_ID, "Seeded session", NOW - 5000, NOW - 4000));
-        messages.putIfAbsent(new ChatMessage("user-alice", SESSION_ID, "0000000000001-aaaaaaaa", Role.USER,
+        messages.putIfAbsent(new StoredMessage("user-alice", SESSION_ID, "0000000000001-aaaaaaaa", Role.USER,
                 "Seeded question", NOW - 5000, null));
-        messages.putIfAbsent(new ChatMessage("user-alice", SESSION_ID, "0000000000001-aaaaaaaa", Role.ASSISTANT,
+        messages.putIfAbsent(new StoredMessage("user-alice", SESSION_ID, "0000000000001-aaaaaaaa", Role.ASSISTANT,
                 "Seeded answer", NOW - 4000, "switchboard-offline-echo"));
     }
 
@@ -334,7 +334,7 @@ class MessageHandlerTest {
         assertThat(ev).isInstanceOf(ServerEvent.Accepted.class);
         var accepted = (ServerEvent.Accepted) ev;
         assertThat(accepted.clientMessageId()).isEqualTo("c-0001");
-        assertThat(messages.all()).singleElement().extracting(ChatMessage::text).isEqualTo("Hello, Switchboard");
+        assertThat(messages.all()).singleElement().extracting(StoredMessage::text).isEqualTo("Hello, Switchboard");
         assertThat(queue.enqueued).hasSize(1);
     }
 

@@ -1,5 +1,7 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.usecase.ModelListing;
+import dev.switchboard.config.ModelIds;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
@@ -18,7 +20,6 @@ import dev.switchboard.adapter.dynamodb.DynamoDbTableCheck;
 import dev.switchboard.adapter.dynamodb.DynamoDbUsageCounters;
 import dev.switchboard.adapter.http.HttpEndpointCheck;
 import dev.switchboard.adapter.sqs.SqsQueueMonitor;
-import dev.switchboard.agent.ChatModels;
 import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.auth.TokenVerifier;
 import dev.switchboard.config.Env;
@@ -30,10 +31,10 @@ import dev.switchboard.port.DependencyCheck;
 import dev.switchboard.port.InvalidCursorException;
 import dev.switchboard.port.UsageCounters;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.ProcessFigures;
 import dev.switchboard.runtime.WebSocketEvents;
-import dev.switchboard.tools.DynamoDbNoteStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
 import dev.switchboard.usecase.operator.OperatorAccess;
 import dev.switchboard.usecase.operator.OperatorApi;
 import java.time.Duration;
@@ -116,7 +117,7 @@ public final class OperatorHandler
     /** One reachability check per model provider of MODELS (the offline model runs in process: always up). */
     static List<DependencyCheck> modelChecks(Env env) {
         Set<String> providers = new LinkedHashSet<>();
-        for (ServerEvent.ModelInfo m : ChatModels.listingFromEnv(env).models()) {
+        for (ServerEvent.ModelInfo m : ModelListing.of(ModelIds.fromEnv(env)).models()) {
             providers.add(m.provider());
         }
         List<DependencyCheck> checks = new ArrayList<>();

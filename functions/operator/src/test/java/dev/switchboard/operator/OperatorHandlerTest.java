@@ -11,11 +11,11 @@ import dev.switchboard.auth.DevTokens;
 import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.auth.TokenVerifier;
 import dev.switchboard.config.Env;
-import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
-import dev.switchboard.knowledge.Memory;
+import dev.switchboard.domain.Memory;
 import dev.switchboard.port.Census;
 import dev.switchboard.port.DependencyCheck;
 import dev.switchboard.port.QueueMonitor;
@@ -101,8 +101,8 @@ class OperatorHandlerTest {
     private void seed(String userId) {
         sessions.createIfAbsent(new Session(userId, "s-1", "first", NOW, NOW));
         sessions.createIfAbsent(new Session(userId, "s-2", "second", NOW, NOW));
-        messages.putIfAbsent(new ChatMessage(userId, "s-1", "0000000000001-00000000", Role.USER, "hi", NOW, null));
-        messages.putIfAbsent(new ChatMessage(userId, "s-1", "0000000000001-00000000", Role.ASSISTANT, "hello", NOW, "m"));
+        messages.putIfAbsent(new StoredMessage(userId, "s-1", "0000000000001-00000000", Role.USER, "hi", NOW, null));
+        messages.putIfAbsent(new StoredMessage(userId, "s-1", "0000000000001-00000000", Role.ASSISTANT, "hello", NOW, "m"));
         memories.put(new Memory(userId, "m1", "likes tea", null, null, NOW, NOW, null));
         connections.put(new Connection(userId, userId + "-c1", NOW, NOW / 1000 + 3600));
     }

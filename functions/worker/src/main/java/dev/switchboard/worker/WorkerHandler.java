@@ -17,27 +17,27 @@ import dev.switchboard.knowledge.KnowledgeRetriever;
 import dev.switchboard.knowledge.MiniLmEmbedder;
 import dev.switchboard.knowledge.UserKnowledgeCache;
 import dev.switchboard.runtime.InitTimer;
-import dev.switchboard.tools.DynamoDbNoteStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
 import dev.switchboard.tools.ToolRegistry;
-import dev.switchboard.usecase.UserDataJobs;
+import dev.switchboard.turn.UserDataJobs;
+import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ChatModels;
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
-import dev.switchboard.metrics.EmfMetrics;
-import dev.switchboard.metrics.Metrics;
-import dev.switchboard.metrics.UsageMetrics;
+import dev.switchboard.adapter.metrics.EmfMetrics;
+import dev.switchboard.port.Metrics;
+import dev.switchboard.usecase.UsageMetrics;
 import dev.switchboard.adapter.dynamodb.DynamoDbUsageCounters;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
-import dev.switchboard.port.UserQuotas;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
-import dev.switchboard.runtime.AwsClients;
+import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.PerInvocation;
 import dev.switchboard.runtime.WebSocketEvents;
-import dev.switchboard.usecase.TurnBatch;
-import dev.switchboard.usecase.TurnRunner;
+import dev.switchboard.turn.TurnBatch;
+import dev.switchboard.turn.TurnRunner;
 import java.util.List;
 import java.util.Map;
 import org.crac.Core;
@@ -147,7 +147,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                         env.getInt(Env.DELTA_FLUSH_MAX_MILLIS, Math.max(600, flushMillis)),
                         env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3),
                         env.getInt(Env.CANCEL_POLL_MILLIS, 250), env.getInt(Env.MAX_TOOL_ROUNDS, 5)),
-                afterAnswer(jobs.afterAnswer(), new DynamoDbUserQuotas(dynamo, userData)), metrics);
+                afterAnswer(jobs.afterAnswer(), TurnLimits.fromEnv(env, new DynamoDbUserQuotas(dynamo, userData), sessions)), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
@@ -203,10 +203,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     /** After an answer: queue the memory job, and add the turn's tokens to the user's daily budget (best effort). */
-    static TurnRunner.AfterAnswer afterAnswer(TurnRunner.AfterAnswer memory, UserQuotas quotas) {
+    static TurnRunner.AfterAnswer afterAnswer(TurnRunner.AfterAnswer memory, TurnLimits limits) {
         return (turn, tokens) -> {
             try {
-                quotas.addTokens(turn.userId(), System.currentTimeMillis(), tokens);
+                limits.charge(turn.userId(), System.currentTimeMillis(), tokens);
             } catch (RuntimeException e) {
                 LOG.warn("tokens not added to the daily budget: {}", e.getClass().getSimpleName());
             }

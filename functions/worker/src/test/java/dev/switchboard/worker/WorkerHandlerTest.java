@@ -15,7 +15,7 @@ import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.OfflineChatModel;
 import dev.switchboard.config.Env;
-import dev.switchboard.domain.ChatMessage;
+import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
@@ -31,8 +31,8 @@ import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.RecordingGateway;
-import dev.switchboard.usecase.TurnBatch;
-import dev.switchboard.usecase.TurnRunner;
+import dev.switchboard.turn.TurnBatch;
+import dev.switchboard.turn.TurnRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +81,7 @@ class WorkerHandlerTest {
 
     private void seedTurn(String sessionId, String turnId, String text) {
         sessions.createIfAbsent(new Session(USER, sessionId, "t", NOW, NOW));
-        messages.putIfAbsent(new ChatMessage(USER, sessionId, turnId, Role.USER, text, NOW, null));
+        messages.putIfAbsent(new StoredMessage(USER, sessionId, turnId, Role.USER, text, NOW, null));
     }
 
     private String body(String sessionId, String turnId) throws JsonProcessingException {
@@ -108,7 +108,7 @@ class WorkerHandlerTest {
                 : r.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList();
     }
 
-    private Optional<ChatMessage> answer(String sessionId, String turnId) {
+    private Optional<StoredMessage> answer(String sessionId, String turnId) {
         return messages.all().stream()
                 .filter(m -> m.sessionId().equals(sessionId) && m.turnId().equals(turnId) && m.role() == Role.ASSISTANT)
                 .findFirst();
@@ -170,7 +170,7 @@ class WorkerHandlerTest {
                 null);
 
         assertThat(failures(r)).isEmpty();
-        assertThat(answer("s-A", "0000000000001-00000001")).get().extracting(ChatMessage::text).asString()
+        assertThat(answer("s-A", "0000000000001-00000001")).get().extracting(StoredMessage::text).asString()
                 .contains("hello world");
         List<ServerEvent> events = eventsTo("conn-A1");
         assertThat(events).isNotEmpty();

@@ -1,0 +1,70 @@
+package dev.switchboard.agent;
+
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.Role;
+import dev.switchboard.tools.ToolSet;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The agent's global tier: the model allow-list, the default system prompt, the tools and the source of per-user
+ * context. {@link #conversation} builds the request tier: a fresh message list for one turn, never shared.
+ */
+public final class AgentFactory {
+    public static final String DEFAULT_SYSTEM_PROMPT =
+            "You are a helpful assistant. Answer clearly and concisely.";
+
+    private final ModelCatalog models;
+    private final String systemPrompt;
+    private final ToolSet tools;
+    private final TurnContext.Source context;
+
+    public AgentFactory(ModelCatalog models, String systemPrompt, ToolSet tools, TurnContext.Source context) {
+        this.models = models;
+        this.systemPrompt = systemPrompt;
+        this.tools = tools;
+        this.context = context;
+    }
+
+    /** One model, no tools, no per-user context. */
+    public AgentFactory(ModelChoice model, String systemPrompt) {
+        this(ModelCatalog.of(model), systemPrompt, ToolSet.NONE, TurnContext.Source.NONE);
+    }
+
+    public ModelCatalog models() {
+        return models;
+    }
+
+    /** The default model. */
+    public ModelChoice model() {
+        return models.defaultModel();
+    }
+
+    public ToolSet tools() {
+        return tools;
+    }
+
+    public TurnContext context(String userId, String message) {
+        return context.forTurn(userId, message);
+    }
+
+    /**
+     * The messages of one turn's first model call: the session's system prompt (or the default), the user's context
+     * as data, the earlier turns, and the user's message.
+     */
+    public List<ChatMessage> conversation(String sessionPrompt, TurnContext turnContext,
+                                                                      List<StoredMessage> history, String userText) {
+        List<ChatMessage> out = new ArrayList<>(history.size() + 3);
+        String prompt = sessionPrompt == null ? systemPrompt : sessionPrompt;
+        out.add(SystemMessage.from(turnContext.dataBlock() == null ? prompt : prompt + "\n\n" + turnContext.dataBlock()));
+        for (StoredMessage m : history) {
+            out.add(m.role() == Role.USER ? UserMessage.from(m.text()) : AiMessage.from(m.text()));
+        }
+        out.add(UserMessage.from(userText));
+        return out;
+    }
+}

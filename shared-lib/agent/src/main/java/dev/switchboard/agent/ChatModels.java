@@ -1,0 +1,67 @@
+package dev.switchboard.agent;
+
+import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.switchboard.config.Env;
+import dev.switchboard.config.ModelIds;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the model allow-list from the environment. {@code MODELS} lists {@code provider:name} ids, comma-separated;
+ * providers are {@code offline} (the labelled echo model, no network), {@code openai} (any OpenAI-compatible
+ * endpoint at OPENAI_BASE_URL), {@code ollama} (OLLAMA_BASE_URL) and {@code bench} (the load benchmark's clock model,
+ * {@link BenchChatModel}: BENCH_FIRST_TOKEN_MILLIS, BENCH_TOKENS_PER_SECOND, BENCH_ANSWER_TOKENS). Without MODELS the single model of
+ * MODEL_PROVIDER (offline or openai with OPENAI_MODEL) is the list.
+ */
+public final class ChatModels {
+    public static final String OFFLINE_DELAY_MILLIS = "OFFLINE_DELAY_MILLIS";
+    public static final String MODEL_TIMEOUT_SECONDS = "MODEL_TIMEOUT_SECONDS";
+
+    private ChatModels() {}
+
+    /** The default model of the environment (the first of MODELS, or DEFAULT_MODEL). */
+    public static ModelChoice fromEnv(Env env) {
+        return catalogFromEnv(env).defaultModel();
+    }
+
+    public static ModelCatalog catalogFromEnv(Env env) {
+        List<ModelChoice> models = new ArrayList<>();
+        ModelIds ids = ModelIds.fromEnv(env);
+        for (String id : ids.ids()) {
+            models.add(build(env, id));
+        }
+        return new ModelCatalog(models, ids.defaultId());
+    }
+
+    static ModelChoice build(Env env, String id) {
+        String provider = ModelIds.provider(id);
+        String name = ModelIds.name(id);
+        Duration timeout = Duration.ofSeconds(env.getInt(MODEL_TIMEOUT_SECONDS, 60));
+        return switch (provider) {
+            case "offline" -> {
+                if (!name.equals(OfflineChatModel.NAME)) {
+                    throw new IllegalStateException("the offline model is called offline:" + OfflineChatModel.NAME);
+                }
+                yield new ModelChoice(id, new OfflineChatModel(env.getInt(OFFLINE_DELAY_MILLIS, 0)), name, true);
+            }
+            case "openai" -> new ModelChoice(id, OpenAiStreamingChatModel.builder()
+                    .baseUrl(env.get(Env.OPENAI_BASE_URL, "https://api.openai.com/v1"))
+                    .apiKey(env.get(Env.OPENAI_API_KEY, "not-needed"))
+                    .modelName(name)
+                    .timeout(timeout)
+                    .build(), name, false);
+            case "ollama" -> new ModelChoice(id, OllamaStreamingChatModel.builder()
+                    .baseUrl(env.get(Env.OLLAMA_BASE_URL, "http://localhost:11434"))
+                    .modelName(name)
+                    .timeout(timeout)
+                    .build(), name, false);
+            case "bench" -> new ModelChoice(id, new BenchChatModel(name,
+                    env.getInt(BenchChatModel.FIRST_TOKEN_MILLIS, 200),
+                    env.getInt(BenchChatModel.TOKENS_PER_SECOND, 50),
+                    env.getInt(BenchChatModel.ANSWER_TOKENS, 100)), name, true);
+            default -> throw new IllegalStateException("no client for model provider '" + provider + "'");
+        };
+    }
+}

@@ -1,0 +1,174 @@
+package dev.switchboard.turn;
+
+import dev.switchboard.usecase.Broadcaster;
+
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.switchboard.agent.ModelCatalog;
+import dev.switchboard.agent.ModelChoice;
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.domain.Chunk;
+import dev.switchboard.port.DocumentStore;
+import dev.switchboard.port.Embedder;
+import dev.switchboard.domain.KnowledgeDocument;
+import dev.switchboard.port.KnowledgeVersions;
+import dev.switchboard.domain.Memory;
+import dev.switchboard.knowledge.MemoryExtractor;
+import dev.switchboard.knowledge.MemoryOp;
+import dev.switchboard.knowledge.MemoryReconciler;
+import dev.switchboard.port.MemoryStore;
+import dev.switchboard.knowledge.UserKnowledgeCache;
+import dev.switchboard.knowledge.VectorRanking;
+import dev.switchboard.port.Clock;
+import dev.switchboard.port.ConnectionGateway;
+import dev.switchboard.port.ConnectionStore;
+import dev.switchboard.port.MessageStore;
+import dev.switchboard.port.SessionStore;
+import dev.switchboard.port.TurnQueue;
+import dev.switchboard.protocol.ProtocolCodec;
+import dev.switchboard.protocol.ServerEvent;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's per-user background jobs, each queued in the user's own FIFO group (so one user's memory updates never
+ * race each other, and never hold up a session's next turn): {@code memory} extracts facts from an answered turn and
+ * reconciles them with the user's memories; {@code index} embeds a new document's chunks and pushes documentReady.
+ */
+public final class UserDataJobs {
+    private static final Logger LOG = LoggerFactory.getLogger(UserDataJobs.class);
+    /** How many of the user's existing memories (most similar first) the extraction may update or delete. */
+    static final int RELATED_MEMORIES = 10;
+    static final long COMPLETION_TIMEOUT_MILLIS = 60_000;
+
+    private final MessageStore messages;
+    private final SessionStore sessions;
+    private final MemoryStore memories;
+    private final DocumentStore documents;
+    private final KnowledgeVersions versions;
+    private final UserKnowledgeCache cache;
+    private final Embedder embedder;
+    private final ModelCatalog models;
+    private final TurnQueue queue;
+    private final ConnectionStore connections;
+    private final ConnectionGateway gateway;
+    private final ProtocolCodec codec;
+    private final Clock clock;
+
+    public UserDataJobs(MessageStore messages, SessionStore sessions, MemoryStore memories, DocumentStore documents,
+                        KnowledgeVersions versions, UserKnowledgeCache cache, Embedder embedder, ModelCatalog models,
+                        TurnQueue queue, ConnectionStore connections, ConnectionGateway gateway, ProtocolCodec codec,
+                        Clock clock) {
+        this.messages = messages;
+        this.sessions = sessions;
+        this.memories = memories;
+        this.documents = documents;
+        this.versions = versions;
+        this.cache = cache;
+        this.embedder = embedder;
+        this.models = models;
+        this.queue = queue;
+        this.connections = connections;
+        this.gateway = gateway;
+        this.codec = codec;
+        this.clock = clock;
+    }
+
+    /** The after-answer hook of {@link TurnRunner}: queues the memory job (done has been sent already). */
+    public TurnRunner.AfterAnswer afterAnswer() {
+        return (turn, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(),
+                turn.clientMessageId(), clock.millis(), TurnRequest.MEMORY, null, turn.correlationId()));
+    }
+
+    public void run(TurnRequest job) {
+        switch (job.kind()) {
+            case TurnRequest.MEMORY -> remember(job);
+            case TurnRequest.INDEX -> index(job);
+            default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
+        }
+    }
+
+    private void remember(TurnRequest job) {
+        List<StoredMessage> turn = messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(), 2);
+        StoredMessage question = StoredMessage.find(turn, job.turnId(), Role.USER);
+        StoredMessage answer = StoredMessage.find(turn, job.turnId(), Role.ASSISTANT);
+        if (question == null || answer == null || answer.status() != null) {
+            LOG.info("memory job: turn gone or not answered, nothing to remember");
+            return;
+        }
+        List<Memory> existing = memories.list(job.userId());
+        List<Memory> related = existing.isEmpty() ? List.of()
+                : VectorRanking.topK(embedder.embed(question.text()), existing, Memory::vector, RELATED_MEMORIES, -1)
+                        .stream().map(VectorRanking.Scored::item).toList();
+        ModelChoice model = models.forSession(sessions.get(job.userId(), job.sessionId())
+                .map(dev.switchboard.domain.Session::model).orElse(null));
+        List<MemoryOp> ops = new MemoryExtractor((system, user) -> complete(model, system, user))
+                .extract(question.text(), answer.text(), related);
+        MemoryReconciler.Summary summary = MemoryReconciler.apply(job.userId(), job.sessionId(), job.turnId(), ops,
+                memories, embedder, clock);
+        if (summary.changed()) {
+            versions.bump(job.userId());
+            cache.invalidate(job.userId());
+        }
+        LOG.info("memory job: added={} updated={} deleted={}", summary.added(), summary.updated(), summary.deleted());
+    }
+
+    private void index(TurnRequest job) {
+        String documentId = job.turnId();
+        KnowledgeDocument document = documents.getDocument(job.userId(), documentId).orElse(null);
+        if (document == null || document.status() == KnowledgeDocument.Status.READY) {
+            LOG.info("index job: document gone or indexed already");
+            return;
+        }
+        List<Chunk> chunks = documents.chunksOf(job.userId(), documentId);
+        List<float[]> vectors = embedder.embedAll(chunks.stream().map(Chunk::text).toList());
+        if (!documents.markReady(job.userId(), documentId, vectors)) {
+            LOG.info("index job: document deleted while it was embedded");
+            return;
+        }
+        versions.bump(job.userId());
+        cache.invalidate(job.userId());
+        new Broadcaster(connections.listByUser(job.userId()), gateway, connections, codec)
+                .send(new ServerEvent.DocumentReady(documentId, chunks.size()));
+        LOG.info("index job: {} chunks embedded", chunks.size());
+    }
+
+    /** A whole (non-streamed) answer of the model, collected from its stream. */
+    static String complete(ModelChoice model, String system, String user) {
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        model.model().chat(ChatRequest.builder().messages(SystemMessage.from(system), UserMessage.from(user)).build(),
+                new StreamingChatResponseHandler() {
+                    @Override
+                    public void onCompleteResponse(ChatResponse response) {
+                        done.complete(response);
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        done.completeExceptionally(error);
+                    }
+                });
+        try {
+            ChatResponse r = done.get(COMPLETION_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            return r.aiMessage() == null || r.aiMessage().text() == null ? "" : r.aiMessage().text();
+        } catch (ExecutionException e) {
+            throw new TurnRunner.TurnFailedException("memory extraction failed: "
+                    + e.getCause().getClass().getSimpleName(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new TurnRunner.TurnFailedException("memory extraction timed out", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TurnRunner.TurnFailedException("interrupted", e);
+        }
+    }
+}

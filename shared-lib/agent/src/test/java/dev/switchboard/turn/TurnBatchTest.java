@@ -1,0 +1,168 @@
+package dev.switchboard.turn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.switchboard.agent.AgentFactory;
+import dev.switchboard.agent.ModelChoice;
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.Connection;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.Session;
+import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.protocol.ProtocolCodec;
+import dev.switchboard.domain.Ids;
+import dev.switchboard.testing.InMemoryConnectionStore;
+import dev.switchboard.testing.InMemoryMessageStore;
+import dev.switchboard.testing.InMemorySessionStore;
+import dev.switchboard.testing.RecordingGateway;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TurnBatchTest {
+    private static final String USER = "alice";
+
+    private final ProtocolCodec codec = new ProtocolCodec();
+    private final Ids ids = new Ids();
+    private final AtomicLong millis = new AtomicLong(1_000);
+    private InMemoryMessageStore messages;
+    private InMemorySessionStore sessions;
+    private RecordingGateway gateway;
+    private ScriptedChatModel model;
+    private TurnBatch batch;
+
+    @BeforeEach
+    void setUp() {
+        messages = new InMemoryMessageStore();
+        sessions = new InMemorySessionStore();
+        InMemoryConnectionStore connections = new InMemoryConnectionStore();
+        connections.put(new Connection(USER, "c1", 1, Long.MAX_VALUE / 2000));
+        gateway = new RecordingGateway();
+        // the model fails every turn whose text mentions FAIL (all such turns live in session "bad")
+        model = new ScriptedChatModel(r -> List.of("answer to ", ScriptedChatModel.lastUserText(r)),
+                r -> ScriptedChatModel.lastUserText(r).contains("FAIL"));
+        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "prompt"), codec, () -> 50_000L,
+                new TurnRunner.Settings(10, 0, 256, 3));
+        batch = new TurnBatch(runner, codec.mapper());
+    }
+
+    private TurnRequest turn(String sessionId, String text) {
+        sessions.createIfAbsent(new Session(USER, sessionId, sessionId, 1, 1));
+        long at = millis.addAndGet(1_000);
+        String turnId = ids.newTurnId(at);
+        messages.putIfAbsent(new StoredMessage(USER, sessionId, turnId, Role.USER, text, at, null));
+        return new TurnRequest(USER, sessionId, turnId, "c-" + at, at);
+    }
+
+    private TurnBatch.QueuedTurn record(String messageId, TurnRequest t) throws JsonProcessingException {
+        return new TurnBatch.QueuedTurn(messageId, t.sessionId(), codec.mapper().writeValueAsString(t), 1);
+    }
+
+    private boolean answered(TurnRequest t) {
+        return messages.all().stream().anyMatch(m -> m.turnId().equals(t.turnId()) && m.role() == Role.ASSISTANT);
+    }
+
+    private Set<String> askedTexts() {
+        return Set.copyOf(model.requests.stream().map(ScriptedChatModel::lastUserText).toList());
+    }
+
+    @Test
+    void aFailedRecordFailsTheLaterRecordsOfItsGroupOnly() throws Exception {
+        TurnRequest good1 = turn("good", "good one");
+        TurnRequest bad1 = turn("bad", "please FAIL");
+        TurnRequest other1 = turn("other", "other one");
+        TurnRequest bad2 = turn("bad", "bad two");
+        TurnRequest good2 = turn("good", "good two");
+        TurnRequest bad3 = turn("bad", "bad three");
+
+        List<String> failed = batch.process(List.of(
+                record("m1", good1), record("m2", bad1), record("m3", other1),
+                record("m4", bad2), record("m5", good2), record("m6", bad3)), () -> 60_000L);
+
+        assertThat(failed).containsExactly("m2", "m4", "m6");
+        assertThat(answered(good1)).isTrue();
+        assertThat(answered(good2)).isTrue();
+        assertThat(answered(other1)).isTrue();
+        assertThat(answered(bad1)).isFalse();
+        assertThat(answered(bad2)).isFalse();
+        assertThat(answered(bad3)).isFalse();
+        // the later turns of the failed session were not even tried, so they cannot be answered out of order
+        assertThat(askedTexts()).contains("please FAIL").doesNotContain("bad two", "bad three");
+    }
+
+    @Test
+    void anUnparsableBodyIsAFailureAndTheOthersGoOn() throws Exception {
+        TurnRequest good = turn("good", "good one");
+        List<String> failed = batch.process(List.of(
+                new TurnBatch.QueuedTurn("m1", "broken", "not json at all", 1),
+                new TurnBatch.QueuedTurn("m2", "broken2", "{\"userId\":", 1),
+                record("m3", good)), () -> 60_000L);
+
+        assertThat(failed).containsExactly("m1", "m2");
+        assertThat(answered(good)).isTrue();
+    }
+
+    @Test
+    void aTurnThatIsGoneIsAcknowledgedNotFailed() throws Exception {
+        TurnRequest gone = new TurnRequest(USER, "deleted", ids.newTurnId(3_000), "c-x", 3_000);
+        TurnRequest good = turn("good", "good one");
+
+        List<String> failed = batch.process(List.of(record("m1", gone), record("m2", good)), () -> 60_000L);
+
+        assertThat(failed).isEmpty();
+        assertThat(answered(good)).isTrue();
+    }
+
+    @Test
+    void anEmptyBatchHasNoFailures() {
+        assertThat(batch.process(List.of(), () -> 60_000L)).isEmpty();
+        assertThat(model.requests).isEmpty();
+    }
+
+    @Test
+    void aFailureOnTheLastDeliveryDoesNotHoldBackTheRestOfItsGroup() throws Exception {
+        TurnRequest bad1 = turn("bad", "please FAIL");
+        TurnRequest bad2 = turn("bad", "bad two");
+        List<String> failed = batch.process(List.of(
+                new TurnBatch.QueuedTurn("m1", "bad", codec.mapper().writeValueAsString(bad1), 3),
+                new TurnBatch.QueuedTurn("m2", "bad", codec.mapper().writeValueAsString(bad2), 3)), () -> 60_000L);
+
+        // m1 is given up (it goes to the DLQ with TURN_FAILED); m2 must not follow it there unanswered
+        assertThat(failed).containsExactly("m1");
+        assertThat(answered(bad2)).isTrue();
+        assertThat(gateway.framesTo("c1")).anyMatch(f -> f.contains("TURN_FAILED") && f.contains(bad1.turnId()));
+    }
+
+    @Test
+    void theSessionsOfABatchAreAnsweredAtTheSameTime() throws Exception {
+        // each call waits until both sessions' calls have started: one after the other, the first would time out
+        java.util.concurrent.CountDownLatch bothStarted = new java.util.concurrent.CountDownLatch(2);
+        ScriptedChatModel waiting = new ScriptedChatModel(r -> {
+            bothStarted.countDown();
+            try {
+                if (!bothStarted.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other session did not start meanwhile");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of("answer to ", ScriptedChatModel.lastUserText(r));
+        }, r -> false);
+        InMemoryConnectionStore connections = new InMemoryConnectionStore();
+        TurnBatch concurrent = new TurnBatch(new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(new ModelChoice(waiting, "scripted", false), "prompt"), codec, () -> 50_000L,
+                new TurnRunner.Settings(10, 0, 256, 3)), codec.mapper());
+        TurnRequest a = turn("one", "first session");
+        TurnRequest b = turn("two", "second session");
+
+        List<String> failed = concurrent.process(List.of(record("m1", a), record("m2", b)), () -> 60_000L);
+
+        assertThat(failed).isEmpty();
+        assertThat(answered(a)).isTrue();
+        assertThat(answered(b)).isTrue();
+    }
+}

@@ -1,0 +1,536 @@
+package dev.switchboard.turn;
+
+import dev.langchain4j.data.message.ChatMessage;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.switchboard.agent.AgentFactory;
+import dev.switchboard.agent.ModelChoice;
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.Connection;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.Session;
+import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.port.ConnectionGateway;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.Limits;
+import dev.switchboard.protocol.ProtocolCodec;
+import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.domain.Ids;
+import dev.switchboard.testing.InMemoryConnectionStore;
+import dev.switchboard.testing.InMemoryMessageStore;
+import dev.switchboard.testing.InMemorySessionStore;
+import dev.switchboard.testing.RecordingGateway;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TurnRunnerTest {
+    static final String PROMPT = "You are a test assistant.";
+    static final String MODEL_NAME = "scripted-model";
+    static final String ALICE = "alice";
+    static final String BOB = "bob";
+    static final String SESSION = "s-alice";
+
+    private final ProtocolCodec codec = new ProtocolCodec();
+    private final Ids ids = new Ids();
+    private final AtomicLong now = new AtomicLong(5_000_000);
+    private InMemoryMessageStore messages;
+    private InMemorySessionStore sessions;
+    private InMemoryConnectionStore connections;
+    private RecordingGateway gateway;
+    private final List<String> postAttempts = new CopyOnWriteArrayList<>();
+    private volatile Consumer<String> onPost = frame -> { };
+
+    @BeforeEach
+    void setUp() {
+        messages = new InMemoryMessageStore();
+        sessions = new InMemorySessionStore();
+        connections = new InMemoryConnectionStore();
+        gateway = new RecordingGateway();
+        sessions.createIfAbsent(new Session(ALICE, SESSION, "title", 1, 1));
+        long far = Long.MAX_VALUE / 2000;
+        connections.put(new Connection(ALICE, "a1", 1, far));
+        connections.put(new Connection(ALICE, "a2", 1, far));
+        connections.put(new Connection(BOB, "b1", 1, far));
+    }
+
+    private TurnRunner runner(StreamingChatModel model, long flushMillis, int historyWindow, int maxReceiveCount) {
+        return runner(model, new TurnRunner.Settings(historyWindow, flushMillis, 256, maxReceiveCount));
+    }
+
+    private TurnRunner runner(StreamingChatModel model, TurnRunner.Settings settings) {
+        ConnectionGateway counting = (id, frame) -> {
+            postAttempts.add(id);
+            onPost.accept(frame);
+            return gateway.post(id, frame);
+        };
+        return new TurnRunner(messages, sessions, connections, counting,
+                new AgentFactory(new ModelChoice(model, MODEL_NAME, false), PROMPT), codec, now::get, settings);
+    }
+
+    private TurnRunner runner(ScriptedChatModel model) {
+        return runner(model, 0, 20, 3);
+    }
+
+    /** Stores a user message (and optionally its answer) at {@code millis}; returns the turn request. */
+    private TurnRequest turn(long millis, String userText, String answer) {
+        String turnId = ids.newTurnId(millis);
+        messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.USER, userText, millis, null));
+        if (answer != null) {
+            messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.ASSISTANT, answer, millis + 1, "m"));
+        }
+        return new TurnRequest(ALICE, SESSION, turnId, "c-" + millis, millis);
+    }
+
+    private List<ServerEvent> eventsTo(String connectionId) {
+        return gateway.framesTo(connectionId).stream().map(codec::readEvent).toList();
+    }
+
+    private static List<ServerEvent.Delta> deltas(List<ServerEvent> events) {
+        return events.stream().filter(ServerEvent.Delta.class::isInstance).map(ServerEvent.Delta.class::cast).toList();
+    }
+
+    private static String text(List<ServerEvent.Delta> deltas) {
+        return String.join("", deltas.stream().map(ServerEvent.Delta::text).toList());
+    }
+
+    private StoredMessage storedAnswer(String turnId) {
+        return messages.all().stream()
+                .filter(m -> m.turnId().equals(turnId) && m.role() == Role.ASSISTANT)
+                .findFirst().orElse(null);
+    }
+
+    @Test
+    void streamsDeltasToEveryConnectionOfTheOwnerOnly() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("Hel", "lo ", "wor", "ld");
+
+        assertThat(runner(model).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        List<ServerEvent> toA1 = eventsTo("a1");
+        assertThat(toA1).isNotEmpty();
+        assertThat(eventsTo("a2")).isEqualTo(toA1);
+        assertThat(gateway.framesTo("b1")).isEmpty();
+        assertThat(postAttempts).doesNotContain("b1");
+        assertThat(toA1.get(toA1.size() - 1)).isInstanceOf(ServerEvent.Done.class);
+    }
+
+    @Test
+    void deltasAreNumberedWithoutGapsAndMatchTheStoredAnswer() {
+        TurnRequest t = turn(1_000, "hi", null);
+        List<String> tokens = List.of("Hel", "lo", ", ", "wörld", " \uD83D\uDE00", "!");
+        ScriptedChatModel model = ScriptedChatModel.answering(tokens.toArray(String[]::new));
+
+        runner(model).run(t, 1, 60_000);
+
+        List<ServerEvent> events = eventsTo("a1");
+        List<ServerEvent.Delta> deltas = deltas(events);
+        assertThat(deltas).extracting(ServerEvent.Delta::seq)
+                .containsExactlyElementsOf(IntStream.range(0, deltas.size()).boxed().toList());
+        assertThat(deltas).allSatisfy(d -> {
+            assertThat(d.sessionId()).isEqualTo(SESSION);
+            assertThat(d.turnId()).isEqualTo(t.turnId());
+        });
+        assertThat(text(deltas)).isEqualTo(String.join("", tokens));
+
+        StoredMessage answer = storedAnswer(t.turnId());
+        assertThat(answer).isNotNull();
+        assertThat(answer.text()).isEqualTo(text(deltas));
+        assertThat(answer.model()).isEqualTo(MODEL_NAME);
+        assertThat(answer.userId()).isEqualTo(ALICE);
+        assertThat(sessions.get(ALICE, SESSION).orElseThrow().updatedAtMillis()).isEqualTo(now.get());
+    }
+
+    @Test
+    void doneCountsTheDeltasAndCarriesModelAndUsage() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("a", "b", "c", "d", "e");
+
+        runner(model).run(t, 1, 60_000);
+
+        List<ServerEvent> events = eventsTo("a1");
+        ServerEvent.Done done = (ServerEvent.Done) events.get(events.size() - 1);
+        assertThat(events.stream().filter(ServerEvent.Done.class::isInstance)).hasSize(1);
+        assertThat(done.deltas()).isEqualTo(deltas(events).size()).isEqualTo(5);
+        assertThat(done.sessionId()).isEqualTo(SESSION);
+        assertThat(done.turnId()).isEqualTo(t.turnId());
+        assertThat(done.model()).isEqualTo(MODEL_NAME);
+        assertThat(done.offline()).isFalse();
+        assertThat(done.finishReason()).isEqualTo("STOP");
+        assertThat(done.usage()).isEqualTo(new ServerEvent.Usage(ScriptedChatModel.INPUT_TOKENS, 5,
+                ScriptedChatModel.INPUT_TOKENS + 5));
+        assertThat(done.timings().queueWaitMs()).isEqualTo(now.get() - t.enqueuedAt());
+    }
+
+    @Test
+    void batchedDeltasAreCountedInDone() {
+        TurnRequest t = turn(1_000, "hi", null);
+        // the clock stands still: the first token goes out at once, the rest when the turn finishes
+        ScriptedChatModel model = ScriptedChatModel.answering("a", "b", "c", "d");
+
+        runner(model, 10_000, 20, 3).run(t, 1, 60_000);
+
+        List<ServerEvent> events = eventsTo("a1");
+        List<ServerEvent.Delta> deltas = deltas(events);
+        assertThat(deltas).extracting(ServerEvent.Delta::text).containsExactly("a", "bcd");
+        assertThat(deltas).extracting(ServerEvent.Delta::seq).containsExactly(0, 1);
+        assertThat(((ServerEvent.Done) events.get(events.size() - 1)).deltas()).isEqualTo(2);
+    }
+
+    @Test
+    void modelGetsTheSystemPromptAndTheHistoryBeforeThisTurnOnly() {
+        turn(1_000, "u1", "a1");
+        turn(2_000, "u2", "a2");
+        TurnRequest t3 = turn(3_000, "u3", null);
+        turn(4_000, "u4 (later)", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("ok");
+
+        runner(model).run(t3, 1, 60_000);
+
+        assertThat(model.requests).hasSize(1);
+        List<ChatMessage> sent = model.requests.get(0).messages();
+        assertThat(sent).hasSize(6);
+        assertThat(sent.get(0)).isInstanceOfSatisfying(SystemMessage.class, m -> assertThat(m.text()).isEqualTo(PROMPT));
+        assertThat(sent.get(1)).isInstanceOfSatisfying(UserMessage.class, m -> assertThat(m.singleText()).isEqualTo("u1"));
+        assertThat(sent.get(2)).isInstanceOfSatisfying(AiMessage.class, m -> assertThat(m.text()).isEqualTo("a1"));
+        assertThat(sent.get(3)).isInstanceOfSatisfying(UserMessage.class, m -> assertThat(m.singleText()).isEqualTo("u2"));
+        assertThat(sent.get(4)).isInstanceOfSatisfying(AiMessage.class, m -> assertThat(m.text()).isEqualTo("a2"));
+        assertThat(sent.get(5)).isInstanceOfSatisfying(UserMessage.class, m -> assertThat(m.singleText()).isEqualTo("u3"));
+        assertThat(sent.toString()).doesNotContain("u4 (later)");
+    }
+
+    @Test
+    void historyIsLimitedToTheWindow() {
+        turn(1_000, "u1", "a1");
+        turn(2_000, "u2", "a2");
+        TurnRequest t3 = turn(3_000, "u3", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("ok");
+
+        runner(model, 0, 2, 3).run(t3, 1, 60_000);
+
+        List<ChatMessage> sent = model.requests.get(0).messages();
+        assertThat(sent).hasSize(4);
+        assertThat(sent.get(0)).isInstanceOf(SystemMessage.class);
+        assertThat(sent.get(1)).isInstanceOfSatisfying(UserMessage.class, m -> assertThat(m.singleText()).isEqualTo("u2"));
+        assertThat(sent.get(2)).isInstanceOfSatisfying(AiMessage.class, m -> assertThat(m.text()).isEqualTo("a2"));
+        assertThat(sent.get(3)).isInstanceOfSatisfying(UserMessage.class, m -> assertThat(m.singleText()).isEqualTo("u3"));
+    }
+
+    @Test
+    void aRedeliveredTurnThatIsAnsweredAlreadyDoesNotCallTheModel() {
+        TurnRequest t = turn(1_000, "hi", "stored answer");
+        ScriptedChatModel model = ScriptedChatModel.answering("new answer");
+        int writesBefore = messages.writes.get();
+
+        assertThat(runner(model).run(t, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ALREADY_ANSWERED);
+
+        assertThat(model.requests).isEmpty();
+        assertThat(gateway.frames).isEmpty();
+        assertThat(messages.writes.get()).isEqualTo(writesBefore);
+        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("stored answer");
+    }
+
+    @Test
+    void runningTheSameTurnTwiceAnswersOnce() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("once");
+        TurnRunner r = runner(model);
+
+        assertThat(r.run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        int framesAfterFirst = gateway.frames.size();
+        assertThat(r.run(t, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ALREADY_ANSWERED);
+
+        assertThat(model.requests).hasSize(1);
+        assertThat(gateway.frames).hasSize(framesAfterFirst);
+    }
+
+    @Test
+    void aMissingUserMessageIsTurnGone() {
+        ScriptedChatModel model = ScriptedChatModel.answering("x");
+        TurnRequest gone = new TurnRequest(ALICE, SESSION, ids.newTurnId(9_000), "c-9", 9_000);
+
+        assertThat(runner(model).run(gone, 1, 60_000)).isEqualTo(TurnRunner.Outcome.TURN_GONE);
+
+        assertThat(model.requests).isEmpty();
+        assertThat(gateway.frames).isEmpty();
+        assertThat(messages.all()).isEmpty();
+    }
+
+    @Test
+    void aTurnOfAnotherUserWithTheSameIdsIsTurnGone() {
+        TurnRequest alices = turn(1_000, "hi", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("x");
+        TurnRequest forged = new TurnRequest(BOB, SESSION, alices.turnId(), alices.clientMessageId(), 1_000);
+
+        assertThat(runner(model).run(forged, 1, 60_000)).isEqualTo(TurnRunner.Outcome.TURN_GONE);
+        assertThat(model.requests).isEmpty();
+        assertThat(gateway.frames).isEmpty();
+    }
+
+    @Test
+    void aGoneConnectionIsDeletedAfterItsFirstFrameAndGetsNoMore() {
+        TurnRequest t = turn(1_000, "hi", null);
+        gateway.gone.add("a2");
+        ScriptedChatModel model = ScriptedChatModel.answering("a", "b", "c");
+
+        assertThat(runner(model).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        assertThat(connections.listByUser(ALICE)).extracting(Connection::connectionId).containsExactly("a1");
+        assertThat(connections.listByUser(BOB)).extracting(Connection::connectionId).containsExactly("b1");
+        assertThat(postAttempts.stream().filter("a2"::equals)).hasSize(1);
+        assertThat(gateway.framesTo("a2")).isEmpty();
+        List<ServerEvent> toA1 = eventsTo("a1");
+        assertThat(deltas(toA1)).hasSize(3);
+        assertThat(toA1.get(toA1.size() - 1)).isInstanceOf(ServerEvent.Done.class);
+    }
+
+    @Test
+    void aModelErrorThrowsAndSendsNoErrorBeforeTheLastReceive() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = ScriptedChatModel.failing();
+
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 2, 60_000)).isInstanceOf(RuntimeException.class);
+
+        assertThat(model.requests).hasSize(1);
+        assertThat(gateway.frames).isEmpty();
+        assertThat(storedAnswer(t.turnId())).isNull();
+    }
+
+    @Test
+    void aModelErrorOnTheLastReceiveSendsTurnFailed() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = ScriptedChatModel.failing();
+
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 60_000))
+                .isInstanceOf(TurnRunner.TurnFailedException.class);
+
+        ServerEvent.Error expected = new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
+                "The answer to this message failed after 3 attempts", "sendMessage", SESSION, t.turnId(),
+                t.clientMessageId());
+        assertThat(eventsTo("a1")).containsExactly(expected);
+        assertThat(eventsTo("a2")).containsExactly(expected);
+        assertThat(gateway.framesTo("b1")).isEmpty();
+        assertThat(storedAnswer(t.turnId())).isNull();
+    }
+
+    @Test
+    void aModelErrorAfterTheLastReceiveAlsoSendsTurnFailed() {
+        TurnRequest t = turn(1_000, "hi", null);
+        assertThatThrownBy(() -> runner(ScriptedChatModel.failing(), 0, 20, 3).run(t, 5, 60_000))
+                .isInstanceOf(RuntimeException.class);
+        assertThat(eventsTo("a1")).singleElement().isInstanceOfSatisfying(ServerEvent.Error.class,
+                e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
+    }
+
+    @Test
+    void aModelThatThrowsSynchronouslyAlsoFailsTheTurn() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = new ScriptedChatModel(r -> {
+            throw new IllegalStateException("synchronous failure");
+        }, r -> false);
+
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 60_000)).isInstanceOf(RuntimeException.class);
+        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(eventsTo("a1")).singleElement().isInstanceOfSatisfying(ServerEvent.Error.class,
+                e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
+    }
+
+    @Test
+    void aTurnOfAUserWithoutConnectionsIsStillAnsweredAndStored() {
+        connections.delete(ALICE, "a1");
+        connections.delete(ALICE, "a2");
+        TurnRequest t = turn(1_000, "hi", null);
+
+        assertThat(runner(ScriptedChatModel.answering("x", "y")).run(t, 1, 60_000))
+                .isEqualTo(TurnRunner.Outcome.ANSWERED);
+        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("xy");
+        assertThat(gateway.frames).isEmpty();
+    }
+
+    @Test
+    void doneIsSentOnlyAfterTheAnswerIsStored() {
+        TurnRequest t = turn(1_000, "hi", null);
+        List<Boolean> storedWhenDoneWasSent = new CopyOnWriteArrayList<>();
+        onPost = frame -> {
+            if (codec.readEvent(frame) instanceof ServerEvent.Done) {
+                storedWhenDoneWasSent.add(storedAnswer(t.turnId()) != null);
+            }
+        };
+
+        runner(ScriptedChatModel.answering("a", "b")).run(t, 1, 60_000);
+
+        assertThat(storedWhenDoneWasSent).containsExactly(true, true); // a1 and a2
+    }
+
+    @Test
+    void theUserMessageStaysWhenTheTurnFails() {
+        TurnRequest t = turn(1_000, "keep me", null);
+        assertThatThrownBy(() -> runner(ScriptedChatModel.failing(), 0, 20, 3).run(t, 3, 60_000))
+                .isInstanceOf(RuntimeException.class);
+        assertThat(messages.all()).extracting(StoredMessage::text).containsExactly("keep me");
+        assertThat(sessions.get(ALICE, SESSION)).isPresent();
+    }
+
+    @Test
+    void everyFrameStaysUnderTheServerFrameLimitAtTheLargestDeltaSize() {
+        TurnRequest t = turn(1_000, "hi", null);
+        // control characters and quotes grow when escaped in JSON; a single token larger than any delta
+        String nasty = "\u0001".repeat(9_000) + "\"".repeat(9_000) + "\\".repeat(3_000) + "\uD83D\uDE00".repeat(2_000);
+        ScriptedChatModel model = ScriptedChatModel.answering("start ", nasty, "end");
+
+        runner(model, new TurnRunner.Settings(20, 0, 4096, 3)).run(t, 1, 60_000);
+
+        assertThat(gateway.framesTo("a1")).isNotEmpty().allSatisfy(frame ->
+                assertThat(frame.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(Limits.MAX_SERVER_FRAME_BYTES));
+        assertThat(text(deltas(eventsTo("a1")))).isEqualTo("start " + nasty + "end");
+        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("start " + nasty + "end");
+    }
+
+    /** A model that streams one token and then never completes; the handler is kept so a test can stream more. */
+    private static final class HangingModel implements StreamingChatModel {
+        final AtomicReference<StreamingChatResponseHandler> handler = new AtomicReference<>();
+
+        @Override
+        public void doChat(ChatRequest request, StreamingChatResponseHandler h) {
+            handler.set(h);
+            h.onPartialResponse("early ");
+        }
+    }
+
+    @Test
+    void aModelThatDoesNotFinishInTimeFailsTheTurn() {
+        TurnRequest t = turn(1_000, "hi", null);
+        HangingModel model = new HangingModel();
+
+        // just enough time to start: the model gets the remaining time less the reserve (1 s), then is given up
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnRunner.TurnFailedException.class)
+                .hasMessageContaining("did not finish");
+
+        List<ServerEvent> events = eventsTo("a1");
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0)).isEqualTo(new ServerEvent.Delta(SESSION, t.turnId(), 0, "early ", 1L));
+        assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Error.class,
+                e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
+        assertThat(storedAnswer(t.turnId())).isNull();
+    }
+
+    @Test
+    void aTurnIsNotStartedWithoutEnoughTimeLeft() {
+        TurnRequest t = turn(1_000, "hi", null);
+        HangingModel model = new HangingModel();
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 1, TurnRunner.MIN_MILLIS_TO_START - 1))
+                .isInstanceOf(TurnRunner.TurnFailedException.class)
+                .hasMessageContaining("left in this invocation");
+        assertThat(model.handler.get()).as("the model was not called").isNull();
+        assertThat(gateway.framesTo("a1")).isEmpty();
+    }
+
+    /**
+     * After a turn failed (here: timed out), the abandoned stream may still deliver tokens; they must not reach the
+     * client after the turn's error event (nor interleave with a retry that starts again at seq 0).
+     */
+    @Test
+    void tokensOfAnAbandonedStreamAreNotSentAfterTheTurnFailed() {
+        TurnRequest t = turn(1_000, "hi", null);
+        HangingModel model = new HangingModel();
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnRunner.TurnFailedException.class);
+        int framesAtFailure = gateway.framesTo("a1").size();
+
+        model.handler.get().onPartialResponse("late ");
+        model.handler.get().onPartialResponse("tokens");
+
+        assertThat(gateway.framesTo("a1")).hasSize(framesAtFailure);
+        List<ServerEvent> events = eventsTo("a1");
+        assertThat(events.get(events.size() - 1)).isInstanceOf(ServerEvent.Error.class);
+    }
+
+    @Test
+    void settingsRefuseOutOfRangeValues() {
+        assertThatThrownBy(() -> new TurnRunner.Settings(20, 50, 63, 3)).hasMessageContaining("DELTA_MAX_BYTES");
+        assertThatThrownBy(() -> new TurnRunner.Settings(20, 50, 4097, 3)).hasMessageContaining("DELTA_MAX_BYTES");
+        assertThatThrownBy(() -> new TurnRunner.Settings(-1, 50, 256, 3)).hasMessageContaining("HISTORY_WINDOW");
+        assertThatThrownBy(() -> new TurnRunner.Settings(201, 50, 256, 3)).hasMessageContaining("HISTORY_WINDOW");
+        assertThat(new TurnRunner.Settings(0, 0, 64, 1).maxDeltaBytes()).isEqualTo(64);
+    }
+
+    @Test
+    void anEarlierTurnStillWaitingForItsAnswerIsLeftOutOfTheHistory() {
+        turn(1_000, "u1", "a1");
+        turn(2_000, "u2 racing", null); // enqueued after u3 although its id is older: not answered yet
+        TurnRequest t3 = turn(3_000, "u3", null);
+        ScriptedChatModel model = ScriptedChatModel.answering("ok");
+
+        runner(model).run(t3, 1, 60_000);
+
+        List<ChatMessage> sent = model.requests.get(0).messages();
+        assertThat(sent.toString()).contains("u1", "a1", "u3").doesNotContain("u2 racing");
+        assertThat(sent).hasSize(4);
+    }
+
+    @Test
+    void aSessionDeletedWhileItsTurnRanKeepsNoAnswerAndGetsNoDone() {
+        TurnRequest t = turn(1_000, "hi", null);
+        ScriptedChatModel model = new ScriptedChatModel(r -> {
+            messages.deleteSession(ALICE, SESSION); // the user deletes the session mid-answer
+            sessions.delete(ALICE, SESSION);
+            return List.of("too ", "late");
+        }, r -> false);
+
+        assertThat(runner(model).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.TURN_GONE);
+
+        assertThat(messages.all()).noneMatch(m -> m.sessionId().equals(SESSION));
+        assertThat(eventsTo("a1")).noneMatch(ServerEvent.Done.class::isInstance);
+    }
+
+    @Test
+    void aFailureAfterTheAnswerIsStoredDoesNotFailTheTurn() {
+        TurnRequest t = turn(1_000, "hi", null);
+        InMemorySessionStore real = sessions;
+        sessions = new InMemorySessionStore() {
+            @Override
+            public boolean touch(String userId, String sessionId, long updatedAtMillis) {
+                throw new IllegalStateException("throttled");
+            }
+        };
+        sessions.createIfAbsent(real.get(ALICE, SESSION).orElseThrow());
+
+        assertThat(runner(ScriptedChatModel.answering("fine")).run(t, 3, 60_000))
+                .isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        List<ServerEvent> events = eventsTo("a1");
+        assertThat(events.get(events.size() - 1)).isInstanceOf(ServerEvent.Done.class);
+        assertThat(events).noneMatch(ServerEvent.Error.class::isInstance);
+    }
+
+    @Test
+    void aStoreFailureBeforeStreamingStillTellsTheUserOnTheLastDelivery() {
+        TurnRequest t = turn(1_000, "hi", null);
+        InMemoryMessageStore real = messages;
+        messages = new InMemoryMessageStore() {
+            @Override
+            public List<StoredMessage> recentUpTo(String userId, String sessionId, String turnId, int count) {
+                throw new IllegalStateException("throttled");
+            }
+        };
+        assertThatThrownBy(() -> runner(ScriptedChatModel.answering("x")).run(t, 3, 60_000))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(eventsTo("a1")).singleElement().isInstanceOfSatisfying(ServerEvent.Error.class,
+                e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
+        messages = real;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.switchboard.adapter.aws;
+
+import dev.switchboard.config.Env;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Builds the AWS SDK clients of a function's composition root: explicit region, the light URL-connection HTTP client,
+ * and an endpoint override only where an emulator is configured (DYNAMODB_ENDPOINT, SQS_ENDPOINT); emulators get
+ * fixed dummy credentials. A host may hand the composition roots {@link Interceptors} through
+ * {@link Env#withExtra} (the local benchmark counts every request this way); without them no interceptor is added.
+ */
+public final class AwsClients {
+    private AwsClients() {}
+
+    /** SDK execution interceptors to add to every client built from an {@link Env} that carries this extra. */
+    public record Interceptors(List<ExecutionInterceptor> list) {
+        public Interceptors {
+            list = List.copyOf(list);
+        }
+    }
+
+    public static DynamoDbClient dynamoDb(Env env) {
+        var b = DynamoDbClient.builder()
+                .region(region(env))
+                .httpClient(UrlConnectionHttpClient.builder().build());
+        Optional<String> endpoint = env.optional(Env.DYNAMODB_ENDPOINT);
+        endpoint.ifPresent(e -> b.endpointOverride(URI.create(e)));
+        b.credentialsProvider(credentials(endpoint.isPresent()));
+        interceptors(env).ifPresent(b::overrideConfiguration);
+        return b.build();
+    }
+
+    public static SqsClient sqs(Env env) {
+        var b = SqsClient.builder()
+                .region(region(env))
+                .httpClient(UrlConnectionHttpClient.builder().build());
+        Optional<String> endpoint = env.optional(Env.SQS_ENDPOINT);
+        endpoint.ifPresent(e -> b.endpointOverride(URI.create(e)));
+        b.credentialsProvider(credentials(endpoint.isPresent()));
+        interceptors(env).ifPresent(b::overrideConfiguration);
+        return b.build();
+    }
+
+    /** The @connections client for CALLBACK_URL (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
+    public static ApiGatewayManagementApiClient connections(Env env) {
+        String callback = env.require(Env.CALLBACK_URL);
+        boolean local = callback.startsWith("http://");
+        var b = ApiGatewayManagementApiClient.builder()
+                .region(region(env))
+                .httpClient(UrlConnectionHttpClient.builder().build())
+                .endpointOverride(URI.create(callback))
+                .credentialsProvider(credentials(local));
+        interceptors(env).ifPresent(b::overrideConfiguration);
+        return b.build();
+    }
+
+    /** The override configuration that adds the environment's interceptors; empty (the default) without any. */
+    static Optional<ClientOverrideConfiguration> interceptors(Env env) {
+        return env.extra(Interceptors.class)
+                .filter(i -> !i.list().isEmpty())
+                .map(i -> ClientOverrideConfiguration.builder().executionInterceptors(i.list()).build());
+    }
+
+    public static Region region(Env env) {
+        return Region.of(env.get(Env.AWS_REGION, "us-east-1"));
+    }
+
+    private static AwsCredentialsProvider credentials(boolean emulator) {
+        return emulator
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
+                : DefaultCredentialsProvider.builder().build();
+    }
+}

@@ -1,0 +1,209 @@
+package dev.switchboard.adapter.dynamodb;
+
+import static dev.switchboard.adapter.dynamodb.Attr.*;
+
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.Page;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.ToolCall;
+import dev.switchboard.domain.TurnClaim;
+import dev.switchboard.port.MessageStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * Messages table, one item per message. pk = {@code userId#sessionId} (owner first); sk =
+ * {@code T#<turnId>#0} for the user message and {@code T#<turnId>#1} for the answer (turn ids sort by time), and
+ * {@code C#<clientMessageId>} for the idempotency claim that binds a client message id to its turn, and
+ * {@code S#<turnId>#<step>} for each tool call made while answering a turn (outside the {@code T#} range, so history
+ * pages and the worker's recent-history read see user and assistant messages only).
+ */
+public final class DynamoDbMessageStore implements MessageStore {
+    private static final String TURN_PREFIX = "T#";
+    private static final String CLAIM_PREFIX = "C#";
+    private static final String STEP_PREFIX = "S#";
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+
+    public DynamoDbMessageStore(DynamoDbClient dynamo, String table) {
+        this.dynamo = dynamo;
+        this.table = table;
+    }
+
+    static String partition(String userId, String sessionId) {
+        return userId + "#" + sessionId;
+    }
+
+    static String sortKey(String turnId, Role role) {
+        return TURN_PREFIX + turnId + (role == Role.USER ? "#0" : "#1");
+    }
+
+    static String sortKey(StoredMessage m) {
+        return m.role() == Role.TOOL ? STEP_PREFIX + m.turnId() + "#" + String.format(java.util.Locale.ROOT, "%04d",
+                m.tool().step()) : sortKey(m.turnId(), m.role());
+    }
+
+    @Override
+    public TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId,
+                               String fingerprint, long nowMillis) {
+        try {
+            dynamo.putItem(b -> b.tableName(table)
+                    .item(Map.of(PK, s(partition(userId, sessionId)), SK, s(CLAIM_PREFIX + clientMessageId),
+                            "turnId", s(candidateTurnId), "fingerprint", s(fingerprint), "createdAt", n(nowMillis)))
+                    .conditionExpression("attribute_not_exists(pk)")
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+            return new TurnClaim(candidateTurnId, nowMillis, true, fingerprint);
+        } catch (ConditionalCheckFailedException e) {
+            Map<String, AttributeValue> old = e.hasItem() ? e.item()
+                    : dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                            .key(key(partition(userId, sessionId), CLAIM_PREFIX + clientMessageId))).item();
+            return new TurnClaim(str(old, "turnId"), num(old, "createdAt"), false, str(old, "fingerprint"));
+        }
+    }
+
+    @Override
+    public boolean putIfAbsent(StoredMessage m) {
+        // a write token tells our own write from another's: when DynamoDB applied the write but its response was lost,
+        // the SDK's retry fails the condition on the item this very call stored, and that is still a success
+        String token = java.util.UUID.randomUUID().toString();
+        Map<String, AttributeValue> item = item(m);
+        item.put("w", s(token));
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)")
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return e.hasItem() && token.equals(str(e.item(), "w"));
+        }
+    }
+
+    @Override
+    public boolean transition(StoredMessage next, String expectedStatus) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item(next))
+                    .conditionExpression("#st = :e")
+                    .expressionAttributeNames(Map.of("#st", "status"))
+                    .expressionAttributeValues(Map.of(":e", s(expectedStatus))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public List<StoredMessage> toolCalls(String userId, String sessionId, String fromTurnId, String toTurnId) {
+        List<StoredMessage> out = new ArrayList<>();
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND sk BETWEEN :from AND :to")
+                .expressionAttributeValues(Map.of(":p", s(partition(userId, sessionId)),
+                        ":from", s(STEP_PREFIX + fromTurnId + "#"), ":to", s(STEP_PREFIX + toTurnId + "#~")))
+                .consistentRead(true)).items()) {
+            out.add(toMessage(userId, sessionId, item));
+        }
+        return out;
+    }
+
+    private static Map<String, AttributeValue> item(StoredMessage m) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(PK, s(partition(m.userId(), m.sessionId())));
+        item.put(SK, s(sortKey(m)));
+        item.put("turnId", s(m.turnId()));
+        item.put("role", s(m.role().name()));
+        item.put("text", s(m.text()));
+        item.put("createdAt", n(m.createdAtMillis()));
+        if (m.model() != null) {
+            item.put("model", s(m.model()));
+        }
+        if (m.stream() != null) {
+            item.put("stream", s(m.stream().encode()));
+        }
+        if (m.status() != null) {
+            item.put("status", s(m.status()));
+        }
+        ToolCall t = m.tool();
+        if (t != null) {
+            item.put("step", n(t.step()));
+            item.put("toolCallId", s(t.toolCallId()));
+            item.put("toolName", s(t.name()));
+            item.put("toolArgs", s(t.arguments()));
+            item.put("seqBase", n(t.seqBase()));
+            if (t.roundText() != null) {
+                item.put("roundText", s(t.roundText()));
+            }
+        }
+        return item;
+    }
+
+    @Override
+    public Page<StoredMessage> history(String userId, String sessionId, int limit, String cursor) {
+        String pk = partition(userId, sessionId);
+        QueryResponse r = dynamo.query(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
+                .expressionAttributeValues(Map.of(":p", s(pk), ":t", s(TURN_PREFIX)))
+                .exclusiveStartKey(startKey(pk, cursor, TURN_PREFIX))
+                .scanIndexForward(false)
+                .limit(limit + 1));
+        Page<StoredMessage> newestFirst = page(r, limit, i -> toMessage(userId, sessionId, i));
+        List<StoredMessage> items = new ArrayList<>(newestFirst.items());
+        java.util.Collections.reverse(items);
+        return new Page<>(items, newestFirst.nextCursor());
+    }
+
+    @Override
+    public String cursorBefore(StoredMessage message) {
+        return cursorOf(Map.of(SK, s(sortKey(message.turnId(), message.role()))));
+    }
+
+    @Override
+    public List<StoredMessage> recentUpTo(String userId, String sessionId, String turnId, int count) {
+        QueryResponse r = dynamo.query(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND sk BETWEEN :from AND :to")
+                .expressionAttributeValues(Map.of(
+                        ":p", s(partition(userId, sessionId)),
+                        ":from", s(TURN_PREFIX),
+                        ":to", s(sortKey(turnId, Role.ASSISTANT))))
+                .scanIndexForward(false)
+                .consistentRead(true)
+                .limit(count));
+        List<StoredMessage> items = new ArrayList<>(r.items().stream().map(i -> toMessage(userId, sessionId, i)).toList());
+        java.util.Collections.reverse(items);
+        return items;
+    }
+
+    @Override
+    public int deleteSession(String userId, String sessionId) {
+        String pk = partition(userId, sessionId);
+        List<WriteRequest> deletes = new ArrayList<>();
+        int messages = 0;
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p")
+                .expressionAttributeValues(Map.of(":p", s(pk)))
+                .projectionExpression("pk, sk")
+                .consistentRead(true)).items()) {
+            if (str(item, SK).startsWith(TURN_PREFIX)) {
+                messages++;
+            }
+            deletes.add(BatchWrites.delete(item));
+        }
+        BatchWrites.write(dynamo, table, deletes);
+        return messages;
+    }
+
+    private static StoredMessage toMessage(String userId, String sessionId, Map<String, AttributeValue> item) {
+        ToolCall tool = item.containsKey("toolCallId") ? new ToolCall((int) num(item, "step"), str(item, "toolCallId"),
+                str(item, "toolName"), str(item, "toolArgs"), str(item, "roundText"), (int) num(item, "seqBase"))
+                : null;
+        return new StoredMessage(userId, sessionId, str(item, "turnId"), Role.valueOf(str(item, "role")),
+                str(item, "text"), num(item, "createdAt"), str(item, "model"), str(item, "status"), tool,
+                dev.switchboard.domain.StreamMarks.decode(str(item, "stream")));
+    }
+}

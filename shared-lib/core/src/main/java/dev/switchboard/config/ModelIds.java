@@ -1,0 +1,72 @@
+package dev.switchboard.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The model allow-list as the environment names it, before any client is built. {@code MODELS} lists
+ * {@code provider:name} ids, comma-separated; without it the single model of {@code MODEL_PROVIDER} (offline, or
+ * openai with {@code OPENAI_MODEL}) is the list. {@code DEFAULT_MODEL} names the default (else the first).
+ */
+public record ModelIds(List<String> ids, String defaultId) {
+    /** The providers a model id may name. */
+    public static final List<String> PROVIDERS = List.of("offline", "openai", "ollama", "bench");
+    /** The offline model's name (it answers with an echo and says it is offline). */
+    public static final String OFFLINE_NAME = "switchboard-offline-echo";
+    public static final String OFFLINE_ID = "offline:" + OFFLINE_NAME;
+
+    public ModelIds {
+        ids = List.copyOf(ids);
+        if (ids.isEmpty()) {
+            throw new IllegalStateException(Env.MODELS + " lists no model");
+        }
+        for (String id : ids) {
+            provider(id);
+        }
+    }
+
+    public static ModelIds fromEnv(Env env) {
+        List<String> ids = new ArrayList<>();
+        String list = env.get(Env.MODELS, null);
+        if (list == null) {
+            String provider = env.get(Env.MODEL_PROVIDER, "offline");
+            ids.add(switch (provider) {
+                case "offline" -> OFFLINE_ID;
+                case "openai" -> "openai:" + env.require(Env.OPENAI_MODEL);
+                default -> throw new IllegalStateException(
+                        Env.MODEL_PROVIDER + " must be offline or openai, got '" + provider + "'");
+            });
+        } else {
+            for (String id : list.split(",")) {
+                if (!id.isBlank()) {
+                    ids.add(id.strip());
+                }
+            }
+        }
+        return new ModelIds(ids, env.get(Env.DEFAULT_MODEL, null));
+    }
+
+    /** The default model's id: DEFAULT_MODEL, or the first of the list. */
+    public String defaultOrFirst() {
+        return defaultId == null ? ids.get(0) : defaultId;
+    }
+
+    /** The provider of a {@code provider:name} id; fails naming MODELS when the id is malformed or unknown. */
+    public static String provider(String id) {
+        int colon = id.indexOf(':');
+        if (colon <= 0 || colon == id.length() - 1) {
+            throw new IllegalStateException(Env.MODELS + " entries must be provider:name, got '" + id + "'");
+        }
+        String provider = id.substring(0, colon);
+        if (!PROVIDERS.contains(provider)) {
+            throw new IllegalStateException("unknown model provider '" + provider + "' in " + Env.MODELS
+                    + " (known: " + String.join(", ", PROVIDERS) + ")");
+        }
+        return provider;
+    }
+
+    /** The name part of a {@code provider:name} id. */
+    public static String name(String id) {
+        return id.substring(id.indexOf(':') + 1);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.switchboard.domain;
+
+/**
+ * One stored message (one DynamoDB item): the user turn, the assistant's answer to it, or one tool call made while
+ * answering. {@code status} is null for an ordinary message, {@code cancelled} for an answer cut short, and for a
+ * tool call one of {@link ToolStatus}; {@code tool} is set only for {@link Role#TOOL} messages, whose {@code text}
+ * is the tool's result. {@code stream} (answers only; null when unknown) records how the answer was streamed, so a
+ * reconnecting client can be sent exactly what it missed.
+ */
+public record StoredMessage(String userId, String sessionId, String turnId, Role role, String text,
+                          long createdAtMillis, String model, String status, ToolCall tool, StreamMarks stream) {
+
+    public StoredMessage(String userId, String sessionId, String turnId, Role role, String text, long createdAtMillis,
+                       String model, String status, ToolCall tool) {
+        this(userId, sessionId, turnId, role, text, createdAtMillis, model, status, tool, null);
+    }
+
+    public static final String CANCELLED = "cancelled";
+
+    public StoredMessage(String userId, String sessionId, String turnId, Role role, String text, long createdAtMillis,
+                       String model) {
+        this(userId, sessionId, turnId, role, text, createdAtMillis, model, null, null);
+    }
+
+    /** The first message of {@code turnId} with {@code role} in {@code messages}, or null. */
+    public static StoredMessage find(java.util.List<StoredMessage> messages, String turnId, Role role) {
+        for (StoredMessage m : messages) {
+            if (m.turnId().equals(turnId) && m.role() == role) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    public StoredMessage withStatus(String newStatus, String newText) {
+        return new StoredMessage(userId, sessionId, turnId, role, newText, createdAtMillis, model, newStatus, tool, stream);
+    }
+}

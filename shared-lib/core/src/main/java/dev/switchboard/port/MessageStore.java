@@ -1,0 +1,49 @@
+package dev.switchboard.port;
+
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.Page;
+import dev.switchboard.domain.TurnClaim;
+import java.util.List;
+
+public interface MessageStore {
+    /**
+     * Binds {@code clientMessageId} to {@code candidateTurnId} and the message's {@code fingerprint} with a
+     * conditional write; when the clientMessageId was claimed before, returns what was bound then (fresh = false).
+     */
+    TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId,
+                        String fingerprint, long nowMillis);
+
+    /**
+     * Stores a message with a conditional write keyed by (turn, role).
+     *
+     * @return true when written, false when that message was already stored
+     */
+    boolean putIfAbsent(StoredMessage message);
+
+    /**
+     * Replaces a stored message (matched by turn, role and, for a tool call, step) only while its status is
+     * {@code expectedStatus}: the compare-and-set that makes tool approvals and tool runs happen once.
+     *
+     * @return false when the message is missing or its status is another
+     */
+    boolean transition(StoredMessage next, String expectedStatus);
+
+    /** The tool calls ({@link dev.switchboard.domain.Role#TOOL} messages) of turns {@code fromTurnId}..{@code toTurnId}, by turn then step. */
+    List<StoredMessage> toolCalls(String userId, String sessionId, String fromTurnId, String toTurnId);
+
+    /** Newest first page of user and assistant messages (tool calls are read with {@link #toolCalls}); items are returned oldest first within the page. */
+    Page<StoredMessage> history(String userId, String sessionId, int limit, String cursor);
+
+    /** The cursor of a {@link #history} page that continues with the messages older than {@code message}. */
+    String cursorBefore(StoredMessage message);
+
+    /**
+     * The messages of the session up to and including turn {@code turnId} (its user message and, if already stored,
+     * its answer), at most {@code count}, oldest first. One Query serves the worker's idempotency check, the turn's
+     * text and the recent history.
+     */
+    List<StoredMessage> recentUpTo(String userId, String sessionId, String turnId, int count);
+
+    /** Deletes every item of the session; returns how many messages were deleted. */
+    int deleteSession(String userId, String sessionId);
+}

@@ -1,0 +1,82 @@
+package dev.switchboard.usecase;
+
+import dev.switchboard.config.Env;
+import dev.switchboard.port.SessionStore;
+import dev.switchboard.port.UserQuotas;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.ServerEvent;
+import java.util.Optional;
+
+/**
+ * The per-user limits a new message must pass before anything is stored or queued: turns per minute, turns running
+ * at once (sessions with an unsettled turn), tokens per day. A limit of 0 is off. Beyond a limit the user gets a
+ * {@code LIMIT_REACHED} error saying which, and the model is not called.
+ */
+public final class TurnLimits {
+    public static final int DEFAULT_TURNS_PER_MINUTE = 20;
+    public static final int DEFAULT_CONCURRENT_TURNS = 4;
+    public static final long DEFAULT_TOKENS_PER_DAY = 200_000;
+
+    public static final TurnLimits NONE = new TurnLimits(null, null, 0, 0, 0);
+
+    private final UserQuotas quotas;
+    private final SessionStore sessions;
+    private final int turnsPerMinute;
+    private final int concurrentTurns;
+    private final long tokensPerDay;
+
+    public TurnLimits(UserQuotas quotas, SessionStore sessions, int turnsPerMinute, int concurrentTurns,
+                      long tokensPerDay) {
+        if (turnsPerMinute < 0 || concurrentTurns < 0 || tokensPerDay < 0) {
+            throw new IllegalStateException("per-user limits must not be negative");
+        }
+        this.quotas = quotas;
+        this.sessions = sessions;
+        this.turnsPerMinute = turnsPerMinute;
+        this.concurrentTurns = concurrentTurns;
+        this.tokensPerDay = tokensPerDay;
+    }
+
+    public static TurnLimits fromEnv(Env env, UserQuotas quotas, SessionStore sessions) {
+        return new TurnLimits(quotas, sessions, env.getInt(Env.LIMIT_TURNS_PER_MINUTE, DEFAULT_TURNS_PER_MINUTE),
+                env.getInt(Env.LIMIT_CONCURRENT_TURNS, DEFAULT_CONCURRENT_TURNS),
+                Long.parseLong(env.get(Env.LIMIT_TOKENS_PER_DAY, Long.toString(DEFAULT_TOKENS_PER_DAY))));
+    }
+
+    /**
+     * Checks the limits for a new message of {@code userId} in {@code sessionId} and, when it passes, counts it.
+     *
+     * @param sessionBusy whether that session already has a turn running (it is counted among the running ones)
+     */
+    public Optional<ServerEvent> admit(String userId, String sessionId, boolean sessionBusy, long nowMillis) {
+        if (quotas == null) {
+            return Optional.empty();
+        }
+        if (concurrentTurns > 0 && !sessionBusy && sessions.countBusy(userId) >= concurrentTurns) {
+            return refuse(sessionId, "You have " + concurrentTurns
+                    + " answers running already; wait for one to finish or cancel it");
+        }
+        return switch (quotas.tryStartTurn(userId, nowMillis, turnsPerMinute, tokensPerDay)) {
+            case OK -> Optional.empty();
+            case TURNS_PER_MINUTE -> refuse(sessionId, "At most " + turnsPerMinute
+                    + " messages per minute; try again in a minute");
+            case TOKENS_PER_DAY -> refuse(sessionId, "Today's budget of " + tokensPerDay
+                    + " tokens is used up; it renews at midnight UTC");
+        };
+    }
+
+    /**
+     * Adds an answer's {@code tokens} to the user's daily budget. Without a quota store (limits off) nothing is
+     * counted.
+     */
+    public void charge(String userId, long nowMillis, long tokens) {
+        if (quotas != null) {
+            quotas.addTokens(userId, nowMillis, tokens);
+        }
+    }
+
+    private static Optional<ServerEvent> refuse(String sessionId, String message) {
+        return Optional.of(new ServerEvent.Error(ErrorCode.LIMIT_REACHED.name(), message, "sendMessage", sessionId,
+                null, null));
+    }
+}

@@ -1,4 +1,0 @@
-package dev.switchboard.tools;
-
-/** A short text a user asked the assistant to keep. Note ids sort by creation time; times are epoch milliseconds. */
-public record Note(String userId, String noteId, String text, long createdAtMillis) {}

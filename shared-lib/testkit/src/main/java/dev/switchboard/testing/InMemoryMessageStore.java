@@ -1,0 +1,136 @@
+package dev.switchboard.testing;
+
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.Page;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.TurnClaim;
+import dev.switchboard.port.InvalidCursorException;
+import dev.switchboard.port.MessageStore;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Test-only {@link MessageStore} with the DynamoDB adapter's key layout: messages sorted by turn id, then role. */
+public class InMemoryMessageStore implements MessageStore {
+    private final Map<String, NavigableMap<String, StoredMessage>> messages = new ConcurrentHashMap<>();
+    private final Map<String, TurnClaim> claims = new ConcurrentHashMap<>();
+    private final Map<String, NavigableMap<String, StoredMessage>> steps = new ConcurrentHashMap<>();
+    public final AtomicInteger writes = new AtomicInteger();
+
+    private static String partition(String userId, String sessionId) {
+        return userId + "#" + sessionId;
+    }
+
+    private static String sortKey(String turnId, Role role) {
+        return turnId + (role == Role.USER ? "#0" : "#1");
+    }
+
+    private NavigableMap<String, StoredMessage> of(String userId, String sessionId) {
+        return messages.computeIfAbsent(partition(userId, sessionId), k -> new ConcurrentSkipListMap<>());
+    }
+
+    @Override
+    public synchronized TurnClaim claimTurn(String userId, String sessionId, String clientMessageId,
+                                            String candidateTurnId, String fingerprint, long nowMillis) {
+        String key = partition(userId, sessionId) + "#" + clientMessageId;
+        TurnClaim existing = claims.get(key);
+        if (existing != null) {
+            return new TurnClaim(existing.turnId(), existing.createdAtMillis(), false, existing.fingerprint());
+        }
+        writes.incrementAndGet();
+        TurnClaim claim = new TurnClaim(candidateTurnId, nowMillis, true, fingerprint);
+        claims.put(key, claim);
+        return claim;
+    }
+
+    private NavigableMap<String, StoredMessage> mapOf(StoredMessage m) {
+        return m.role() == Role.TOOL
+                ? steps.computeIfAbsent(partition(m.userId(), m.sessionId()), k -> new ConcurrentSkipListMap<>())
+                : of(m.userId(), m.sessionId());
+    }
+
+    private static String keyOf(StoredMessage m) {
+        return m.role() == Role.TOOL ? m.turnId() + "#" + String.format(java.util.Locale.ROOT, "%04d", m.tool().step())
+                : sortKey(m.turnId(), m.role());
+    }
+
+    @Override
+    public synchronized boolean transition(StoredMessage next, String expectedStatus) {
+        NavigableMap<String, StoredMessage> map = mapOf(next);
+        StoredMessage old = map.get(keyOf(next));
+        if (old == null || !java.util.Objects.equals(old.status(), expectedStatus)) {
+            return false;
+        }
+        writes.incrementAndGet();
+        map.put(keyOf(next), next);
+        return true;
+    }
+
+    @Override
+    public List<StoredMessage> toolCalls(String userId, String sessionId, String fromTurnId, String toTurnId) {
+        NavigableMap<String, StoredMessage> all = steps.getOrDefault(partition(userId, sessionId),
+                new ConcurrentSkipListMap<>());
+        return List.copyOf(all.subMap(fromTurnId + "#", true, toTurnId + "#~", true).values());
+    }
+
+    @Override
+    public synchronized boolean putIfAbsent(StoredMessage m) {
+        boolean written = mapOf(m).putIfAbsent(keyOf(m), m) == null;
+        if (written) {
+            writes.incrementAndGet();
+        }
+        return written;
+    }
+
+    @Override
+    public Page<StoredMessage> history(String userId, String sessionId, int limit, String cursor) {
+        NavigableMap<String, StoredMessage> all = of(userId, sessionId).descendingMap();
+        NavigableMap<String, StoredMessage> rest = all;
+        if (cursor != null) {
+            String from = InMemorySessionStore.decode(cursor);
+            if (!all.containsKey(from)) {
+                throw new InvalidCursorException();
+            }
+            rest = all.tailMap(from, false);
+        }
+        List<Map.Entry<String, StoredMessage>> page = rest.entrySet().stream().limit(limit).toList();
+        String next = page.size() == limit && rest.size() > limit
+                ? InMemorySessionStore.encode(page.get(page.size() - 1).getKey()) : null;
+        List<StoredMessage> items = new ArrayList<>(page.stream().map(Map.Entry::getValue).toList());
+        Collections.reverse(items);
+        return new Page<>(items, next);
+    }
+
+    @Override
+    public String cursorBefore(StoredMessage message) {
+        return InMemorySessionStore.encode(sortKey(message.turnId(), message.role()));
+    }
+
+    @Override
+    public List<StoredMessage> recentUpTo(String userId, String sessionId, String turnId, int count) {
+        List<StoredMessage> upTo = new ArrayList<>(of(userId, sessionId).headMap(sortKey(turnId, Role.ASSISTANT), true)
+                .descendingMap().values().stream().limit(count).toList());
+        Collections.reverse(upTo);
+        return upTo;
+    }
+
+    @Override
+    public int deleteSession(String userId, String sessionId) {
+        NavigableMap<String, StoredMessage> removed = messages.remove(partition(userId, sessionId));
+        steps.remove(partition(userId, sessionId));
+        claims.keySet().removeIf(k -> k.startsWith(partition(userId, sessionId) + "#"));
+        writes.incrementAndGet();
+        return removed == null ? 0 : removed.size();
+    }
+
+    /** Every stored message of every user, for isolation checks. */
+    public List<StoredMessage> all() {
+        return java.util.stream.Stream.concat(messages.values().stream(), steps.values().stream())
+                .flatMap(m -> m.values().stream()).toList();
+    }
+}

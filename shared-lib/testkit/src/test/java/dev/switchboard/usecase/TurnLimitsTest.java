@@ -1,0 +1,89 @@
+package dev.switchboard.usecase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.protocol.ProtocolCodec;
+import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.domain.Ids;
+import dev.switchboard.testing.InMemoryMessageStore;
+import dev.switchboard.testing.InMemorySessionStore;
+import dev.switchboard.testing.InMemoryUserQuotas;
+import dev.switchboard.testing.RecordingTurnQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Per-user limits as the message route applies them: refused before anything is stored or queued. */
+class TurnLimitsTest {
+    private final AtomicLong now = new AtomicLong(1_795_000_000_000L);
+    private final InMemorySessionStore sessions = new InMemorySessionStore();
+    private final InMemoryMessageStore messages = new InMemoryMessageStore();
+    private final RecordingTurnQueue queue = new RecordingTurnQueue();
+    private final InMemoryUserQuotas quotas = new InMemoryUserQuotas();
+
+    private ChatIngress ingress(int perMinute, int concurrent, long tokensPerDay) {
+        var models = ModelListing.offline();
+        return new ChatIngress(new ProtocolCodec(), sessions, messages, queue, new Ids(), now::get, models,
+                ChatIngress.defaultCommands(sessions, messages, models), KnowledgeActions.NONE,
+                new TurnLimits(quotas, sessions, perMinute, concurrent, tokensPerDay));
+    }
+
+    private static String send(String id, String sessionId, String text) {
+        return "{\"action\":\"sendMessage\",\"clientMessageId\":\"" + id + "\""
+                + (sessionId == null ? "" : ",\"sessionId\":\"" + sessionId + "\"") + ",\"text\":\"" + text + "\"}";
+    }
+
+    private static void assertLimit(ServerEvent e, String says) {
+        assertThat(e).isInstanceOf(ServerEvent.Error.class);
+        assertThat(((ServerEvent.Error) e).code()).isEqualTo("LIMIT_REACHED");
+        assertThat(((ServerEvent.Error) e).message()).contains(says);
+    }
+
+    @Test
+    void turnsPerMinuteRefuseTheNextMessageWithoutStoringAnythingUntilTheNextMinute() {
+        ChatIngress in = ingress(3, 0, 0);
+        for (int i = 0; i < 3; i++) {
+            assertThat(in.handle("u", send("m-" + i, null, "hi " + i))).isInstanceOf(ServerEvent.Accepted.class);
+        }
+        int stored = messages.all().size();
+        int sessionsBefore = sessions.list("u", 100, null).items().size();
+        assertLimit(in.handle("u", send("m-9", null, "one too many")), "per minute");
+        assertThat(messages.all()).hasSize(stored);
+        assertThat(sessions.list("u", 100, null).items()).hasSize(sessionsBefore);
+        assertThat(queue.enqueued).hasSize(3);
+        assertThat(in.handle("other", send("o-1", null, "hi"))).isInstanceOf(ServerEvent.Accepted.class);
+        now.addAndGet(60_000);
+        assertThat(in.handle("u", send("m-10", null, "next minute"))).isInstanceOf(ServerEvent.Accepted.class);
+    }
+
+    @Test
+    void aRetryOfTheRunningMessageIsNotCountedAgain() {
+        ChatIngress in = ingress(1, 0, 0);
+        ServerEvent.Accepted first = (ServerEvent.Accepted) in.handle("u", send("m-1", null, "hi"));
+        ServerEvent again = in.handle("u", send("m-1", first.sessionId(), "hi"));
+        assertThat(again).isInstanceOf(ServerEvent.Accepted.class);
+        assertThat(((ServerEvent.Accepted) again).duplicate()).isTrue();
+    }
+
+    @Test
+    void concurrentTurnsAcrossSessionsAreCappedButTheBusySessionItselfMayQueue() {
+        ChatIngress in = ingress(0, 2, 0);
+        ServerEvent.Accepted a = (ServerEvent.Accepted) in.handle("u", send("a-1", null, "one"));
+        in.handle("u", send("b-1", null, "two"));
+        assertLimit(in.handle("u", send("c-1", null, "three")), "running already");
+        assertThat(in.handle("u", send("a-2", a.sessionId(), "queued behind one")))
+                .isInstanceOf(ServerEvent.Accepted.class);
+        sessions.markSettled("u", a.sessionId(), ((ServerEvent.Accepted) in.handle("u",
+                send("a-2", a.sessionId(), "queued behind one"))).turnId(), now.get());
+        assertThat(in.handle("u", send("c-2", null, "three again"))).isInstanceOf(ServerEvent.Accepted.class);
+    }
+
+    @Test
+    void theDailyTokenBudgetStopsNewTurnsUntilTheNextDay() {
+        ChatIngress in = ingress(0, 0, 1_000);
+        assertThat(in.handle("u", send("m-1", null, "hi"))).isInstanceOf(ServerEvent.Accepted.class);
+        quotas.addTokens("u", now.get(), 1_000);
+        assertLimit(in.handle("u", send("m-2", null, "more")), "tokens");
+        now.addAndGet(86_400_000);
+        assertThat(in.handle("u", send("m-3", null, "tomorrow"))).isInstanceOf(ServerEvent.Accepted.class);
+    }
+}
