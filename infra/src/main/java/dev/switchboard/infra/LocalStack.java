@@ -1,9 +1,9 @@
 package dev.switchboard.infra;
 
-import dev.switchboard.agent.BenchChatModel;
 import dev.switchboard.auth.DevTokens;
 import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Setting;
 import java.time.Duration;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -142,6 +142,21 @@ public final class LocalStack implements AutoCloseable {
                 .orElse(OperatorPolicy.defaults());
     }
 
+    /**
+     * The settings of {@code processEnv} that reach the functions: every tunable one (README, Configuration) that is
+     * set; the stack wires the others (tables, queues, endpoints, auth) itself.
+     */
+    public static Map<String, String> passThrough(Map<String, String> processEnv) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Setting setting : Setting.values()) {
+            String v = processEnv.get(setting.name());
+            if (setting.tunable() && v != null && !v.isBlank()) {
+                env.put(setting.name(), v);
+            }
+        }
+        return env;
+    }
+
     public static LocalStack start(Options options) {
         return new LocalStack(options);
     }
@@ -277,19 +292,7 @@ public final class LocalStack implements AutoCloseable {
         @Override
         public Integer call() throws Exception {
             Map<String, String> env = new LinkedHashMap<>();
-            // model and tuning settings pass through from this process's environment
-            for (String name : new String[] {Env.MODEL_PROVIDER, Env.OPENAI_BASE_URL, Env.OPENAI_API_KEY,
-                    Env.OPENAI_MODEL, Env.MODELS, Env.DEFAULT_MODEL, Env.OLLAMA_BASE_URL, Env.SYSTEM_PROMPT,
-                    Env.HISTORY_WINDOW, Env.DELTA_FLUSH_MILLIS, Env.DELTA_FLUSH_MAX_MILLIS, Env.DELTA_MAX_BYTES, "OFFLINE_DELAY_MILLIS",
-                    "MODEL_TIMEOUT_SECONDS", Env.TOOLS_ALLOWED, Env.TOOLS_APPROVAL, Env.MCP_SERVERS,
-                    Env.CANCEL_POLL_MILLIS, Env.MAX_TOOL_ROUNDS, Env.USER_CACHE_SIZE, Env.USER_CACHE_TTL_SECONDS,
-                    Env.OPERATOR_CLAIM, Env.OPERATOR_CLAIM_VALUE, BenchChatModel.FIRST_TOKEN_MILLIS,
-                    BenchChatModel.TOKENS_PER_SECOND, BenchChatModel.ANSWER_TOKENS}) {
-                String v = System.getenv(name);
-                if (v != null && !v.isBlank()) {
-                    env.put(name, v);
-                }
-            }
+            env.putAll(passThrough(System.getenv()));
             String secret = System.getenv().getOrDefault(Env.JWT_SECRET, DEV_SECRET);
             if (tokenOnly) {
                 System.out.println(new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE).issue(user, Duration.ofHours(12)));

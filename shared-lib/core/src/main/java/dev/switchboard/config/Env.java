@@ -153,6 +153,43 @@ public final class Env {
         }
     }
 
+    /** A required setting: missing or blank fails with the variable's name. */
+    public String require(Setting setting) {
+        return require(setting.name());
+    }
+
+    /** A text setting: its value, else its declared default (null when it has none). */
+    public String text(Setting setting) {
+        return get(setting.name(), setting.defaultValue());
+    }
+
+    /** A setting that may be unset and has no default. */
+    public java.util.Optional<String> optional(Setting setting) {
+        return optional(setting.name());
+    }
+
+    /** A whole-number setting, range-checked against its declaration; unset gives its default. */
+    public int integer(Setting setting) {
+        return Math.toIntExact(number(setting));
+    }
+
+    /** A long setting, range-checked against its declaration; unset gives its default. */
+    public long longValue(Setting setting) {
+        return number(setting);
+    }
+
+    private long number(Setting setting) {
+        if (setting.kind() == Setting.Kind.TEXT) {
+            throw new IllegalArgumentException(setting + " is not a number");
+        }
+        String raw = get(setting.name(), setting.defaultValue());
+        if (raw == null) {
+            throw new IllegalStateException("Missing required environment variable " + setting
+                    + " (see README, section Configuration)");
+        }
+        return setting.parseNumber(raw);
+    }
+
     public Map<String, String> asMap() {
         return values;
     }
