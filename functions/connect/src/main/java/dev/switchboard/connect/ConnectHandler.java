@@ -1,5 +1,6 @@
 package dev.switchboard.connect;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.protocol.Headers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /** $connect: stores the authorised connection and echoes the {@code switchboard.v1} subprotocol when offered. */
 public final class ConnectHandler
         implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
-    public static final List<String> REQUIRED_ENV = List.of(Env.CONNECTIONS_TABLE);
+    public static final List<String> REQUIRED_ENV = List.of(Setting.CONNECTIONS_TABLE.name());
     private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
 
     private final ConnectionRegistry registry;

@@ -1,5 +1,6 @@
 package dev.switchboard.disconnect;
 
+import dev.switchboard.config.Setting;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /** $disconnect: deletes the connection item (its TTL removes it anyway if this never runs). */
 public final class DisconnectHandler
         implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
-    public static final List<String> REQUIRED_ENV = List.of(Env.CONNECTIONS_TABLE);
+    public static final List<String> REQUIRED_ENV = List.of(Setting.CONNECTIONS_TABLE.name());
     private static final Logger LOG = LoggerFactory.getLogger(DisconnectHandler.class);
 
     private final ConnectionRegistry registry;

@@ -1,5 +1,7 @@
 package dev.switchboard.message;
 
+import dev.switchboard.config.LimitSettings;
+import dev.switchboard.config.Setting;
 import dev.switchboard.usecase.ModelListing;
 import dev.switchboard.config.ModelIds;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -42,8 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MessageHandler
         implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
-    public static final List<String> REQUIRED_ENV = List.of(Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.TURNS_QUEUE_URL,
-            Env.USER_DATA_TABLE);
+    public static final List<String> REQUIRED_ENV = List.of(Setting.SESSIONS_TABLE.name(), Setting.MESSAGES_TABLE.name(), Setting.TURNS_QUEUE_URL.name(),
+            Setting.USER_DATA_TABLE.name());
     private static final Logger LOG = LoggerFactory.getLogger(MessageHandler.class);
 
     private final ChatIngress ingress;
@@ -66,22 +68,22 @@ public final class MessageHandler
 
     private MessageHandler(Env env, ProtocolCodec codec, Ids ids, long started) {
         this(ingress(env, codec, ids, AwsClients.dynamoDb(env)), codec, ids,
-                EmfMetrics.stdout(env.get(Env.METRICS_NAMESPACE, EmfMetrics.DEFAULT_NAMESPACE), "message"),
+                EmfMetrics.stdout(env.text(Setting.METRICS_NAMESPACE), "message"),
                 (System.nanoTime() - started) / 1_000_000);
     }
 
     private static ChatIngress ingress(Env env, ProtocolCodec codec, Ids ids, DynamoDbClient dynamo) {
-        var sessions = new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE));
-        var messages = new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE));
-        var queue = new SqsTurnQueue(AwsClients.sqs(env), env.require(Env.TURNS_QUEUE_URL), codec.mapper());
-        String userData = env.require(Env.USER_DATA_TABLE);
+        var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
+        var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE));
+        var queue = new SqsTurnQueue(AwsClients.sqs(env), env.require(Setting.TURNS_QUEUE_URL), codec.mapper());
+        String userData = env.require(Setting.USER_DATA_TABLE);
         var knowledge = new UserKnowledgeActions(new DynamoDbMemoryStore(dynamo, userData),
                 new DynamoDbDocumentStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData), queue,
                 Clock.SYSTEM);
         ModelListing models = ModelListing.of(ModelIds.fromEnv(env));
         return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
                 ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge,
-                TurnLimits.fromEnv(env, new DynamoDbUserQuotas(dynamo, userData), sessions));
+                new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env)));
     }
 
     public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {

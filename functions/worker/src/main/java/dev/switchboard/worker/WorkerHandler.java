@@ -25,6 +25,7 @@ import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ChatModels;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.LimitSettings;
 import dev.switchboard.log.LogContext;
 import dev.switchboard.adapter.metrics.EmfMetrics;
 import dev.switchboard.port.Metrics;
@@ -147,7 +148,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                         env.getInt(Env.DELTA_FLUSH_MAX_MILLIS, Math.max(600, flushMillis)),
                         env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3),
                         env.getInt(Env.CANCEL_POLL_MILLIS, 250), env.getInt(Env.MAX_TOOL_ROUNDS, 5)),
-                afterAnswer(jobs.afterAnswer(), TurnLimits.fromEnv(env, new DynamoDbUserQuotas(dynamo, userData), sessions)), metrics);
+                afterAnswer(jobs.afterAnswer(), new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env))), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),

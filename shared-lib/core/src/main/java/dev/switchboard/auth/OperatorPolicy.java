@@ -1,5 +1,6 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.config.Env;
 import java.util.Collection;
 import java.util.List;
@@ -11,12 +12,12 @@ import java.util.Map;
  * Defaults: claim {@value #DEFAULT_CLAIM}, value {@value #DEFAULT_VALUE}.
  */
 public record OperatorPolicy(String claim, String value) {
-    public static final String DEFAULT_CLAIM = "scope";
-    public static final String DEFAULT_VALUE = "switchboard:operator";
+    public static final String DEFAULT_CLAIM = Setting.OPERATOR_CLAIM.defaultValue();
+    public static final String DEFAULT_VALUE = Setting.OPERATOR_CLAIM_VALUE.defaultValue();
 
     public OperatorPolicy {
         if (claim == null || claim.isBlank() || value == null || value.isBlank() || value.contains(" ")) {
-            throw new IllegalStateException(Env.OPERATOR_CLAIM + " and " + Env.OPERATOR_CLAIM_VALUE
+            throw new IllegalStateException(Setting.OPERATOR_CLAIM.name() + " and " + Setting.OPERATOR_CLAIM_VALUE.name()
                     + " must be non-blank, and the value a single word");
         }
     }
@@ -27,8 +28,8 @@ public record OperatorPolicy(String claim, String value) {
 
     /** From OPERATOR_CLAIM and OPERATOR_CLAIM_VALUE, with the defaults above. */
     public static OperatorPolicy fromEnv(Env env) {
-        return new OperatorPolicy(env.get(Env.OPERATOR_CLAIM, DEFAULT_CLAIM),
-                env.get(Env.OPERATOR_CLAIM_VALUE, DEFAULT_VALUE));
+        return new OperatorPolicy(env.text(Setting.OPERATOR_CLAIM),
+                env.text(Setting.OPERATOR_CLAIM_VALUE));
     }
 
     public boolean allows(VerifiedToken token) {

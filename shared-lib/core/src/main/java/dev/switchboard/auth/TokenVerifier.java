@@ -1,5 +1,6 @@
 package dev.switchboard.auth;
 
+import dev.switchboard.config.Setting;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
@@ -39,7 +40,7 @@ public final class TokenVerifier {
     public static TokenVerifier hs256(String secret, String issuer, String audience) {
         byte[] key = secret.getBytes(StandardCharsets.UTF_8);
         if (key.length < 32) {
-            throw new IllegalStateException(Env.JWT_SECRET + " must be at least 32 bytes for HS256");
+            throw new IllegalStateException(Setting.JWT_SECRET.name() + " must be at least 32 bytes for HS256");
         }
         return build(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(key)), issuer, audience);
     }
@@ -49,7 +50,7 @@ public final class TokenVerifier {
         try {
             source = JWKSourceBuilder.create(URI.create(jwksUrl).toURL()).retrying(true).build();
         } catch (MalformedURLException | IllegalArgumentException e) {
-            throw new IllegalStateException(Env.JWKS_URL + " is not a valid URL: " + jwksUrl, e);
+            throw new IllegalStateException(Setting.JWKS_URL.name() + " is not a valid URL: " + jwksUrl, e);
         }
         return build(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), source),
                 issuer, audience);
@@ -57,13 +58,13 @@ public final class TokenVerifier {
 
     /** Built from AUTH_MODE (hs256 | jwks, default hs256), JWT_SECRET or JWKS_URL, JWT_ISSUER, JWT_AUDIENCE. */
     public static TokenVerifier fromEnv(Env env) {
-        String mode = env.get(Env.AUTH_MODE, "hs256");
-        String issuer = env.require(Env.JWT_ISSUER);
-        String audience = env.get(Env.JWT_AUDIENCE, "switchboard");
+        String mode = env.text(Setting.AUTH_MODE);
+        String issuer = env.require(Setting.JWT_ISSUER);
+        String audience = env.text(Setting.JWT_AUDIENCE);
         return switch (mode) {
-            case "hs256" -> hs256(env.require(Env.JWT_SECRET), issuer, audience);
-            case "jwks" -> jwks(env.require(Env.JWKS_URL), issuer, audience);
-            default -> throw new IllegalStateException(Env.AUTH_MODE + " must be hs256 or jwks, got '" + mode + "'");
+            case "hs256" -> hs256(env.require(Setting.JWT_SECRET), issuer, audience);
+            case "jwks" -> jwks(env.require(Setting.JWKS_URL), issuer, audience);
+            default -> throw new IllegalStateException(Setting.AUTH_MODE.name() + " must be hs256 or jwks, got '" + mode + "'");
         };
     }
 

@@ -18,7 +18,7 @@ public record ModelIds(List<String> ids, String defaultId) {
     public ModelIds {
         ids = List.copyOf(ids);
         if (ids.isEmpty()) {
-            throw new IllegalStateException(Env.MODELS + " lists no model");
+            throw new IllegalStateException(Setting.MODELS.name() + " lists no model");
         }
         for (String id : ids) {
             provider(id);
@@ -27,14 +27,14 @@ public record ModelIds(List<String> ids, String defaultId) {
 
     public static ModelIds fromEnv(Env env) {
         List<String> ids = new ArrayList<>();
-        String list = env.get(Env.MODELS, null);
+        String list = env.text(Setting.MODELS);
         if (list == null) {
-            String provider = env.get(Env.MODEL_PROVIDER, "offline");
+            String provider = env.text(Setting.MODEL_PROVIDER);
             ids.add(switch (provider) {
                 case "offline" -> OFFLINE_ID;
-                case "openai" -> "openai:" + env.require(Env.OPENAI_MODEL);
+                case "openai" -> "openai:" + env.require(Setting.OPENAI_MODEL);
                 default -> throw new IllegalStateException(
-                        Env.MODEL_PROVIDER + " must be offline or openai, got '" + provider + "'");
+                        Setting.MODEL_PROVIDER.name() + " must be offline or openai, got '" + provider + "'");
             });
         } else {
             for (String id : list.split(",")) {
@@ -43,7 +43,7 @@ public record ModelIds(List<String> ids, String defaultId) {
                 }
             }
         }
-        return new ModelIds(ids, env.get(Env.DEFAULT_MODEL, null));
+        return new ModelIds(ids, env.text(Setting.DEFAULT_MODEL));
     }
 
     /** The default model's id: DEFAULT_MODEL, or the first of the list. */
@@ -55,11 +55,11 @@ public record ModelIds(List<String> ids, String defaultId) {
     public static String provider(String id) {
         int colon = id.indexOf(':');
         if (colon <= 0 || colon == id.length() - 1) {
-            throw new IllegalStateException(Env.MODELS + " entries must be provider:name, got '" + id + "'");
+            throw new IllegalStateException(Setting.MODELS.name() + " entries must be provider:name, got '" + id + "'");
         }
         String provider = id.substring(0, colon);
         if (!PROVIDERS.contains(provider)) {
-            throw new IllegalStateException("unknown model provider '" + provider + "' in " + Env.MODELS
+            throw new IllegalStateException("unknown model provider '" + provider + "' in " + Setting.MODELS.name()
                     + " (known: " + String.join(", ", PROVIDERS) + ")");
         }
         return provider;

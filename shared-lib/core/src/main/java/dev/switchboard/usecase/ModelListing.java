@@ -1,5 +1,6 @@
 package dev.switchboard.usecase;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.config.Env;
 import dev.switchboard.config.ModelIds;
 import dev.switchboard.protocol.ServerEvent;
@@ -13,7 +14,7 @@ import java.util.List;
 public record ModelListing(List<ServerEvent.ModelInfo> models, String defaultModel) {
     public ModelListing {
         if (models.stream().map(ServerEvent.ModelInfo::id).distinct().count() != models.size()) {
-            throw new IllegalStateException(Env.MODELS + " lists a model twice");
+            throw new IllegalStateException(Setting.MODELS.name() + " lists a model twice");
         }
         if (models.stream().noneMatch(m -> m.id().equals(defaultModel))) {
             throw new IllegalStateException("DEFAULT_MODEL '" + defaultModel + "' is not in MODELS");

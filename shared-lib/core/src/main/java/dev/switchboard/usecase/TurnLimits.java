@@ -1,6 +1,6 @@
 package dev.switchboard.usecase;
 
-import dev.switchboard.config.Env;
+import dev.switchboard.config.LimitSettings;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.UserQuotas;
 import dev.switchboard.protocol.ErrorCode;
@@ -13,9 +13,9 @@ import java.util.Optional;
  * {@code LIMIT_REACHED} error saying which, and the model is not called.
  */
 public final class TurnLimits {
-    public static final int DEFAULT_TURNS_PER_MINUTE = 20;
-    public static final int DEFAULT_CONCURRENT_TURNS = 4;
-    public static final long DEFAULT_TOKENS_PER_DAY = 200_000;
+    public static final int DEFAULT_TURNS_PER_MINUTE = LimitSettings.DEFAULTS.turnsPerMinute();
+    public static final int DEFAULT_CONCURRENT_TURNS = LimitSettings.DEFAULTS.concurrentTurns();
+    public static final long DEFAULT_TOKENS_PER_DAY = LimitSettings.DEFAULTS.tokensPerDay();
 
     public static final TurnLimits NONE = new TurnLimits(null, null, 0, 0, 0);
 
@@ -37,10 +37,8 @@ public final class TurnLimits {
         this.tokensPerDay = tokensPerDay;
     }
 
-    public static TurnLimits fromEnv(Env env, UserQuotas quotas, SessionStore sessions) {
-        return new TurnLimits(quotas, sessions, env.getInt(Env.LIMIT_TURNS_PER_MINUTE, DEFAULT_TURNS_PER_MINUTE),
-                env.getInt(Env.LIMIT_CONCURRENT_TURNS, DEFAULT_CONCURRENT_TURNS),
-                Long.parseLong(env.get(Env.LIMIT_TOKENS_PER_DAY, Long.toString(DEFAULT_TOKENS_PER_DAY))));
+    public TurnLimits(UserQuotas quotas, SessionStore sessions, LimitSettings limits) {
+        this(quotas, sessions, limits.turnsPerMinute(), limits.concurrentTurns(), limits.tokensPerDay());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.switchboard.adapter.aws;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.config.Env;
 import java.net.URI;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class AwsClients {
         var b = DynamoDbClient.builder()
                 .region(region(env))
                 .httpClient(UrlConnectionHttpClient.builder().build());
-        Optional<String> endpoint = env.optional(Env.DYNAMODB_ENDPOINT);
+        Optional<String> endpoint = env.optional(Setting.DYNAMODB_ENDPOINT);
         endpoint.ifPresent(e -> b.endpointOverride(URI.create(e)));
         b.credentialsProvider(credentials(endpoint.isPresent()));
         interceptors(env).ifPresent(b::overrideConfiguration);
@@ -47,7 +48,7 @@ public final class AwsClients {
         var b = SqsClient.builder()
                 .region(region(env))
                 .httpClient(UrlConnectionHttpClient.builder().build());
-        Optional<String> endpoint = env.optional(Env.SQS_ENDPOINT);
+        Optional<String> endpoint = env.optional(Setting.SQS_ENDPOINT);
         endpoint.ifPresent(e -> b.endpointOverride(URI.create(e)));
         b.credentialsProvider(credentials(endpoint.isPresent()));
         interceptors(env).ifPresent(b::overrideConfiguration);
@@ -56,7 +57,7 @@ public final class AwsClients {
 
     /** The @connections client for CALLBACK_URL (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
     public static ApiGatewayManagementApiClient connections(Env env) {
-        String callback = env.require(Env.CALLBACK_URL);
+        String callback = env.require(Setting.CALLBACK_URL);
         boolean local = callback.startsWith("http://");
         var b = ApiGatewayManagementApiClient.builder()
                 .region(region(env))
@@ -75,7 +76,7 @@ public final class AwsClients {
     }
 
     public static Region region(Env env) {
-        return Region.of(env.get(Env.AWS_REGION, "us-east-1"));
+        return Region.of(env.text(Setting.AWS_REGION));
     }
 
     private static AwsCredentialsProvider credentials(boolean emulator) {

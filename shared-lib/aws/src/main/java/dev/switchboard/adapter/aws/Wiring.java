@@ -1,5 +1,6 @@
 package dev.switchboard.adapter.aws;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.adapter.dynamodb.DynamoDbConnectionStore;
 import dev.switchboard.config.Env;
 import dev.switchboard.port.Clock;
@@ -12,7 +13,7 @@ public final class Wiring {
     /** The connect and disconnect functions' use case: the Connections table, with the connection TTL. */
     public static ConnectionRegistry connectionRegistry(Env env) {
         return new ConnectionRegistry(
-                new DynamoDbConnectionStore(AwsClients.dynamoDb(env), env.require(Env.CONNECTIONS_TABLE)),
-                Clock.SYSTEM, env.getInt(Env.CONNECTION_TTL_SECONDS, 7200));
+                new DynamoDbConnectionStore(AwsClients.dynamoDb(env), env.require(Setting.CONNECTIONS_TABLE)),
+                Clock.SYSTEM, env.integer(Setting.CONNECTION_TTL_SECONDS));
     }
 }

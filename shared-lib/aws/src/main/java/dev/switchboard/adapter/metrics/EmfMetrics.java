@@ -18,7 +18,7 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
  * the function ({@code message}, {@code worker}); each record also carries the correlation id as a property.
  */
 public final class EmfMetrics implements Metrics {
-    public static final String DEFAULT_NAMESPACE = "Switchboard";
+    public static final String DEFAULT_NAMESPACE = dev.switchboard.config.Setting.METRICS_NAMESPACE.defaultValue();
     private static final Logger LOG = LoggerFactory.getLogger(EmfMetrics.class);
 
     private final Environment environment;
