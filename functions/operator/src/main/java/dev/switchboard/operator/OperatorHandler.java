@@ -28,6 +28,7 @@ import dev.switchboard.port.InvalidCursorException;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.ProcessFigures;
+import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
 import dev.switchboard.usecase.operator.OperatorAccess;
@@ -137,9 +138,8 @@ public final class OperatorHandler
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         boolean cold = figures.invoked();
-        var rc = event.getRequestContext();
-        String requestId = rc == null ? null : rc.getRequestId();
-        try (var log = LogContext.open(requestId, null, null)) {
+        RequestIds ids = RequestIds.of(event);
+        try (var log = ids.open()) {
             OperatorRoute route = OperatorRoute.of(event.getRouteKey()).orElse(null);
             if (route == null) {
                 return unrouted(event.getRouteKey());
@@ -163,7 +163,7 @@ public final class OperatorHandler
                     return responses.error(403, "FORBIDDEN", "This token does not carry the operator claim", Map.of());
                 }
                 case OperatorAccess.Decision.Operator op -> {
-                    try (var opLog = LogContext.open(requestId, null, op.user().userId())) {
+                    try (var opLog = ids.withUser(op.user().userId()).open()) {
                         return serve(route, event, cold);
                     }
                 }
