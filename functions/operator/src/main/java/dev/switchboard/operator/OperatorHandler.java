@@ -244,10 +244,10 @@ public final class OperatorHandler
         var rc = new APIGatewayV2HTTPEvent.RequestContext();
         rc.setHttp(http);
         rc.setRequestId("priming");
-        rc.setRouteKey("GET /health");
+        rc.setRouteKey(OperatorRoute.HEALTH.routeKey());
         var e = new APIGatewayV2HTTPEvent();
         e.setRawPath("/health");
-        e.setRouteKey("GET /health");
+        e.setRouteKey(OperatorRoute.HEALTH.routeKey());
         e.setRequestContext(rc);
         e.setHeaders(authorization == null ? Map.of() : Map.of("authorization", authorization));
         return e;
