@@ -59,7 +59,7 @@ class DeployableJarsIT {
                     connectAndDisconnectThroughTheirJars(root, template);
                 }
                 if (handler.getSimpleName().equals("OperatorHandler")) {
-                    assertThat(liveness(loader, instance)).isEqualTo("200 {\"status\":\"ok\"}");
+                    assertThat(liveness(root, loader, instance)).isEqualTo("200 {\"status\":\"ok\"}");
                 }
             }
         }
@@ -78,19 +78,12 @@ class DeployableJarsIT {
         return out;
     }
 
-    /** Invokes the operator function inside its own jar with GET /health and no token; returns "status body". */
-    private static String liveness(ClassLoader loader, Object handler) throws Exception {
-        String events = "com.amazonaws.services.lambda.runtime.events.";
-        Class<?> eventClass = loader.loadClass(events + "APIGatewayV2HTTPEvent");
-        Class<?> contextClass = loader.loadClass(events + "APIGatewayV2HTTPEvent$RequestContext");
-        Class<?> httpClass = loader.loadClass(events + "APIGatewayV2HTTPEvent$RequestContext$Http");
-        Object http = httpClass.getConstructor().newInstance();
-        httpClass.getMethod("setMethod", String.class).invoke(http, "GET");
-        Object rc = contextClass.getConstructor().newInstance();
-        contextClass.getMethod("setHttp", httpClass).invoke(rc, http);
-        Object event = eventClass.getConstructor().newInstance();
-        eventClass.getMethod("setRawPath", String.class).invoke(event, "/health");
-        eventClass.getMethod("setRequestContext", contextClass).invoke(event, rc);
+    /** Invokes the operator function inside its own jar with events/operator-health.json (no token); "status body". */
+    private static String liveness(Path root, ClassLoader loader, Object handler) throws Exception {
+        Class<?> eventClass = loader.loadClass("com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent");
+        Object event = new com.fasterxml.jackson.databind.ObjectMapper()
+                .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .readValue(root.resolve("events").resolve("operator-health.json").toFile(), eventClass);
         Method handle = handler.getClass().getMethod("handleRequest", eventClass,
                 loader.loadClass("com.amazonaws.services.lambda.runtime.Context"));
         Object response = handle.invoke(handler, event, null);

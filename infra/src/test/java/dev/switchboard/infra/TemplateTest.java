@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.fail;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.config.Env;
+import dev.switchboard.operator.OperatorRoute;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -282,6 +284,9 @@ class TemplateTest {
             assertThat(model.handlerClass(r.function())).as(r.routeKey() + " function")
                     .isEqualTo("dev.switchboard.operator.OperatorHandler");
         }
+        // the function dispatches on the route key: it declares the same routes
+        assertThat(Arrays.stream(OperatorRoute.values()).map(OperatorRoute::routeKey))
+                .containsExactlyInAnyOrderElementsOf(routes.keySet());
         JsonNode events = functions().get("OperatorFunction").path("Events");
         events.forEach(e -> assertThat(e.path("Properties").path("PayloadFormatVersion").asText()).isEqualTo("2.0"));
         // the function checks the operator's token itself: same verifier settings as the WebSocket authorizer

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import dev.switchboard.auth.TokenVerifier;
 import dev.switchboard.config.Env;
 import dev.switchboard.log.LogContext;
+import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.usecase.AuthorizeConnection;
 import java.util.List;
@@ -39,8 +40,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
 
     @Override
     public IamPolicyResponse handleRequest(APIGatewayCustomAuthorizerEvent event, Context context) {
-        var rc = event.getRequestContext();
-        try (var log = LogContext.open(rc == null ? null : rc.getRequestId(), null, null)) {
+        try (var log = RequestIds.of(event).open()) {
             String resource = event.getMethodArn() == null ? "*" : event.getMethodArn();
             return switch (authorize.authorize(event.getHeaders(), event.getQueryStringParameters())) {
                 case AuthorizeConnection.Decision.Allow allow -> {

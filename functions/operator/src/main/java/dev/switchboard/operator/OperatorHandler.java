@@ -6,8 +6,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.adapter.apigw.ApiGatewayConnections;
 import dev.switchboard.adapter.dynamodb.DynamoDbCensus;
 import dev.switchboard.adapter.dynamodb.DynamoDbConnectionStore;
@@ -23,24 +21,20 @@ import dev.switchboard.adapter.sqs.SqsQueueMonitor;
 import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.auth.TokenVerifier;
 import dev.switchboard.config.Env;
-import dev.switchboard.domain.Page;
-import dev.switchboard.domain.Session;
 import dev.switchboard.log.LogContext;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.DependencyCheck;
 import dev.switchboard.port.InvalidCursorException;
-import dev.switchboard.port.UsageCounters;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.ProcessFigures;
+import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
 import dev.switchboard.usecase.operator.OperatorAccess;
 import dev.switchboard.usecase.operator.OperatorApi;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +49,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * The operator HTTP API (API Gateway HTTP API, payload format 2.0): {@code GET /health}, {@code GET /stats},
  * {@code GET /users/{userId}/sessions}, {@code DELETE /users/{userId}/connections}, {@code DELETE /users/{userId}}.
  * Every route needs an operator's bearer token ({@link OperatorAccess}: 401 without a valid token, 403 for a user's
- * token), except that {@code GET /health} without any token answers bare liveness. Thin: it parses the request, calls
- * {@link OperatorApi} and writes JSON.
+ * token), except that {@code GET /health} without any token answers bare liveness. Thin: it dispatches on the event's
+ * {@code routeKey} ({@link OperatorRoute}) with its {@code pathParameters}, calls one {@link OperatorApi} method and
+ * writes its result as JSON ({@link OperatorBodies}). A route key the API does not declare (only a direct invocation
+ * can carry one: API Gateway answers those itself) is 405 when its path has other methods, else 404.
  */
 public final class OperatorHandler
         implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
@@ -64,15 +60,13 @@ public final class OperatorHandler
             Env.MESSAGES_TABLE, Env.USER_DATA_TABLE, Env.TURNS_QUEUE_URL, Env.DEAD_LETTER_QUEUE_URL, Env.CALLBACK_URL,
             Env.JWT_ISSUER);
     private static final Logger LOG = LoggerFactory.getLogger(OperatorHandler.class);
-    private static final Map<String, String> JSON_HEADERS =
-            Map.of("Content-Type", "application/json", "Cache-Control", "no-store");
     private static final String REALM = "Bearer realm=\"switchboard-operator\"";
     /** How long a model endpoint may take to answer the health check's GET. */
     private static final Duration MODEL_PROBE_TIMEOUT = Duration.ofMillis(2500);
 
     private final OperatorApi api;
     private final OperatorAccess access;
-    private final ObjectMapper json = new ObjectMapper();
+    private final JsonResponses responses = new JsonResponses();
     private final ProcessFigures figures = new ProcessFigures();
 
     /** Lambda's entry point: the composition root. */
@@ -139,112 +133,84 @@ public final class OperatorHandler
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
-    // ---- routing ----
-
-    private enum Route { HEALTH, STATS, SESSIONS, CONNECTIONS, USER }
-
-    private record Target(Route route, String userId, Set<String> methods) {}
-
-    /** The route of a path (as API Gateway's routes declare them), or null. */
-    private static Target target(String path, Map<String, String> pathParameters) {
-        String p = path == null ? "" : path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1)
-                : path;
-        switch (p) {
-            case "/health" -> {
-                return new Target(Route.HEALTH, null, Set.of("GET"));
-            }
-            case "/stats" -> {
-                return new Target(Route.STATS, null, Set.of("GET"));
-            }
-            default -> {
-                String[] parts = p.split("/", -1);
-                if (parts.length < 3 || parts.length > 4 || !parts[0].isEmpty() || !parts[1].equals("users")
-                        || parts[2].isEmpty()) {
-                    return null;
-                }
-                String userId = pathParameters != null && pathParameters.get("userId") != null
-                        ? pathParameters.get("userId") : parts[2];
-                if (parts.length == 3) {
-                    return new Target(Route.USER, userId, Set.of("DELETE"));
-                }
-                return switch (parts[3]) {
-                    case "sessions" -> new Target(Route.SESSIONS, userId, Set.of("GET"));
-                    case "connections" -> new Target(Route.CONNECTIONS, userId, Set.of("DELETE"));
-                    default -> null;
-                };
-            }
-        }
-    }
+    // ---- requests ----
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         boolean cold = figures.invoked();
-        var rc = event.getRequestContext();
-        String requestId = rc == null ? null : rc.getRequestId();
-        String method = rc != null && rc.getHttp() != null ? rc.getHttp().getMethod() : null;
-        String path = event.getRawPath() != null ? event.getRawPath()
-                : rc != null && rc.getHttp() != null ? rc.getHttp().getPath() : null;
-        try (var log = LogContext.open(requestId, null, null)) {
-            Target target = target(path, event.getPathParameters());
-            if (target == null) {
-                return error(404, "NOT_FOUND", "No such route", Map.of());
-            }
-            if (method == null || !target.methods().contains(method)) {
-                return error(405, "METHOD_NOT_ALLOWED", "Use " + String.join(", ", target.methods()),
-                        Map.of("Allow", String.join(", ", target.methods())));
+        RequestIds ids = RequestIds.of(event);
+        try (var log = ids.open()) {
+            OperatorRoute route = OperatorRoute.of(event.getRouteKey()).orElse(null);
+            if (route == null) {
+                return unrouted(event.getRouteKey());
             }
             OperatorAccess.Decision decision = access.check(event.getHeaders());
             switch (decision) {
-                case OperatorAccess.Decision.NoToken n when target.route() == Route.HEALTH -> {
-                    return ok(Map.of("status", "ok"));
+                case OperatorAccess.Decision.NoToken n when route == OperatorRoute.HEALTH -> {
+                    return responses.ok(new OperatorBodies.Status("ok"));
                 }
                 case OperatorAccess.Decision.NoToken n -> {
-                    return error(401, "UNAUTHORIZED", "An operator's bearer token is required",
+                    return responses.error(401, "UNAUTHORIZED", "An operator's bearer token is required",
                             Map.of("WWW-Authenticate", REALM));
                 }
                 case OperatorAccess.Decision.Unauthenticated u -> {
                     LOG.info("operator request refused: {}", u.reason());
-                    return error(401, "UNAUTHORIZED", "The bearer token is not valid",
+                    return responses.error(401, "UNAUTHORIZED", "The bearer token is not valid",
                             Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\""));
                 }
                 case OperatorAccess.Decision.Forbidden f -> {
                     LOG.info("operator request of a non-operator {} refused", LogContext.hashUser(f.user().userId()));
-                    return error(403, "FORBIDDEN", "This token does not carry the operator claim", Map.of());
+                    return responses.error(403, "FORBIDDEN", "This token does not carry the operator claim", Map.of());
                 }
                 case OperatorAccess.Decision.Operator op -> {
-                    try (var opLog = LogContext.open(requestId, null, op.user().userId())) {
-                        return serve(target, event.getQueryStringParameters(), cold);
+                    try (var opLog = ids.withUser(op.user().userId()).open()) {
+                        return serve(route, event, cold);
                     }
                 }
             }
         } catch (IllegalArgumentException | InvalidCursorException e) {
-            return error(400, "INVALID_FIELD", e.getMessage(), Map.of());
+            return responses.error(400, "INVALID_FIELD", e.getMessage(), Map.of());
         } catch (RuntimeException e) {
             LOG.error("operator request failed: {}", e.getClass().getSimpleName(), e);
-            return error(500, "INTERNAL", "Something went wrong; the request can be retried", Map.of());
+            return responses.error(500, "INTERNAL", "Something went wrong; the request can be retried", Map.of());
         }
     }
 
-    private APIGatewayV2HTTPResponse serve(Target t, Map<String, String> query, boolean cold) {
-        return switch (t.route()) {
-            case HEALTH -> health(cold);
-            case STATS -> ok(stats(api.stats(intParam(query, "minutes", OperatorApi.DEFAULT_STATS_MINUTES))));
-            case SESSIONS -> ok(sessions(t.userId(), api.sessions(t.userId(),
-                    intParam(query, "limit", 50), query == null ? null : query.get("cursor"))));
+    /** A route key this API does not declare: 405 when its path has routes for other methods, else 404. */
+    private APIGatewayV2HTTPResponse unrouted(String routeKey) {
+        List<String> methods = OperatorRoute.methodsOfPath(routeKey);
+        if (methods.isEmpty()) {
+            return responses.error(404, "NOT_FOUND", "No such route", Map.of());
+        }
+        String allow = String.join(", ", methods);
+        return responses.error(405, "METHOD_NOT_ALLOWED", "Use " + allow, Map.of("Allow", allow));
+    }
+
+    private APIGatewayV2HTTPResponse serve(OperatorRoute route, APIGatewayV2HTTPEvent event, boolean cold) {
+        Map<String, String> query = event.getQueryStringParameters();
+        String userId = event.getPathParameters() == null ? null
+                : event.getPathParameters().get(OperatorRoute.USER_ID);
+        return switch (route) {
+            case HEALTH -> {
+                OperatorApi.Health h = api.health();
+                yield responses.respond(h.up() ? 200 : 503, OperatorBodies.Health.of(h, figures.snapshot(cold)),
+                        Map.of());
+            }
+            case STATS -> responses.ok(OperatorBodies.Stats.of(
+                    api.stats(intParam(query, "minutes", OperatorApi.DEFAULT_STATS_MINUTES))));
+            case SESSIONS -> responses.ok(OperatorBodies.Sessions.of(userId,
+                    api.sessions(userId, intParam(query, "limit", 50), query == null ? null : query.get("cursor"))));
             case CONNECTIONS -> {
-                OperatorApi.ConnectionsEnded ended = api.endConnections(t.userId());
-                LOG.info("operator ended the connections of {}: {}", LogContext.hashUser(t.userId()), ended);
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("userId", t.userId());
-                body.putAll(connections(ended));
-                yield ok(body);
+                OperatorApi.ConnectionsEnded ended = api.endConnections(userId);
+                LOG.info("operator ended the connections of {}: {}", LogContext.hashUser(userId), ended);
+                yield responses.ok(new OperatorBodies.ConnectionsEnded(userId, ended));
             }
             case USER -> {
-                OperatorApi.DeletionReport r = api.deleteUser(t.userId());
+                OperatorApi.DeletionReport r = api.deleteUser(userId);
                 LOG.info("operator deleted the data of {}: sessions={} messages={} memories={} documents={} notes={}",
-                        LogContext.hashUser(t.userId()), r.sessions(), r.messages(), r.memories(), r.documents(),
+                        LogContext.hashUser(userId), r.sessions(), r.messages(), r.memories(), r.documents(),
                         r.notes());
-                yield ok(deletion(r));
+                yield responses.ok(OperatorBodies.Deletion.of(r));
             }
         };
     }
@@ -259,172 +225,6 @@ public final class OperatorHandler
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be an integer");
         }
-    }
-
-    // ---- JSON ----
-
-    private APIGatewayV2HTTPResponse health(boolean cold) {
-        OperatorApi.Health h = api.health();
-        List<Map<String, Object>> checks = new ArrayList<>();
-        for (OperatorApi.Check c : h.checks()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", c.name());
-            m.put("kind", c.kind());
-            m.put("up", c.up());
-            m.put("millis", c.millis());
-            m.put("detail", c.detail());
-            checks.add(m);
-        }
-        ProcessFigures.Snapshot p = figures.snapshot(cold);
-        Map<String, Object> process = new LinkedHashMap<>();
-        process.put("start", p.start());
-        process.put("restored", p.restored());
-        process.put("uptimeSeconds", p.uptimeMillis() / 1000);
-        process.put("invocations", p.invocations());
-        process.put("heap", ordered("usedBytes", p.heapUsedBytes(), "committedBytes", p.heapCommittedBytes(),
-                "maxBytes", p.heapMaxBytes()));
-        process.put("processors", p.processors());
-        process.put("java", Runtime.version().toString());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", h.up() ? "ok" : "degraded");
-        body.put("at", Instant.now().toString());
-        body.put("dependencies", checks);
-        body.put("process", process);
-        return respond(h.up() ? 200 : 503, body, Map.of());
-    }
-
-    private static Map<String, Object> stats(OperatorApi.Stats s) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("at", Instant.ofEpochMilli(s.atMillis()).toString());
-        body.put("connections", s.openConnections() == null ? null : Map.of("open", s.openConnections()));
-        var sessions = s.sessions();
-        body.put("sessions", sessions == null ? null : ordered("total", sessions.total(), "busy", sessions.busy()));
-        body.put("turnsInFlight", sessions == null ? null : sessions.busy());
-        Map<String, Object> queue = new LinkedHashMap<>();
-        if (s.turnsQueue() != null) {
-            queue.put("depth", s.turnsQueue().visible());
-            queue.put("inFlight", s.turnsQueue().inFlight());
-            queue.put("delayed", s.turnsQueue().delayed());
-        }
-        queue.put("oldestTurnAgeSeconds", sessions == null || sessions.oldestPendingTurnMillis() == null ? null
-                : Math.max(0, (s.atMillis() - sessions.oldestPendingTurnMillis()) / 1000));
-        body.put("queue", queue);
-        body.put("deadLetterQueue", s.deadLetterQueue() == null ? null
-                : Map.of("depth", s.deadLetterQueue().visible() + s.deadLetterQueue().inFlight()
-                        + s.deadLetterQueue().delayed()));
-        OperatorApi.Usage u = s.usage();
-        if (u == null) {
-            body.put("userCache", null);
-            body.put("usage", null);
-        } else {
-            Map<String, Object> cache = new LinkedHashMap<>();
-            cache.put("hits", u.cacheHits());
-            cache.put("misses", u.cacheMisses());
-            cache.put("hitRate", u.cacheHitRate() == null ? null : round(u.cacheHitRate(), 3));
-            cache.put("largestSize", u.cacheSizeMax());
-            body.put("userCache", cache);
-            Map<String, Object> usage = new LinkedHashMap<>();
-            usage.put("windowMinutes", u.windowMinutes());
-            usage.put("turns", u.turns());
-            usage.put("tokensIn", u.tokensIn());
-            usage.put("tokensOut", u.tokensOut());
-            usage.put("turnsPerMinute", round(u.turnsPerMinute(), 2));
-            usage.put("tokensPerMinute", round(u.tokensPerMinute(), 2));
-            usage.put("errors", u.errors());
-            List<Map<String, Object>> perMinute = new ArrayList<>();
-            for (UsageCounters.Minute m : u.minutes()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("minute", Instant.ofEpochSecond(m.minute() * 60).toString());
-                row.putAll(new java.util.TreeMap<>(m.values()));
-                perMinute.add(row);
-            }
-            usage.put("perMinute", perMinute);
-            body.put("usage", usage);
-        }
-        body.put("unavailable", s.unavailable());
-        return body;
-    }
-
-    /** A JSON object with its keys in the given order (name, value, name, value, ...). */
-    private static Map<String, Object> ordered(Object... namesAndValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < namesAndValues.length; i += 2) {
-            m.put((String) namesAndValues[i], namesAndValues[i + 1]);
-        }
-        return m;
-    }
-
-    private static double round(double v, int places) {
-        double f = Math.pow(10, places);
-        return Math.round(v * f) / f;
-    }
-
-    private static Map<String, Object> sessions(String userId, Page<Session> page) {
-        List<Map<String, Object>> items = new ArrayList<>();
-        for (Session s : page.items()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("sessionId", s.sessionId());
-            m.put("title", s.title());
-            m.put("createdAt", s.createdAtMillis());
-            m.put("updatedAt", s.updatedAtMillis());
-            m.put("model", s.model());
-            m.put("busyPolicy", s.busyPolicy() == null ? null : s.busyPolicy().name().toLowerCase(java.util.Locale.ROOT));
-            m.put("busy", s.busy());
-            m.put("lastTurnId", s.lastTurnId());
-            items.add(m);
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("userId", userId);
-        body.put("sessions", items);
-        body.put("nextCursor", page.nextCursor());
-        return body;
-    }
-
-    private static Map<String, Object> connections(OperatorApi.ConnectionsEnded e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("found", e.found());
-        m.put("closed", e.closed());
-        m.put("gone", e.gone());
-        m.put("failed", e.failed());
-        return m;
-    }
-
-    private static Map<String, Object> deletion(OperatorApi.DeletionReport r) {
-        Map<String, Object> deleted = new LinkedHashMap<>();
-        deleted.put("sessions", r.sessions());
-        deleted.put("messages", r.messages());
-        deleted.put("memories", r.memories());
-        deleted.put("documents", r.documents());
-        deleted.put("notes", r.notes());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("userId", r.userId());
-        body.put("deleted", deleted);
-        body.put("connections", connections(r.connections()));
-        return body;
-    }
-
-    private APIGatewayV2HTTPResponse ok(Map<String, Object> body) {
-        return respond(200, body, Map.of());
-    }
-
-    private APIGatewayV2HTTPResponse error(int status, String code, String message, Map<String, String> headers) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", code);
-        body.put("message", message);
-        return respond(status, body, headers);
-    }
-
-    private APIGatewayV2HTTPResponse respond(int status, Map<String, Object> body, Map<String, String> headers) {
-        Map<String, String> h = new LinkedHashMap<>(JSON_HEADERS);
-        h.putAll(headers);
-        String text;
-        try {
-            text = json.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the response", e);
-        }
-        return APIGatewayV2HTTPResponse.builder().withStatusCode(status).withHeaders(h).withBody(text)
-                .withIsBase64Encoded(false).build();
     }
 
     // ---- SnapStart ----
@@ -444,10 +244,10 @@ public final class OperatorHandler
         var rc = new APIGatewayV2HTTPEvent.RequestContext();
         rc.setHttp(http);
         rc.setRequestId("priming");
-        rc.setRouteKey("GET /health");
+        rc.setRouteKey(OperatorRoute.HEALTH.routeKey());
         var e = new APIGatewayV2HTTPEvent();
         e.setRawPath("/health");
-        e.setRouteKey("GET /health");
+        e.setRouteKey(OperatorRoute.HEALTH.routeKey());
         e.setRequestContext(rc);
         e.setHeaders(authorization == null ? Map.of() : Map.of("authorization", authorization));
         return e;

@@ -34,6 +34,8 @@ import dev.switchboard.testing.InMemoryUsageCounters;
 import dev.switchboard.testing.RecordingGateway;
 import dev.switchboard.usecase.operator.OperatorAccess;
 import dev.switchboard.usecase.operator.OperatorApi;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +44,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class OperatorHandlerTest {
     private static final String SECRET = "0123456789abcdef0123456789abcdef-test-secret";
@@ -70,15 +74,28 @@ class OperatorHandlerTest {
     @TempDir
     Path tmp;
 
-    private static APIGatewayV2HTTPEvent request(String method, String path, String token, Map<String, String> query) {
+    /**
+     * An event as API Gateway sends it for {@code routeKey} ({@code METHOD /path}), with {@code userId} (or null) as
+     * the {@code userId} path parameter.
+     */
+    private static APIGatewayV2HTTPEvent request(String routeKey, String userId, String token,
+                                                 Map<String, String> query) {
+        String method = routeKey.substring(0, routeKey.indexOf(' '));
+        String path = routeKey.substring(routeKey.indexOf(' ') + 1);
+        if (userId != null) {
+            path = path.replace("{userId}", URLEncoder.encode(userId, StandardCharsets.UTF_8));
+        }
         var http = new APIGatewayV2HTTPEvent.RequestContext.Http();
         http.setMethod(method);
         http.setPath(path);
         var rc = new APIGatewayV2HTTPEvent.RequestContext();
         rc.setHttp(http);
         rc.setRequestId("req-1");
+        rc.setRouteKey(routeKey);
         var e = new APIGatewayV2HTTPEvent();
+        e.setRouteKey(routeKey);
         e.setRawPath(path);
+        e.setPathParameters(userId == null ? null : Map.of("userId", userId));
         e.setRequestContext(rc);
         Map<String, String> headers = new HashMap<>();
         if (token != null) {
@@ -89,8 +106,12 @@ class OperatorHandlerTest {
         return e;
     }
 
-    private APIGatewayV2HTTPResponse call(String method, String path, String token) {
-        return handler.handleRequest(request(method, path, token, null), null);
+    private APIGatewayV2HTTPResponse call(String routeKey, String userId, String token) {
+        return handler.handleRequest(request(routeKey, userId, token, null), null);
+    }
+
+    private APIGatewayV2HTTPResponse call(String routeKey, String token) {
+        return call(routeKey, null, token);
     }
 
     private static JsonNode body(APIGatewayV2HTTPResponse r) throws Exception {
@@ -111,14 +132,15 @@ class OperatorHandlerTest {
 
     @Test
     void withoutATokenOnlyLivenessAnswers() throws Exception {
-        APIGatewayV2HTTPResponse health = call("GET", "/health", null);
+        APIGatewayV2HTTPResponse health = handler.handleRequest(EventLoader.loadApiGatewayHttpEvent(
+                EventFixtures.eventsDir().resolve("operator-health.json").toString()), null);
         assertThat(health.getStatusCode()).isEqualTo(200);
         assertThat(body(health).toString()).isEqualTo("{\"status\":\"ok\"}");
 
-        for (String[] route : new String[][] {{"GET", "/stats"}, {"GET", "/users/u1/sessions"},
-                {"DELETE", "/users/u1/connections"}, {"DELETE", "/users/u1"}}) {
+        for (String[] route : new String[][] {{"GET /stats", null}, {"GET /users/{userId}/sessions", "u1"},
+                {"DELETE /users/{userId}/connections", "u1"}, {"DELETE /users/{userId}", "u1"}}) {
             APIGatewayV2HTTPResponse r = call(route[0], route[1], null);
-            assertThat(r.getStatusCode()).as(route[1]).isEqualTo(401);
+            assertThat(r.getStatusCode()).as(route[0]).isEqualTo(401);
             assertThat(r.getHeaders()).containsEntry("WWW-Authenticate", "Bearer realm=\"switchboard-operator\"");
             assertThat(body(r).path("error").asText()).isEqualTo("UNAUTHORIZED");
         }
@@ -126,12 +148,12 @@ class OperatorHandlerTest {
 
     @Test
     void anInvalidTokenIs401EvenForHealth() throws Exception {
-        for (String path : new String[] {"/health", "/stats"}) {
-            APIGatewayV2HTTPResponse r = call("GET", path, "not.a.token");
+        for (String routeKey : new String[] {"GET /health", "GET /stats"}) {
+            APIGatewayV2HTTPResponse r = call(routeKey, "not.a.token");
             assertThat(r.getStatusCode()).isEqualTo(401);
             assertThat(r.getHeaders().get("WWW-Authenticate")).contains("invalid_token");
         }
-        var e = request("GET", "/stats", null, null);
+        var e = request("GET /stats", null, null, null);
         e.setHeaders(Map.of("Authorization", "Basic dXNlcjpwYXNz"));
         assertThat(handler.handleRequest(e, null).getStatusCode()).isEqualTo(401);
     }
@@ -139,10 +161,11 @@ class OperatorHandlerTest {
     @Test
     void aUsersTokenIs403OnEveryRouteAndChangesNothing() throws Exception {
         seed("victim");
-        for (String[] route : new String[][] {{"GET", "/health"}, {"GET", "/stats"}, {"GET", "/users/victim/sessions"},
-                {"DELETE", "/users/victim/connections"}, {"DELETE", "/users/victim"}}) {
+        for (String[] route : new String[][] {{"GET /health", null}, {"GET /stats", null},
+                {"GET /users/{userId}/sessions", "victim"}, {"DELETE /users/{userId}/connections", "victim"},
+                {"DELETE /users/{userId}", "victim"}}) {
             APIGatewayV2HTTPResponse r = call(route[0], route[1], user);
-            assertThat(r.getStatusCode()).as(route[1]).isEqualTo(403);
+            assertThat(r.getStatusCode()).as(route[0]).isEqualTo(403);
             assertThat(body(r).path("error").asText()).isEqualTo("FORBIDDEN");
         }
         assertThat(sessions.list("victim", 10, null).items()).hasSize(2);
@@ -151,13 +174,14 @@ class OperatorHandlerTest {
 
     @Test
     void unknownRoutesAre404AndWrongMethods405() throws Exception {
-        assertThat(call("GET", "/nope", operator).getStatusCode()).isEqualTo(404);
-        assertThat(call("GET", "/users/u1/other", operator).getStatusCode()).isEqualTo(404);
-        assertThat(call("GET", "/users/u1/sessions/x", operator).getStatusCode()).isEqualTo(404);
-        APIGatewayV2HTTPResponse r = call("POST", "/stats", operator);
+        // API Gateway never invokes the function for these: only a direct invocation carries such route keys
+        assertThat(call("GET /nope", operator).getStatusCode()).isEqualTo(404);
+        assertThat(call("GET /users/{userId}/other", "u1", operator).getStatusCode()).isEqualTo(404);
+        assertThat(call("GET /users/{userId}/sessions/x", "u1", operator).getStatusCode()).isEqualTo(404);
+        APIGatewayV2HTTPResponse r = call("POST /stats", operator);
         assertThat(r.getStatusCode()).isEqualTo(405);
         assertThat(r.getHeaders()).containsEntry("Allow", "GET");
-        assertThat(call("GET", "/users/u1", operator).getHeaders()).containsEntry("Allow", "DELETE");
+        assertThat(call("GET /users/{userId}", "u1", operator).getHeaders()).containsEntry("Allow", "DELETE");
     }
 
     // ------------------------------------------------------------------ routes
@@ -165,7 +189,7 @@ class OperatorHandlerTest {
     @Test
     void healthForAnOperatorListsDependenciesAndProcessFigures() throws Exception {
         dependencies.add(DependencyCheck.of("SessionsTable", "table", () -> "ACTIVE"));
-        APIGatewayV2HTTPResponse r = call("GET", "/health", operator);
+        APIGatewayV2HTTPResponse r = call("GET /health", operator);
         assertThat(r.getStatusCode()).isEqualTo(200);
         JsonNode b = body(r);
         assertThat(b.path("status").asText()).isEqualTo("ok");
@@ -178,7 +202,7 @@ class OperatorHandlerTest {
         assertThat(p.path("heap").path("maxBytes").asLong()).isPositive();
         assertThat(p.has("uptimeSeconds")).isTrue();
 
-        assertThat(body(call("GET", "/health", operator)).path("process").path("start").asText()).isEqualTo("warm");
+        assertThat(body(call("GET /health", operator)).path("process").path("start").asText()).isEqualTo("warm");
     }
 
     @Test
@@ -186,7 +210,7 @@ class OperatorHandlerTest {
         dependencies.add(DependencyCheck.of("model:openai", "model", () -> {
             throw new java.net.ConnectException("Connection refused");
         }));
-        APIGatewayV2HTTPResponse r = call("GET", "/health", operator);
+        APIGatewayV2HTTPResponse r = call("GET /health", operator);
         assertThat(r.getStatusCode()).isEqualTo(503);
         JsonNode b = body(r);
         assertThat(b.path("status").asText()).isEqualTo("degraded");
@@ -228,10 +252,33 @@ class OperatorHandlerTest {
         assertThat(b.path("unavailable")).isEmpty();
     }
 
+    /** Each sample of events/ is a request API Gateway sends for one of the routes, and the route answers it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"operator-health.json", "operator-stats.json", "operator-list-sessions.json",
+            "operator-end-connections.json", "operator-delete-user.json"})
+    void everySampleEventIsARouteOfTheApi(String sample) throws Exception {
+        seed("user-alice");
+        APIGatewayV2HTTPEvent e = EventLoader.loadApiGatewayHttpEvent(EventFixtures.prepare(sample, tmp,
+                Map.of("${TOKEN}", operator, "${USER_ID}", "user-alice")));
+
+        assertThat(OperatorRoute.of(e.getRouteKey())).as(sample).isPresent();
+        assertThat(e.getRequestContext().getRouteKey()).isEqualTo(e.getRouteKey());
+        String method = e.getRouteKey().substring(0, e.getRouteKey().indexOf(' '));
+        String path = e.getRouteKey().substring(e.getRouteKey().indexOf(' ') + 1);
+        if (e.getPathParameters() != null) {
+            for (var p : e.getPathParameters().entrySet()) {
+                path = path.replace("{" + p.getKey() + "}", p.getValue());
+            }
+        }
+        assertThat(e.getRequestContext().getHttp().getMethod()).isEqualTo(method);
+        assertThat(e.getRawPath()).isEqualTo(path).isEqualTo(e.getRequestContext().getHttp().getPath());
+        assertThat(handler.handleRequest(e, null).getStatusCode()).as(sample).isEqualTo(200);
+    }
+
     @Test
     void statsRejectsABadWindowWith400() throws Exception {
         for (String minutes : new String[] {"0", "abc", "100000"}) {
-            APIGatewayV2HTTPResponse r = handler.handleRequest(request("GET", "/stats", operator,
+            APIGatewayV2HTTPResponse r = handler.handleRequest(request("GET /stats", null, operator,
                     Map.of("minutes", minutes)), null);
             assertThat(r.getStatusCode()).as(minutes).isEqualTo(400);
             assertThat(body(r).path("error").asText()).isEqualTo("INVALID_FIELD");
@@ -241,26 +288,26 @@ class OperatorHandlerTest {
     @Test
     void listsAUsersSessionsPageByPage() throws Exception {
         seed("alice");
-        JsonNode first = body(handler.handleRequest(request("GET", "/users/alice/sessions", operator,
+        JsonNode first = body(handler.handleRequest(request("GET /users/{userId}/sessions", "alice", operator,
                 Map.of("limit", "1")), null));
         assertThat(first.path("userId").asText()).isEqualTo("alice");
         assertThat(first.path("sessions")).hasSize(1);
         assertThat(first.path("sessions").get(0).path("sessionId").asText()).isEqualTo("s-1");
         assertThat(first.path("sessions").get(0).path("busy").asBoolean()).isFalse();
         String cursor = first.path("nextCursor").asText();
-        JsonNode second = body(handler.handleRequest(request("GET", "/users/alice/sessions", operator,
+        JsonNode second = body(handler.handleRequest(request("GET /users/{userId}/sessions", "alice", operator,
                 Map.of("limit", "1", "cursor", cursor)), null));
         assertThat(second.path("sessions").get(0).path("sessionId").asText()).isEqualTo("s-2");
         assertThat(second.path("nextCursor").isNull()).isTrue();
 
-        assertThat(call("GET", "/users/a%2Fb/sessions", operator).getStatusCode()).isEqualTo(400);
+        assertThat(call("GET /users/{userId}/sessions", "a/b", operator).getStatusCode()).isEqualTo(400);
     }
 
     @Test
     void endsAUsersConnections() throws Exception {
         seed("alice");
         seed("bob");
-        JsonNode b = body(call("DELETE", "/users/alice/connections", operator));
+        JsonNode b = body(call("DELETE /users/{userId}/connections", "alice", operator));
         assertThat(b.path("userId").asText()).isEqualTo("alice");
         assertThat(b.path("found").asInt()).isEqualTo(1);
         assertThat(b.path("closed").asInt()).isEqualTo(1);
@@ -302,7 +349,7 @@ class OperatorHandlerTest {
                 }, messages, memories, new InMemoryDocumentStore(), notes, new InMemoryKnowledgeVersions()), gateway,
                         new OperatorApi.Monitoring(monitoring, monitoring, usage, dependencies), () -> NOW),
                 new OperatorAccess(TokenVerifier.hs256(SECRET, "iss", "switchboard"), OperatorPolicy.defaults()));
-        APIGatewayV2HTTPResponse r = broken.handleRequest(request("GET", "/users/x/sessions", operator, null), null);
+        APIGatewayV2HTTPResponse r = broken.handleRequest(request("GET /users/{userId}/sessions", "x", operator, null), null);
         assertThat(r.getStatusCode()).isEqualTo(500);
         assertThat(r.getBody()).doesNotContain("arn:");
         assertThat(body(r).path("error").asText()).isEqualTo("INTERNAL");
@@ -349,10 +396,10 @@ class OperatorHandlerTest {
         assertThat(memories.list("alice")).hasSize(1);
         assertThat(gateway.closed).isEmpty();
         // priming's requests are not counted: the first request after the restore is the environment's cold one
-        JsonNode process = body(call("GET", "/health", operator)).path("process");
+        JsonNode process = body(call("GET /health", operator)).path("process");
         assertThat(process.path("start").asText()).isEqualTo("cold");
         assertThat(process.path("restored").asBoolean()).isTrue();
         assertThat(process.path("invocations").asInt()).isEqualTo(1);
-        assertThat(body(call("GET", "/health", operator)).path("process").path("start").asText()).isEqualTo("warm");
+        assertThat(body(call("GET /health", operator)).path("process").path("start").asText()).isEqualTo("warm");
     }
 }
