@@ -7,7 +7,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import dev.switchboard.config.Env;
-import dev.switchboard.log.LogContext;
+import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.adapter.aws.Wiring;
 import dev.switchboard.usecase.ConnectionRegistry;
@@ -42,9 +42,10 @@ public final class ConnectHandler
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        String userId = WebSocketEvents.userId(event);
-        String connectionId = WebSocketEvents.connectionId(event);
-        try (var log = LogContext.open(WebSocketEvents.requestId(event), connectionId, userId)) {
+        RequestIds ids = RequestIds.of(event);
+        String userId = ids.userId();
+        String connectionId = ids.connectionId();
+        try (var log = ids.open()) {
             if (userId == null || connectionId == null) {
                 LOG.warn("connect without an authorised user: refused");
                 return WebSocketEvents.response(403, null, null);

@@ -19,7 +19,6 @@ import dev.switchboard.usecase.MemoryCommand;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.adapter.sqs.SqsTurnQueue;
 import dev.switchboard.config.Env;
-import dev.switchboard.log.LogContext;
 import dev.switchboard.adapter.metrics.EmfMetrics;
 import dev.switchboard.port.Metrics;
 import dev.switchboard.port.Clock;
@@ -28,6 +27,7 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.domain.Ids;
+import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.usecase.ChatIngress;
 import java.util.List;
@@ -100,14 +100,15 @@ public final class MessageHandler
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        String userId = WebSocketEvents.userId(event);
-        try (var log = LogContext.open(WebSocketEvents.requestId(event), WebSocketEvents.connectionId(event), userId)) {
+        RequestIds ids = RequestIds.of(event);
+        String userId = ids.userId();
+        try (var log = ids.open()) {
             ServerEvent reply;
             if (userId == null) {
                 reply = ServerEvent.Error.of(ErrorCode.INTERNAL, "No authorised user on this connection");
             } else {
                 try {
-                    reply = ingress.handle(userId, WebSocketEvents.connectionId(event),
+                    reply = ingress.handle(userId, ids.connectionId(),
                             WebSocketEvents.tokenExpiresAt(event), event.getBody());
                 } catch (RuntimeException e) {
                     LOG.error("action failed: {}", e.getClass().getSimpleName(), e);
