@@ -41,7 +41,7 @@ public final class QuietLogs implements TestExecutionListener {
 
     private static void print(TestIdentifier node, CapturingAppender capture, CapturedLog log) {
         PrintStream out = System.out;
-        out.printf("======== log of the failed %s: %d lines ========%n", node.getUniqueId(), log.size());
+        out.printf("======== log of the failed %s (%d events) ========%n", node.getUniqueId(), log.size());
         capture.print(log);
         out.printf("======== end of the log of the failed %s ========%n", node.getUniqueId());
         out.flush();
