@@ -3,20 +3,16 @@ package dev.switchboard.testing.logs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LogEvent;
 
-/** The log events of one running test (or test class), kept until it is known whether it failed. */
+/** The lines of one running test (or test class), kept until it is known whether it failed. */
 final class CapturedLog {
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<LogEvent> events = new ArrayList<>();
+    private final List<CapturedLine> lines = new ArrayList<>();
 
-    void add(LogEvent event) {
-        event.getMessage().getFormattedMessage(); // fixes the text now, whatever its arguments become later
-        LogEvent kept = event.toImmutable();
+    void add(CapturedLine line) {
         lock.lock();
         try {
-            events.add(kept);
+            lines.add(line);
         } finally {
             lock.unlock();
         }
@@ -25,21 +21,21 @@ final class CapturedLog {
     int size() {
         lock.lock();
         try {
-            return events.size();
+            return lines.size();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Hands every event, in order, to the appender that would have printed it. */
-    void replayTo(Appender appender) {
-        List<LogEvent> copy;
+    /** Prints every line, in order, where it would have been printed without the capture. */
+    void print() {
+        List<CapturedLine> copy;
         lock.lock();
         try {
-            copy = List.copyOf(events);
+            copy = List.copyOf(lines);
         } finally {
             lock.unlock();
         }
-        copy.forEach(appender::append);
+        copy.forEach(CapturedLine::print);
     }
 }

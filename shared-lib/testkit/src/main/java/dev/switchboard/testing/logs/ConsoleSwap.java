@@ -2,7 +2,6 @@ package dev.switchboard.testing.logs;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
@@ -29,7 +28,7 @@ final class ConsoleSwap {
     }
 
     /** Empty when log4j-core is not the logging backend or the root logger prints to no console. */
-    static Optional<ConsoleSwap> install() {
+    static Optional<ConsoleSwap> install(RunningNodes nodes) {
         if (!(LogManager.getContext(false) instanceof LoggerContext context)) {
             return Optional.empty();
         }
@@ -37,7 +36,7 @@ final class ConsoleSwap {
         LoggerConfig root = configuration.getRootLogger();
         List<Swapped> swapped = root.getAppenderRefs().stream()
                 .filter(ref -> root.getAppenders().get(ref.getRef()) instanceof ConsoleAppender)
-                .map(ref -> new Swapped(new CapturingAppender(root.getAppenders().get(ref.getRef())), ref))
+                .map(ref -> new Swapped(new CapturingAppender(root.getAppenders().get(ref.getRef()), nodes), ref))
                 .toList();
         if (swapped.isEmpty()) {
             return Optional.empty();
@@ -49,10 +48,6 @@ final class ConsoleSwap {
         }
         context.updateLoggers();
         return Optional.of(new ConsoleSwap(context, configuration, swapped));
-    }
-
-    void eachCapture(Consumer<CapturingAppender> action) {
-        swapped.forEach(s -> action.accept(s.capture()));
     }
 
     /** The consoles print directly again (into the configuration they were taken from, if it is still in use). */

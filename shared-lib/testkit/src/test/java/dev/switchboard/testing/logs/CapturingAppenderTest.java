@@ -29,7 +29,8 @@ class CapturingAppenderTest {
     }
 
     private final Console console = new Console();
-    private final CapturingAppender capture = new CapturingAppender(console);
+    private final RunningNodes nodes = new RunningNodes();
+    private final CapturingAppender capture = new CapturingAppender(console, nodes);
 
     private static LogEvent event(String text) {
         return Log4jLogEvent.newBuilder().setLevel(Level.ERROR).setMessage(new SimpleMessage(text)).build();
@@ -44,33 +45,33 @@ class CapturingAppenderTest {
 
     @Test
     void linesGoToTheInnermostRunningNodeAndReachTheConsoleOnlyWhenPrinted() {
-        capture.open("class");
+        nodes.open("class");
         capture.append(event("class setup"));
-        capture.open("test");
+        nodes.open("test");
         capture.append(event("test 1"));
         capture.append(event("test 2"));
-        CapturedLog test = capture.close("test").orElseThrow();
+        CapturedLog test = nodes.close("test").orElseThrow();
         capture.append(event("class teardown"));
         capture.append(event("class teardown 2"));
-        CapturedLog cls = capture.close("class").orElseThrow();
+        CapturedLog cls = nodes.close("class").orElseThrow();
 
         assertThat(console.printed).isEmpty();
         assertThat(test.size()).isEqualTo(2);
-        capture.print(test);
+        test.print();
         assertThat(console.printed).containsExactly("test 1", "test 2");
-        capture.print(cls);
+        cls.print();
         assertThat(console.printed).containsExactly("test 1", "test 2", "class setup", "class teardown",
                 "class teardown 2");
     }
 
     @Test
     void aClosedLogTakesNoMoreLinesAndANodeClosesOnce() {
-        capture.open("test");
-        CapturedLog test = capture.close("test").orElseThrow();
+        nodes.open("test");
+        CapturedLog test = nodes.close("test").orElseThrow();
         capture.append(event("after"));
 
         assertThat(test.size()).isZero();
         assertThat(console.printed).containsExactly("after");
-        assertThat(capture.close("test")).isEmpty();
+        assertThat(nodes.close("test")).isEmpty();
     }
 }

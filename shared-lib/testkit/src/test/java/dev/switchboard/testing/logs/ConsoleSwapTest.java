@@ -24,6 +24,6 @@ class ConsoleSwapTest {
 
     @Test
     void aSecondSwapFindsNoConsoleLeft() {
-        assertThat(ConsoleSwap.install()).as("nothing left to swap").isEmpty();
+        assertThat(ConsoleSwap.install(new RunningNodes())).as("nothing left to swap").isEmpty();
     }
 }
