@@ -30,28 +30,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The message route's agent actions end to end through {@link ChatIngress#handle}: busy policies, slash commands,
  * session settings, cancel and tool decisions routing, and history with tool calls. */
-class ChatIngressAgentActionsTest {
-    static final String ALICE = "alice";
-    static final String BOB = "bob";
-    static final String OFFLINE = "offline:switchboard-offline-echo";
-    static final String GPT = "openai:gpt-4o-mini";
-    static final ModelListing MODELS = new ModelListing(List.of(
-            new ServerEvent.ModelInfo(OFFLINE, "offline", "switchboard-offline-echo", true),
-            new ServerEvent.ModelInfo(GPT, "openai", "gpt-4o-mini", false)), OFFLINE);
-
-    private final ProtocolCodec codec = new ProtocolCodec();
-    private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
-    private final Ids ids = new Ids();
-    private InMemorySessionStore sessions;
-    private InMemoryMessageStore messages;
-    private RecordingTurnQueue queue;
+class ChatIngressAgentActionsTest extends IngressTestBed {
     private ChatIngress ingress;
 
     @BeforeEach
     void setUp() {
-        sessions = new InMemorySessionStore();
-        messages = new InMemoryMessageStore();
-        queue = new RecordingTurnQueue();
         ingress = new ChatIngress(codec, sessions, messages, queue, ids, () -> now.get(), MODELS,
                 ChatIngress.defaultCommands(sessions, messages, MODELS), KnowledgeActions.NONE);
     }

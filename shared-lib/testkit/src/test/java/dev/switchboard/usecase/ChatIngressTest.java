@@ -23,23 +23,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ChatIngressTest {
+class ChatIngressTest extends IngressTestBed {
     private static final long NOW = 1_700_000_000_123L;
-    private static final String ALICE = "alice";
-    private static final String BOB = "bob";
 
     private final Clock clock = () -> NOW;
-    private final Ids ids = new Ids();
-    private InMemorySessionStore sessions;
-    private InMemoryMessageStore messages;
-    private RecordingTurnQueue queue;
     private ChatIngress ingress;
 
     @BeforeEach
     void setUp() {
-        sessions = new InMemorySessionStore();
-        messages = new InMemoryMessageStore();
-        queue = new RecordingTurnQueue();
         ingress = new ChatIngress(new ProtocolCodec(), sessions, messages, queue, ids, clock);
     }
 

@@ -23,27 +23,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** createSession, updateSession, listModels, cancel and approveTool / denyTool, straight on the use case. */
-class SessionControlTest {
-    static final String ALICE = "alice";
-    static final String BOB = "bob";
-    static final String OFFLINE = "offline:switchboard-offline-echo";
-    static final String GPT = "openai:gpt-4o-mini";
-    static final ModelListing MODELS = new ModelListing(List.of(
-            new ServerEvent.ModelInfo(OFFLINE, "offline", "switchboard-offline-echo", true),
-            new ServerEvent.ModelInfo(GPT, "openai", "gpt-4o-mini", false)), OFFLINE);
-
-    private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
-    private final Ids ids = new Ids();
-    private InMemorySessionStore sessions;
-    private InMemoryMessageStore messages;
-    private RecordingTurnQueue queue;
+class SessionControlTest extends IngressTestBed {
     private SessionControl control;
 
     @BeforeEach
     void setUp() {
-        sessions = new InMemorySessionStore();
-        messages = new InMemoryMessageStore();
-        queue = new RecordingTurnQueue();
         control = new SessionControl(sessions, messages, queue, MODELS, now::get);
     }
 
