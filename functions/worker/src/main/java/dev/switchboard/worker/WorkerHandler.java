@@ -36,6 +36,7 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.PerInvocation;
 import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.turn.AfterAnswer;
 import dev.switchboard.turn.TurnBatch;
 import dev.switchboard.turn.TurnRunner;
 import java.util.List;
@@ -203,7 +204,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     /** After an answer: queue the memory job, and add the turn's tokens to the user's daily budget (best effort). */
-    static TurnRunner.AfterAnswer afterAnswer(TurnRunner.AfterAnswer memory, TurnLimits limits) {
+    static AfterAnswer afterAnswer(AfterAnswer memory, TurnLimits limits) {
         return (turn, tokens) -> {
             try {
                 limits.charge(turn.userId(), System.currentTimeMillis(), tokens);

@@ -85,7 +85,7 @@ public final class UserDataJobs {
     }
 
     /** The after-answer hook of {@link TurnRunner}: queues the memory job (done has been sent already). */
-    public TurnRunner.AfterAnswer afterAnswer() {
+    public AfterAnswer afterAnswer() {
         return (turn, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(),
                 turn.clientMessageId(), clock.millis(), TurnRequest.MEMORY, null, turn.correlationId()));
     }
@@ -162,13 +162,13 @@ public final class UserDataJobs {
             ChatResponse r = done.get(COMPLETION_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             return r.aiMessage() == null || r.aiMessage().text() == null ? "" : r.aiMessage().text();
         } catch (ExecutionException e) {
-            throw new TurnRunner.TurnFailedException("memory extraction failed: "
+            throw new TurnFailedException("memory extraction failed: "
                     + e.getCause().getClass().getSimpleName(), e.getCause());
         } catch (TimeoutException e) {
-            throw new TurnRunner.TurnFailedException("memory extraction timed out", e);
+            throw new TurnFailedException("memory extraction timed out", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TurnRunner.TurnFailedException("interrupted", e);
+            throw new TurnFailedException("interrupted", e);
         }
     }
 }

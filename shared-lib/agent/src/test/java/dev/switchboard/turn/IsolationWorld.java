@@ -227,7 +227,7 @@ final class IsolationWorld {
                 Set.of(BuiltinTools.SAVE_NOTE), List.of(), clock, guard.guard(NoteStore.class, rawNotes));
         var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
                 connections, gateway, codec, clock);
-        TurnRunner.AfterAnswer afterAnswer = (turn, tokens) -> { // as WorkerHandler.afterAnswer
+        AfterAnswer afterAnswer = (turn, tokens) -> { // as WorkerHandler.afterAnswer
             quotas.addTokens(turn.userId(), clock.millis(), tokens);
             jobs.afterAnswer().answered(turn, tokens);
         };

@@ -140,7 +140,7 @@ class TurnRunnerClaimTest {
         sessions.claimRun(ALICE, SESSION, TURN, now.get(), now.get() + 600_000);
         Model model = new Model(-1, "never");
         assertThatThrownBy(() -> runner(model).run(turn, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnRunner.TurnHeldException.class);
+                .isInstanceOf(TurnHeldException.class);
         assertThat(model.calls).hasValue(0);
         assertThat(gateway.frames).as("no TURN_FAILED: the live run answers").isEmpty();
     }
@@ -180,7 +180,7 @@ class TurnRunnerClaimTest {
             }
         };
         assertThatThrownBy(() -> runner(failing).run(turn, 1, 60_000))
-                .isInstanceOf(TurnRunner.TurnFailedException.class);
+                .isInstanceOf(TurnFailedException.class);
 
         Model model = new Model(-1, "Complete.");
         assertThat(runner(model).run(turn, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);

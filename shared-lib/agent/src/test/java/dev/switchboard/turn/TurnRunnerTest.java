@@ -315,7 +315,7 @@ class TurnRunnerTest {
         ScriptedChatModel model = ScriptedChatModel.failing();
 
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 60_000))
-                .isInstanceOf(TurnRunner.TurnFailedException.class);
+                .isInstanceOf(TurnFailedException.class);
 
         ServerEvent.Error expected = new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
                 "The answer to this message failed after 3 attempts", "sendMessage", SESSION, t.turnId(),
@@ -417,7 +417,7 @@ class TurnRunnerTest {
 
         // just enough time to start: the model gets the remaining time less the reserve (1 s), then is given up
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnRunner.TurnFailedException.class)
+                .isInstanceOf(TurnFailedException.class)
                 .hasMessageContaining("did not finish");
 
         List<ServerEvent> events = eventsTo("a1");
@@ -433,7 +433,7 @@ class TurnRunnerTest {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 1, TurnRunner.MIN_MILLIS_TO_START - 1))
-                .isInstanceOf(TurnRunner.TurnFailedException.class)
+                .isInstanceOf(TurnFailedException.class)
                 .hasMessageContaining("left in this invocation");
         assertThat(model.handler.get()).as("the model was not called").isNull();
         assertThat(gateway.framesTo("a1")).isEmpty();
@@ -448,7 +448,7 @@ class TurnRunnerTest {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnRunner.TurnFailedException.class);
+                .isInstanceOf(TurnFailedException.class);
         int framesAtFailure = gateway.framesTo("a1").size();
 
         model.handler.get().onPartialResponse("late ");

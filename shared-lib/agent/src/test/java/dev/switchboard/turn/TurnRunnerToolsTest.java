@@ -455,7 +455,7 @@ class TurnRunnerToolsTest {
         control.decide(ALICE, new ClientAction.DecideTool(SESSION, t.turnId(), "c7", true));
         TurnRequest resume = onlyResumeIn(queue, t);
 
-        assertThatThrownBy(() -> runner.run(resume, 1, 60_000)).isInstanceOf(TurnRunner.TurnFailedException.class);
+        assertThatThrownBy(() -> runner.run(resume, 1, 60_000)).isInstanceOf(TurnFailedException.class);
         assertThat(transfer.executions).hasValue(1);
         assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DONE);
 
@@ -545,7 +545,7 @@ class TurnRunnerToolsTest {
 
             assertThat(transfer.executions).hasValue(1);
             assertThat(results).filteredOn(TurnRunner.Outcome.ANSWERED::equals).hasSize(1);
-            assertThat(results).filteredOn(TurnRunner.TurnFailedException.class::isInstance).singleElement()
+            assertThat(results).filteredOn(TurnFailedException.class::isInstance).singleElement()
                     .satisfies(e -> assertThat(((Throwable) e).getMessage()).contains("claimed by another delivery"));
         } finally {
             gate.set(false);
@@ -675,13 +675,13 @@ class TurnRunnerToolsTest {
         assertThat(lookup.executions).hasValue(0);
         StoredMessage failed = step(t, "c3");
         assertThat(failed.status()).isEqualTo(ToolStatus.FAILED);
-        assertThat(failed.text()).isEqualTo(TurnRunner.UNKNOWN_RESULT);
+        assertThat(failed.text()).isEqualTo(ToolRounds.UNKNOWN_RESULT);
         assertThat(trace("a1")).containsExactly(
-                "toolResult c3 lookup failed " + TurnRunner.UNKNOWN_RESULT,
+                "toolResult c3 lookup failed " + ToolRounds.UNKNOWN_RESULT,
                 "delta 1 Sorry, ",
                 "delta 2 unknown.",
                 "done STOP 3");
-        assertThat(resultIn(model.lastConversation(), "c3").text()).isEqualTo(TurnRunner.UNKNOWN_RESULT);
+        assertThat(resultIn(model.lastConversation(), "c3").text()).isEqualTo(ToolRounds.UNKNOWN_RESULT);
         assertThat(answer(t).text()).isEqualTo("Checking. Sorry, unknown.");
     }
 
