@@ -39,6 +39,7 @@ import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.turn.AfterAnswer;
 import dev.switchboard.turn.TurnBatch;
 import dev.switchboard.turn.TurnRunner;
+import dev.switchboard.turn.TurnSettings;
 import java.util.List;
 import java.util.Map;
 import org.crac.Core;
@@ -140,14 +141,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 java.time.Duration.ofSeconds(env.getInt(Env.USER_CACHE_TTL_SECONDS, UserKnowledgeCache.DEFAULT_TTL_SECONDS)));
         var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
                 connections, connectionsApi, codec, Clock.SYSTEM);
-        int flushMillis = env.getInt(Env.DELTA_FLUSH_MILLIS, 100);
         TurnRunner runner = new TurnRunner(messages, sessions, connections, connectionsApi,
                 new AgentFactory(models, env.get(Env.SYSTEM_PROMPT, AgentFactory.DEFAULT_SYSTEM_PROMPT), tools, context),
                 codec, Clock.SYSTEM,
-                new TurnRunner.Settings(env.getInt(Env.HISTORY_WINDOW, 20), flushMillis,
-                        env.getInt(Env.DELTA_FLUSH_MAX_MILLIS, Math.max(600, flushMillis)),
-                        env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3),
-                        env.getInt(Env.CANCEL_POLL_MILLIS, 250), env.getInt(Env.MAX_TOOL_ROUNDS, 5)),
+                TurnSettingsFromEnv.read(env),
                 afterAnswer(jobs.afterAnswer(), TurnLimits.fromEnv(env, new DynamoDbUserQuotas(dynamo, userData), sessions)), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);

@@ -54,7 +54,7 @@ final class TurnOutput {
      * @param steps   the turn's stored tool calls: the deltas and text streamed before them
      */
     TurnOutput(TurnRequest request, long attempt, Broadcaster out, List<StoredMessage> steps, Clock clock,
-               TurnRunner.Settings settings) {
+               TurnSettings settings) {
         this.request = request;
         this.attempt = attempt;
         this.out = out;

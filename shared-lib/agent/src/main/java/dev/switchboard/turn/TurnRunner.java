@@ -47,46 +47,6 @@ public final class TurnRunner {
 
     public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL }
 
-    /**
-     * @param flushMillis    the wait after the first delta; each later wait doubles, up to {@code maxFlushMillis}
-     *                       (DELTA_FLUSH_MILLIS, DELTA_FLUSH_MAX_MILLIS)
-     */
-    public record Settings(int historyWindow, long flushMillis, long maxFlushMillis, int maxDeltaBytes,
-                           int maxReceiveCount, long cancelPollMillis, int maxToolRounds) {
-        public Settings {
-            if (flushMillis < 0 || flushMillis > 10_000) {
-                throw new IllegalStateException("DELTA_FLUSH_MILLIS must be from 0 to 10000, got " + flushMillis);
-            }
-            if (maxFlushMillis < flushMillis || maxFlushMillis > 10_000) {
-                throw new IllegalStateException("DELTA_FLUSH_MAX_MILLIS must be from DELTA_FLUSH_MILLIS (" + flushMillis
-                        + ") to 10000, got " + maxFlushMillis);
-            }
-            if (maxDeltaBytes < 64 || maxDeltaBytes > 4096) {
-                throw new IllegalStateException("DELTA_MAX_BYTES must be from 64 to 4096, got " + maxDeltaBytes);
-            }
-            if (historyWindow < 0 || historyWindow > 200) {
-                throw new IllegalStateException("HISTORY_WINDOW must be from 0 to 200, got " + historyWindow);
-            }
-            if (cancelPollMillis < 50 || cancelPollMillis > 5_000) {
-                throw new IllegalStateException("CANCEL_POLL_MILLIS must be from 50 to 5000, got " + cancelPollMillis);
-            }
-            if (maxToolRounds < 0 || maxToolRounds > 20) {
-                throw new IllegalStateException("MAX_TOOL_ROUNDS must be from 0 to 20, got " + maxToolRounds);
-            }
-        }
-
-        /** A fixed delta interval: every wait is {@code flushMillis}. */
-        public Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount,
-                        long cancelPollMillis, int maxToolRounds) {
-            this(historyWindow, flushMillis, flushMillis, maxDeltaBytes, maxReceiveCount, cancelPollMillis,
-                    maxToolRounds);
-        }
-
-        public Settings(int historyWindow, long flushMillis, int maxDeltaBytes, int maxReceiveCount) {
-            this(historyWindow, flushMillis, maxDeltaBytes, maxReceiveCount, 250, 5);
-        }
-    }
-
     private final MessageStore messages;
     private final SessionStore sessions;
     private final ConnectionStore connections;
@@ -94,7 +54,7 @@ public final class TurnRunner {
     private final AgentFactory agents;
     private final ProtocolCodec codec;
     private final Clock clock;
-    private final Settings settings;
+    private final TurnSettings settings;
     private final RunLease lease;
     private final TurnHistory history;
     private final ModelStream stream;
@@ -102,19 +62,19 @@ public final class TurnRunner {
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
-                      Settings settings) {
+                      TurnSettings settings) {
         this(messages, sessions, connections, gateway, agents, codec, clock, settings, AfterAnswer.NONE);
     }
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
-                      Settings settings, AfterAnswer afterAnswer) {
+                      TurnSettings settings, AfterAnswer afterAnswer) {
         this(messages, sessions, connections, gateway, agents, codec, clock, settings, afterAnswer, Metrics.NONE);
     }
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
-                      Settings settings, AfterAnswer afterAnswer, Metrics metrics) {
+                      TurnSettings settings, AfterAnswer afterAnswer, Metrics metrics) {
         this.messages = messages;
         this.sessions = sessions;
         this.connections = connections;

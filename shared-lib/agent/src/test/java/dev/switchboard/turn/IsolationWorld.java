@@ -233,7 +233,7 @@ final class IsolationWorld {
         };
         var runner = new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(models, AgentFactory.DEFAULT_SYSTEM_PROMPT, tools, context), codec, clock,
-                new TurnRunner.Settings(20, 100, 256, MAX_RECEIVES, 50, 3), afterAnswer);
+                new TurnSettings(20, 100, 256, MAX_RECEIVES, 50, 3), afterAnswer);
         batch = new TurnBatch(runner, json, jobs);
     }
 

@@ -245,7 +245,7 @@ class TurnRunnerCancelTest {
         AgentFactory agents = new AgentFactory(ModelCatalog.of(new ModelChoice(model, MODEL_NAME, false)),
                 "prompt", tools, TurnContext.Source.NONE);
         return new TurnRunner(messages, sessions, connections, gateway, agents, codec, now::get,
-                new TurnRunner.Settings(20, 0, 256, 3, POLL_MILLIS, 5));
+                new TurnSettings(20, 0, 256, 3, POLL_MILLIS, 5));
     }
 
     private TurnRequest accepted(String text) {

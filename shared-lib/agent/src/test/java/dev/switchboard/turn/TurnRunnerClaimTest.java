@@ -66,7 +66,7 @@ class TurnRunnerClaimTest {
         connections.put(new Connection(ALICE, "a1", 1, Long.MAX_VALUE / 2000));
         return new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(new ModelChoice(model, "m", false), "prompt"), codec, now::get,
-                new TurnRunner.Settings(20, 0, 256, 3, 50, 5));
+                new TurnSettings(20, 0, 256, 3, 50, 5));
     }
 
     private List<ServerEvent> eventsTo(String connectionId) {

@@ -231,7 +231,7 @@ class TurnRunnerToolsTest {
         AgentFactory agents = new AgentFactory(ModelCatalog.of(new ModelChoice(model, MODEL_NAME, false)), PROMPT,
                 tools, TurnContext.Source.NONE);
         return new TurnRunner(messages, sessions, connections, gateway, agents, codec, now::get,
-                new TurnRunner.Settings(20, 0, 256, 3, 50, maxToolRounds));
+                new TurnSettings(20, 0, 256, 3, 50, maxToolRounds));
     }
 
     /** Stores the user message of a new turn and marks it accepted, as the message function does. */
