@@ -4,7 +4,6 @@ import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
-import dev.switchboard.domain.Role;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.ToolCall;
 import dev.switchboard.domain.ToolStatus;
@@ -61,7 +60,7 @@ final class ToolRounds {
 
     /** Whether a stored call still waits for the user's decision. */
     static boolean awaitingDecision(List<StoredMessage> steps) {
-        return steps.stream().anyMatch(s -> ToolStatus.PENDING.equals(s.status()));
+        return steps.stream().anyMatch(s -> s.toolStatus() == ToolStatus.PENDING);
     }
 
     /** The rounds of tool calls made so far. */
@@ -86,16 +85,16 @@ final class ToolRounds {
         int lastRound = steps.stream().mapToInt(s -> s.tool().round()).max().orElse(0);
         for (int i = 0; i < steps.size(); i++) {
             StoredMessage step = steps.get(i);
-            StoredMessage settled = switch (step.status()) {
-                case ToolStatus.APPROVED -> runClaimed(step, ToolStatus.APPROVED);
-                case ToolStatus.RUNNING -> transition(step.withStatus(ToolStatus.FAILED, UNKNOWN_RESULT),
+            StoredMessage settled = switch (step.toolStatus()) {
+                case APPROVED -> runClaimed(step, ToolStatus.APPROVED);
+                case RUNNING -> transition(step.withStatus(ToolStatus.FAILED, UNKNOWN_RESULT),
                         ToolStatus.RUNNING);
                 default -> step;
             };
             if (settled != step) {
                 steps.set(i, settled);
                 report(settled);
-            } else if (ToolStatus.DENIED.equals(step.status()) && step.tool().round() == lastRound) {
+            } else if (step.toolStatus() == ToolStatus.DENIED && step.tool().round() == lastRound) {
                 report(step);
             }
         }
@@ -111,13 +110,12 @@ final class ToolRounds {
         List<StoredMessage> stored = new ArrayList<>();
         int index = 0;
         for (ToolExecutionRequest r : ai.toolExecutionRequests()) {
-            int step = round * 100 + index++;
+            int step = ToolCall.step(round, index++);
             String id = r.id() != null && CLIENT_ID.matcher(r.id()).matches() ? r.id() : "call-" + step;
             String arguments = r.arguments() == null || r.arguments().isBlank() ? "{}" : r.arguments();
             boolean approval = tools.find(r.name()).isPresent() && tools.needsApproval(r.name());
-            StoredMessage call = new StoredMessage(request.userId(), request.sessionId(), request.turnId(), Role.TOOL,
-                    "", clock.millis(), null, approval ? ToolStatus.PENDING : ToolStatus.RUNNING,
-                    new ToolCall(step, id, r.name(), arguments, index == 1 ? roundText : null, output.seq()));
+            StoredMessage call = StoredMessage.toolCall(request.userId(), request.sessionId(), request.turnId(), "",
+                    clock.millis(), approval ? ToolStatus.PENDING : ToolStatus.RUNNING, new ToolCall(step, id, r.name(), arguments, index == 1 ? roundText : null, output.seq()));
             if (!messages.putIfAbsent(call)) {
                 throw new TurnFailedException("tool call " + step + " was stored by a concurrent delivery", null);
             }
@@ -129,7 +127,7 @@ final class ToolRounds {
         for (StoredMessage step : stored) {
             ToolCall call = step.tool();
             LOG.info("tool call: {} ({})", call.name(), step.status());
-            if (ToolStatus.PENDING.equals(step.status())) {
+            if (step.toolStatus() == ToolStatus.PENDING) {
                 output.send(new ServerEvent.ApprovalRequired(request.sessionId(), request.turnId(),
                         call.toolCallId(), call.name(), call.arguments()));
                 pause = true;
@@ -151,7 +149,7 @@ final class ToolRounds {
      * Runs a tool call. An approved call is first claimed (approved → running) so it runs once even when deliveries
      * race; {@code claimFrom} null means the call was stored as running by this worker.
      */
-    private StoredMessage runClaimed(StoredMessage step, String claimFrom) {
+    private StoredMessage runClaimed(StoredMessage step, ToolStatus claimFrom) {
         if (claimFrom != null) {
             StoredMessage running = step.withStatus(ToolStatus.RUNNING, "");
             if (!messages.transition(running, claimFrom)) {
@@ -160,7 +158,7 @@ final class ToolRounds {
             }
             step = running;
         }
-        String status;
+        ToolStatus status;
         String result;
         Optional<AgentTool> tool = tools.find(step.tool().name());
         if (tool.isEmpty()) {
@@ -183,7 +181,7 @@ final class ToolRounds {
         return transition(step.withStatus(status, cap(Objects.requireNonNullElse(result, ""))), ToolStatus.RUNNING);
     }
 
-    private StoredMessage transition(StoredMessage next, String expected) {
+    private StoredMessage transition(StoredMessage next, ToolStatus expected) {
         if (!messages.transition(next, expected)) {
             throw new TurnFailedException("tool call " + next.tool().step() + " changed under this delivery", null);
         }

@@ -1,6 +1,7 @@
 package dev.switchboard.turn;
 
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.switchboard.domain.ResumeStatus;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.StoredMessage;
@@ -66,7 +67,7 @@ final class TurnCompletion {
             return TurnRunner.Outcome.ALREADY_ANSWERED;
         }
         // The answer is stored: from here on nothing may fail the turn (a retry would find it answered).
-        if (!settle(turn, now, cancelled ? "cancelled" : "running")) {
+        if (!settle(turn, now, cancelled ? ResumeStatus.CANCELLED : ResumeStatus.RUNNING)) {
             return TurnRunner.Outcome.TURN_GONE;
         }
         String finishReason = cancelled ? "CANCELLED"
@@ -99,7 +100,7 @@ final class TurnCompletion {
      * turn ran, the answer just stored would be an orphan: the session's items are deleted again and false is
      * returned (no done is sent).
      */
-    private boolean settle(RunningTurn turn, long now, String status) {
+    private boolean settle(RunningTurn turn, long now, ResumeStatus status) {
         TurnRequest request = turn.request();
         try {
             Optional<Session> before = sessions.settle(request.userId(), request.sessionId(), request.turnId(), now);

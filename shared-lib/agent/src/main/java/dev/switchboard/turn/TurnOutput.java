@@ -2,6 +2,7 @@ package dev.switchboard.turn;
 
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.ResumeRequest;
+import dev.switchboard.domain.ResumeStatus;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.StreamMarks;
 import dev.switchboard.domain.TurnRequest;
@@ -168,7 +169,7 @@ final class TurnOutput {
      * Sends each connection that asked to resume this turn (and was not served yet) what it missed, and streams the
      * rest of the turn to it too.
      */
-    void serveResumes(List<ResumeRequest> requests, String status) {
+    void serveResumes(List<ResumeRequest> requests, ResumeStatus status) {
         for (ResumeRequest r : requests) {
             if (!r.turnId().equals(request.turnId())) {
                 continue;

@@ -20,7 +20,7 @@ final class TurnPriming {
         TurnRunner.request(conversation, agents.tools().specifications());
         codec.write(new ServerEvent.Delta("priming", "priming", 0, "priming"));
         codec.write(new ServerEvent.ToolCallEvent("priming", "priming", "c", "priming", "{}"));
-        codec.write(new ServerEvent.ToolResult("priming", "priming", "c", "priming", ToolStatus.DONE, "priming"));
+        codec.write(new ServerEvent.ToolResult("priming", "priming", "c", "priming", ToolStatus.DONE.wire(), "priming"));
         codec.write(new ServerEvent.ApprovalRequired("priming", "priming", "c", "priming", "{}"));
         codec.write(new ServerEvent.Done("priming", "priming", 1, agents.model().name(), agents.model().offline(),
                 "STOP", new ServerEvent.Usage(0, 0, 0), new ServerEvent.Timings(0, 0, 0),

@@ -8,6 +8,7 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.TurnContext;
+import dev.switchboard.domain.ResumeStatus;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.RunClaim;
 import dev.switchboard.domain.Session;
@@ -183,7 +184,7 @@ public final class TurnRunner {
             output.send(new ServerEvent.Restart(request.sessionId(), request.turnId(), output.firstSeq(),
                     claim.attempt()));
         }
-        output.serveResumes(session.resumes(), "running");
+        output.serveResumes(session.resumes(), ResumeStatus.RUNNING);
         ToolRounds tools = new ToolRounds(messages, agents.tools(), clock, request, output, conversation, steps);
         if (session.cancelled(request.turnId())) {
             return completion.finish(turn, null, true, TokenCount.NONE, tools.calls());
@@ -221,7 +222,7 @@ public final class TurnRunner {
             }
             if (tools.run(ai, output.takeRoundText())) {
                 sessions.settle(request.userId(), request.sessionId(), request.turnId(), clock.millis())
-                        .ifPresent(before -> output.serveResumes(before.resumes(), "stopped"));
+                        .ifPresent(before -> output.serveResumes(before.resumes(), ResumeStatus.STOPPED));
                 LOG.info("turn paused for the user's approval: deltas={}", output.seq());
                 return Outcome.AWAITING_APPROVAL;
             }
@@ -233,7 +234,7 @@ public final class TurnRunner {
         TurnRequest request = turn.request();
         try {
             Optional<Session> session = sessions.get(request.userId(), request.sessionId());
-            session.ifPresent(s -> turn.output().serveResumes(s.resumes(), "running"));
+            session.ifPresent(s -> turn.output().serveResumes(s.resumes(), ResumeStatus.RUNNING));
             return session.map(s -> s.cancelled(request.turnId())).orElse(true);
         } catch (RuntimeException e) {
             LOG.warn("could not check for a cancel: {}", e.getClass().getSimpleName());

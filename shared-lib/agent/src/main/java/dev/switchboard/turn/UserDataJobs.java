@@ -82,14 +82,14 @@ public final class UserDataJobs {
     /** The {@link AfterAnswer} hook of a turn: queues the memory job (done has been sent already). */
     public AfterAnswer afterAnswer() {
         return (turn, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(),
-                turn.clientMessageId(), clock.millis(), TurnRequest.MEMORY, null, turn.correlationId()));
+                turn.clientMessageId(), clock.millis(), TurnRequest.Kind.MEMORY, null, turn.correlationId()));
     }
 
     public void run(TurnRequest job) {
         switch (job.kind()) {
-            case TurnRequest.MEMORY -> remember(job);
-            case TurnRequest.INDEX -> index(job);
-            default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
+            case MEMORY -> remember(job);
+            case INDEX -> index(job);
+            case null, default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
         }
     }
 

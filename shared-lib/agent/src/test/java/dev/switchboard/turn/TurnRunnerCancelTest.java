@@ -490,6 +490,6 @@ class TurnRunnerCancelTest {
         assertEndsWithCancelledDone("a1");
         assertThat(answer(t).status()).isEqualTo(StoredMessage.CANCELLED);
         assertThat(messages.toolCalls(ALICE, SESSION, t.turnId(), t.turnId()))
-                .singleElement().extracting(StoredMessage::status).isEqualTo(ToolStatus.DONE);
+                .singleElement().extracting(StoredMessage::toolStatus).isEqualTo(ToolStatus.DONE);
     }
 }

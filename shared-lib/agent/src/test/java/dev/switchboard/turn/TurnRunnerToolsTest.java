@@ -286,7 +286,7 @@ class TurnRunnerToolsTest {
     private TurnRequest onlyResumeIn(RecordingTurnQueue q, TurnRequest t) {
         assertThat(q.enqueued).hasSize(1);
         TurnRequest resume = q.enqueued.get(0);
-        assertThat(resume.kind()).isEqualTo(TurnRequest.RESUME);
+        assertThat(resume.kind()).isEqualTo(TurnRequest.Kind.RESUME);
         assertThat(resume.userId()).isEqualTo(ALICE);
         assertThat(resume.sessionId()).isEqualTo(SESSION);
         assertThat(resume.turnId()).isEqualTo(t.turnId());
@@ -324,7 +324,7 @@ class TurnRunnerToolsTest {
 
         StoredMessage stored = step(t, "c1");
         assertThat(stored.role()).isEqualTo(Role.TOOL);
-        assertThat(stored.status()).isEqualTo(ToolStatus.DONE);
+        assertThat(stored.toolStatus()).isEqualTo(ToolStatus.DONE);
         assertThat(stored.text()).isEqualTo("found {\"q\":\"x\"}");
         assertThat(stored.tool()).isEqualTo(new ToolCall(0, "c1", "lookup", "{\"q\":\"x\"}", "Let me look. ", 1));
         assertThat(answer(t).text()).isEqualTo("Let me look. Found it.");
@@ -375,7 +375,7 @@ class TurnRunnerToolsTest {
                 "delta 0 I will transfer. ",
                 "approvalRequired c7 transfer {\"amount\":5}");
         assertThat(trace("a2")).isEqualTo(trace("a1"));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.PENDING);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.PENDING);
         assertThat(answer(t)).isNull();
         assertThat(session().settledTurnId()).isEqualTo(t.turnId());
         assertThat(session().busy()).isFalse();
@@ -400,8 +400,8 @@ class TurnRunnerToolsTest {
 
         ServerEvent decision = control.decide(ALICE, new ClientAction.DecideTool(SESSION, t.turnId(), "c7", true));
 
-        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.APPROVED));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.APPROVED);
+        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.APPROVED.wire()));
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.APPROVED);
         assertThat(transfer.executions).as("approving does not run the tool").hasValue(0);
         TurnRequest resume = onlyResumeIn(queue, t);
 
@@ -416,7 +416,7 @@ class TurnRunnerToolsTest {
                 "delta 1 Transferred.",
                 "done STOP 2");
         assertThat(trace("a2")).isEqualTo(trace("a1"));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DONE);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DONE);
         assertThat(step(t, "c7").text()).isEqualTo("transferred {\"amount\":5}");
         assertThat(answer(t).text()).isEqualTo("I will transfer. Transferred.");
         assertThat(session().settledTurnId()).isEqualTo(t.turnId());
@@ -457,7 +457,7 @@ class TurnRunnerToolsTest {
 
         assertThatThrownBy(() -> runner.run(resume, 1, 60_000)).isInstanceOf(TurnFailedException.class);
         assertThat(transfer.executions).hasValue(1);
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DONE);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DONE);
 
         assertThat(runner.run(resume, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
 
@@ -485,7 +485,7 @@ class TurnRunnerToolsTest {
         // this delivery sees a call left running: its outcome is unknown, it is never run a second time
         assertThat(runner.run(resume, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
         assertThat(transfer.executions).hasValue(0);
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.FAILED);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.FAILED);
     }
 
     @Test
@@ -551,7 +551,7 @@ class TurnRunnerToolsTest {
             gate.set(false);
             pool.shutdownNow();
         }
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DONE);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DONE);
         assertThat(answer(t).text()).isEqualTo("Transferred.");
         assertThat(trace("a1").stream().filter(l -> l.startsWith("done "))).hasSize(1);
     }
@@ -567,8 +567,8 @@ class TurnRunnerToolsTest {
 
         ServerEvent decision = control.decide(ALICE, new ClientAction.DecideTool(SESSION, t.turnId(), "c7", false));
 
-        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.DENIED));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DENIED);
+        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.DENIED.wire()));
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DENIED);
         assertThat(step(t, "c7").text()).isEqualTo(ToolCall.DENIED_RESULT);
         TurnRequest resume = onlyResumeIn(queue, t);
 
@@ -584,7 +584,7 @@ class TurnRunnerToolsTest {
                 "done STOP 3");
         assertThat(resultIn(model.lastConversation(), "c7"))
                 .isEqualTo(ToolExecutionResultMessage.from("c7", "transfer", ToolCall.DENIED_RESULT));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DENIED);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DENIED);
         assertThat(answer(t).text()).isEqualTo("I will transfer. OK, not transferring.");
     }
 
@@ -653,7 +653,7 @@ class TurnRunnerToolsTest {
                 "toolResult c2 transfer done transferred {\"amount\":5}",
                 "delta 0 Sent 5.",
                 "done STOP 1");
-        assertThat(steps(t)).extracting(s -> s.tool().step(), StoredMessage::status).containsExactly(
+        assertThat(steps(t)).extracting(s -> s.tool().step(), StoredMessage::toolStatus).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(0, ToolStatus.DENIED),
                 org.assertj.core.groups.Tuple.tuple(100, ToolStatus.DONE));
         // the last call sees both rounds, in order
@@ -666,7 +666,7 @@ class TurnRunnerToolsTest {
     void aCallADeadWorkerLeftRunningIsFailedAsUnknownAndNotRunAgain() {
         TurnRequest t = accepted("what is x?");
         // the first delivery streamed one delta, stored the call as running, and died while the tool ran
-        messages.putIfAbsent(new StoredMessage(ALICE, SESSION, t.turnId(), Role.TOOL, "", now.get(), null,
+        messages.putIfAbsent(StoredMessage.toolCall(ALICE, SESSION, t.turnId(), "", now.get(),
                 ToolStatus.RUNNING, new ToolCall(0, "c3", "lookup", "{\"q\":\"x\"}", "Checking. ", 1)));
         ToolScriptModel model = ToolScriptModel.of(Round.text("Sorry, ", "unknown."));
 
@@ -674,7 +674,7 @@ class TurnRunnerToolsTest {
 
         assertThat(lookup.executions).hasValue(0);
         StoredMessage failed = step(t, "c3");
-        assertThat(failed.status()).isEqualTo(ToolStatus.FAILED);
+        assertThat(failed.toolStatus()).isEqualTo(ToolStatus.FAILED);
         assertThat(failed.text()).isEqualTo(ToolRounds.UNKNOWN_RESULT);
         assertThat(trace("a1")).containsExactly(
                 "toolResult c3 lookup failed " + ToolRounds.UNKNOWN_RESULT,
@@ -700,7 +700,7 @@ class TurnRunnerToolsTest {
                 "toolResult c1 launch_rockets failed " + expected,
                 "delta 0 Cannot.",
                 "done STOP 1");
-        assertThat(step(t, "c1").status()).isEqualTo(ToolStatus.FAILED);
+        assertThat(step(t, "c1").toolStatus()).isEqualTo(ToolStatus.FAILED);
         assertThat(step(t, "c1").text()).isEqualTo(expected);
         assertThat(resultIn(model.lastConversation(), "c1").text()).isEqualTo(expected);
         assertThat(lookup.executions.get() + transfer.executions.get() + broken.executions.get()).isZero();
@@ -724,7 +724,7 @@ class TurnRunnerToolsTest {
                 "toolResult c2 crashing failed Error: the tool failed (IllegalStateException)",
                 "delta 0 That failed.",
                 "done STOP 1");
-        assertThat(steps(t)).extracting(StoredMessage::status).containsExactly(ToolStatus.FAILED, ToolStatus.FAILED);
+        assertThat(steps(t)).extracting(StoredMessage::toolStatus).containsExactly(ToolStatus.FAILED, ToolStatus.FAILED);
         assertThat(resultIn(model.lastConversation(), "c1").text()).isEqualTo("Error: amount must be positive");
         assertThat(resultIn(model.lastConversation(), "c2").text())
                 .isEqualTo("Error: the tool failed (IllegalStateException)")
