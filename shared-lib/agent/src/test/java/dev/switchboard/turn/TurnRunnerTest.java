@@ -15,56 +15,38 @@ import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
-import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.ConnectionGateway;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.Limits;
-import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.domain.Ids;
-import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
-import dev.switchboard.testing.RecordingGateway;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class TurnRunnerTest {
+class TurnRunnerTest extends TurnFixture {
     static final String PROMPT = "You are a test assistant.";
     static final String MODEL_NAME = "scripted-model";
-    static final String ALICE = "alice";
-    static final String BOB = "bob";
     static final String SESSION = "s-alice";
 
-    private final ProtocolCodec codec = new ProtocolCodec();
-    private final Ids ids = new Ids();
-    private final AtomicLong now = new AtomicLong(5_000_000);
-    private InMemoryMessageStore messages;
-    private InMemorySessionStore sessions;
-    private InMemoryConnectionStore connections;
-    private RecordingGateway gateway;
     private final List<String> postAttempts = new CopyOnWriteArrayList<>();
     private volatile Consumer<String> onPost = frame -> { };
 
+    TurnRunnerTest() {
+        super(SESSION, 5_000_000);
+    }
+
     @BeforeEach
     void setUp() {
-        messages = new InMemoryMessageStore();
-        sessions = new InMemorySessionStore();
-        connections = new InMemoryConnectionStore();
-        gateway = new RecordingGateway();
-        sessions.createIfAbsent(new Session(ALICE, SESSION, "title", 1, 1));
-        long far = Long.MAX_VALUE / 2000;
-        connections.put(new Connection(ALICE, "a1", 1, far));
-        connections.put(new Connection(ALICE, "a2", 1, far));
-        connections.put(new Connection(BOB, "b1", 1, far));
+        connect(ALICE, "a1", "a2");
+        connect(BOB, "b1");
     }
 
     private TurnRunner runner(StreamingChatModel model, long flushMillis, int historyWindow, int maxReceiveCount) {
@@ -93,24 +75,6 @@ class TurnRunnerTest {
             messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.ASSISTANT, answer, millis + 1, "m"));
         }
         return new TurnRequest(ALICE, SESSION, turnId, "c-" + millis, millis);
-    }
-
-    private List<ServerEvent> eventsTo(String connectionId) {
-        return gateway.framesTo(connectionId).stream().map(codec::readEvent).toList();
-    }
-
-    private static List<ServerEvent.Delta> deltas(List<ServerEvent> events) {
-        return events.stream().filter(ServerEvent.Delta.class::isInstance).map(ServerEvent.Delta.class::cast).toList();
-    }
-
-    private static String text(List<ServerEvent.Delta> deltas) {
-        return String.join("", deltas.stream().map(ServerEvent.Delta::text).toList());
-    }
-
-    private StoredMessage storedAnswer(String turnId) {
-        return messages.all().stream()
-                .filter(m -> m.turnId().equals(turnId) && m.role() == Role.ASSISTANT)
-                .findFirst().orElse(null);
     }
 
     @Test
@@ -146,7 +110,7 @@ class TurnRunnerTest {
         });
         assertThat(text(deltas)).isEqualTo(String.join("", tokens));
 
-        StoredMessage answer = storedAnswer(t.turnId());
+        StoredMessage answer = answer(t.turnId());
         assertThat(answer).isNotNull();
         assertThat(answer.text()).isEqualTo(text(deltas));
         assertThat(answer.model()).isEqualTo(MODEL_NAME);
@@ -240,7 +204,7 @@ class TurnRunnerTest {
         assertThat(model.requests).isEmpty();
         assertThat(gateway.frames).isEmpty();
         assertThat(messages.writes.get()).isEqualTo(writesBefore);
-        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("stored answer");
+        assertThat(answer(t.turnId()).text()).isEqualTo("stored answer");
     }
 
     @Test
@@ -306,7 +270,7 @@ class TurnRunnerTest {
 
         assertThat(model.requests).hasSize(1);
         assertThat(gateway.frames).isEmpty();
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
     }
 
     @Test
@@ -323,7 +287,7 @@ class TurnRunnerTest {
         assertThat(eventsTo("a1")).containsExactly(expected);
         assertThat(eventsTo("a2")).containsExactly(expected);
         assertThat(gateway.framesTo("b1")).isEmpty();
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
     }
 
     @Test
@@ -343,7 +307,7 @@ class TurnRunnerTest {
         }, r -> false);
 
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 60_000)).isInstanceOf(RuntimeException.class);
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
         assertThat(eventsTo("a1")).singleElement().isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
     }
@@ -356,7 +320,7 @@ class TurnRunnerTest {
 
         assertThat(runner(ScriptedChatModel.answering("x", "y")).run(t, 1, 60_000))
                 .isEqualTo(TurnRunner.Outcome.ANSWERED);
-        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("xy");
+        assertThat(answer(t.turnId()).text()).isEqualTo("xy");
         assertThat(gateway.frames).isEmpty();
     }
 
@@ -366,7 +330,7 @@ class TurnRunnerTest {
         List<Boolean> storedWhenDoneWasSent = new CopyOnWriteArrayList<>();
         onPost = frame -> {
             if (codec.readEvent(frame) instanceof ServerEvent.Done) {
-                storedWhenDoneWasSent.add(storedAnswer(t.turnId()) != null);
+                storedWhenDoneWasSent.add(answer(t.turnId()) != null);
             }
         };
 
@@ -396,7 +360,7 @@ class TurnRunnerTest {
         assertThat(gateway.framesTo("a1")).isNotEmpty().allSatisfy(frame ->
                 assertThat(frame.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(Limits.MAX_SERVER_FRAME_BYTES));
         assertThat(text(deltas(eventsTo("a1")))).isEqualTo("start " + nasty + "end");
-        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("start " + nasty + "end");
+        assertThat(answer(t.turnId()).text()).isEqualTo("start " + nasty + "end");
     }
 
     /** A model that streams one token and then never completes; the handler is kept so a test can stream more. */
@@ -425,7 +389,7 @@ class TurnRunnerTest {
         assertThat(events.get(0)).isEqualTo(new ServerEvent.Delta(SESSION, t.turnId(), 0, "early ", 1L));
         assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
     }
 
     @Test

@@ -27,20 +27,14 @@ import dev.switchboard.agent.ModelCatalog;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.TurnContext;
 import dev.switchboard.domain.StoredMessage;
-import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
-import dev.switchboard.domain.Session;
 import dev.switchboard.domain.ToolCall;
 import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.protocol.ClientAction;
-import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.domain.Ids;
-import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
-import dev.switchboard.testing.RecordingGateway;
 import dev.switchboard.testing.RecordingTurnQueue;
 import dev.switchboard.tools.AgentTool;
 import dev.switchboard.tools.ToolContext;
@@ -51,7 +45,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,41 +56,24 @@ import org.junit.jupiter.api.Timeout;
  * worker left running, unknown tools and failing tools. The model is scripted per call; the tools count their runs.
  */
 @Timeout(30)
-class TurnRunnerToolsTest {
+class TurnRunnerToolsTest extends TurnFixture {
     static final String PROMPT = "You are a test assistant.";
     static final String MODEL_NAME = "scripted-tools";
-    static final String ALICE = "alice";
-    static final String BOB = "bob";
     static final String SESSION = "s-tools";
-
-    private final ProtocolCodec codec = new ProtocolCodec();
-    private final Ids ids = new Ids();
-    private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
-    private InMemoryMessageStore messages;
-    private InMemorySessionStore sessions;
-    private InMemoryConnectionStore connections;
-    private RecordingGateway gateway;
-    private RecordingTurnQueue queue;
-    private SessionControl control;
 
     private RecordingTool lookup;
     private RecordingTool transfer;
     private RecordingTool broken;
     private RecordingTool crashing;
 
+    TurnRunnerToolsTest() {
+        super(SESSION, 1_800_000_000_000L);
+    }
+
     @BeforeEach
     void setUp() {
-        messages = new InMemoryMessageStore();
-        sessions = new InMemorySessionStore();
-        connections = new InMemoryConnectionStore();
-        gateway = new RecordingGateway();
-        queue = new RecordingTurnQueue();
-        control = new SessionControl(sessions, messages, queue, ModelListing.offline(), now::get);
-        sessions.createIfAbsent(new Session(ALICE, SESSION, "title", 1, 1));
-        long far = Long.MAX_VALUE / 2000;
-        connections.put(new Connection(ALICE, "a1", 1, far));
-        connections.put(new Connection(ALICE, "a2", 1, far));
-        connections.put(new Connection(BOB, "b1", 1, far));
+        connect(ALICE, "a1", "a2");
+        connect(BOB, "b1");
 
         lookup = new RecordingTool("lookup", args -> "found " + args);
         transfer = new RecordingTool("transfer", args -> "transferred " + args);
@@ -230,22 +206,7 @@ class TurnRunnerToolsTest {
                 Set.of("transfer"));
         AgentFactory agents = new AgentFactory(ModelCatalog.of(new ModelChoice(model, MODEL_NAME, false)), PROMPT,
                 tools, TurnContext.Source.NONE);
-        return new TurnRunner(messages, sessions, connections, gateway, agents, codec, now::get,
-                new TurnSettings(20, 0, 256, 3, 50, maxToolRounds));
-    }
-
-    /** Stores the user message of a new turn and marks it accepted, as the message function does. */
-    private TurnRequest accepted(String text) {
-        long at = now.addAndGet(1_000);
-        String turnId = ids.newTurnId(at);
-        String clientMessageId = "c-" + at;
-        messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.USER, text, at, null));
-        sessions.markAccepted(ALICE, SESSION, turnId, clientMessageId);
-        return new TurnRequest(ALICE, SESSION, turnId, clientMessageId, at);
-    }
-
-    private List<ServerEvent> eventsTo(String connectionId) {
-        return gateway.framesTo(connectionId).stream().map(codec::readEvent).toList();
+        return runner(agents, new TurnSettings(20, 0, 256, 3, 50, maxToolRounds));
     }
 
     /** The events one connection got, one line each, in order. */
@@ -272,15 +233,6 @@ class TurnRunnerToolsTest {
 
     private StoredMessage step(TurnRequest t, String toolCallId) {
         return steps(t).stream().filter(s -> s.tool().toolCallId().equals(toolCallId)).findFirst().orElseThrow();
-    }
-
-    private StoredMessage answer(TurnRequest t) {
-        return messages.all().stream().filter(m -> m.turnId().equals(t.turnId()) && m.role() == Role.ASSISTANT)
-                .findFirst().orElse(null);
-    }
-
-    private Session session() {
-        return sessions.get(ALICE, SESSION).orElseThrow();
     }
 
     private TurnRequest onlyResumeIn(RecordingTurnQueue q, TurnRequest t) {
