@@ -68,7 +68,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private final Metrics metrics;
     private final UsageMetrics usage;
     /** The user cache's counters at the last report (the usage counters take deltas). */
-    private final long[] reportedCache = new long[2];
+    private final CacheReport reportedCache = new CacheReport();
     private final long initMillis;
     /** What the composition root built that holds connections, threads or native memory (closed by {@link #close}). */
     private final List<AutoCloseable> resources;
@@ -214,16 +214,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     /** Sends the cache's hits and misses since the last report, and its size, to the shared usage counters. */
     private void reportCache(UserKnowledgeCache.Stats s) {
-        long hits;
-        long misses;
-        synchronized (reportedCache) {
-            hits = s.hits() - reportedCache[0];
-            misses = s.misses() - reportedCache[1];
-            reportedCache[0] = s.hits();
-            reportedCache[1] = s.misses();
-        }
-        if (usage != null && (hits > 0 || misses > 0)) {
-            usage.userCache(hits, misses, userCache.estimatedSize());
+        CacheReport.Since since = reportedCache.since(s);
+        if (usage != null && (since.hits() > 0 || since.misses() > 0)) {
+            usage.userCache(since.hits(), since.misses(), userCache.estimatedSize());
         }
     }
 

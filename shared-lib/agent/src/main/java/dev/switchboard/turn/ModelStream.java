@@ -1,8 +1,11 @@
 package dev.switchboard.turn;
 
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -21,6 +24,15 @@ final class ModelStream {
     record Result(ChatResponse response, boolean cancelled) {}
 
     private final long pollMillis;
+
+    /** The request for one model call: the conversation so far, and the tools offered (none: no tool call). */
+    static ChatRequest request(List<ChatMessage> conversation, List<ToolSpecification> specs) {
+        ChatRequest.Builder b = ChatRequest.builder().messages(conversation);
+        if (!specs.isEmpty()) {
+            b.toolSpecifications(specs);
+        }
+        return b.build();
+    }
 
     ModelStream(long pollMillis) {
         this.pollMillis = pollMillis;

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,34 +113,21 @@ final class TurnOutput {
 
     /** The text of the round that just ended; the next round starts empty. */
     String takeRoundText() {
-        lock.lock();
-        try {
+        return locked(() -> {
             String text = roundText.toString();
             roundText.setLength(0);
             return text;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Every delta's text so far and how it was streamed: the answer to store (resume offsets index into it). */
     Streamed streamed() {
-        lock.lock();
-        try {
-            return new Streamed(streamed.toString(), new StreamMarks(attempt, firstSeq, firstOffset, ends));
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> new Streamed(streamed.toString(), marks()));
     }
 
     /** The seq of the next delta: how many deltas the turn has sent. */
     int seq() {
-        lock.lock();
-        try {
-            return seq;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> seq);
     }
 
     /** The seq this run's deltas start from. */
@@ -149,12 +137,7 @@ final class TurnOutput {
 
     /** When the turn's first delta was sent (0: not yet, or it was sent before a pause). */
     long firstDeltaAt() {
-        lock.lock();
-        try {
-            return firstDeltaAt;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> firstDeltaAt);
     }
 
     void send(ServerEvent event) {
@@ -180,7 +163,7 @@ final class TurnOutput {
                     continue;
                 }
                 List<ServerEvent.Resumed> frames = Replay.frames(request.sessionId(), request.turnId(),
-                        streamed.toString(), new StreamMarks(attempt, firstSeq, firstOffset, ends), r.lastSeq(),
+                        streamed.toString(), marks(), r.lastSeq(),
                         r.attempt(), status, Replay.PUSH_BYTES);
                 boolean joined = out.join(new Connection(request.userId(), r.connectionId(), 0, 0), frames);
                 LOG.info("resumed connection {} from delta {}: {}", r.connectionId(), frames.getFirst().fromSeq(),
@@ -188,6 +171,20 @@ final class TurnOutput {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /** How the deltas so far were streamed (call holding the lock). */
+    private StreamMarks marks() {
+        return new StreamMarks(attempt, firstSeq, firstOffset, ends);
+    }
+
+    private <T> T locked(Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
+        } finally {
+            lock.unlock();
         }
     }
 }

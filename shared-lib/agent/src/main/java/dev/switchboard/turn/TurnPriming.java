@@ -17,7 +17,7 @@ final class TurnPriming {
 
     static void prime(AgentFactory agents, ProtocolCodec codec) {
         var conversation = agents.conversation(null, TurnContext.EMPTY, List.of(), "priming");
-        TurnRunner.request(conversation, agents.tools().specifications());
+        ModelStream.request(conversation, agents.tools().specifications());
         codec.write(new ServerEvent.Delta("priming", "priming", 0, "priming"));
         codec.write(new ServerEvent.ToolCallEvent("priming", "priming", "c", "priming", "{}"));
         codec.write(new ServerEvent.ToolResult("priming", "priming", "c", "priming", ToolStatus.DONE.wire(), "priming"));

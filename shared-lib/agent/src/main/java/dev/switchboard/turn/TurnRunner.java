@@ -3,7 +3,6 @@ package dev.switchboard.turn;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
-import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
@@ -24,7 +23,6 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.usecase.Broadcaster;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +58,7 @@ public final class TurnRunner {
     private final TurnHistory history;
     private final ModelStream stream;
     private final TurnCompletion completion;
+    private final CancelPoll cancels;
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
@@ -87,6 +86,7 @@ public final class TurnRunner {
         this.lease = new RunLease(sessions, clock, settings.cancelPollMillis());
         this.history = new TurnHistory(messages, settings.historyWindow());
         this.stream = new ModelStream(settings.cancelPollMillis());
+        this.cancels = new CancelPoll(sessions);
         this.completion = new TurnCompletion(messages, sessions, connections, gateway, codec, clock, lease, afterAnswer,
                 metrics);
     }
@@ -207,8 +207,8 @@ public final class TurnRunner {
         while (true) {
             List<ToolSpecification> specs = tools.round() < settings.maxToolRounds()
                     ? agents.tools().specifications() : List.of();
-            ModelStream.Result streamed = stream.stream(turn.model().model(), request(conversation, specs),
-                    request.turnId(), turn.deadline() - clock.millis(), output::add, () -> cancelRequested(turn));
+            ModelStream.Result streamed = stream.stream(turn.model().model(), ModelStream.request(conversation, specs),
+                    request.turnId(), turn.deadline() - clock.millis(), output::add, () -> cancels.cancelled(turn));
             output.flush();
             if (streamed.cancelled()) {
                 return completion.finish(turn, last, true, tokens, tools.calls());
@@ -227,26 +227,5 @@ public final class TurnRunner {
                 return Outcome.AWAITING_APPROVAL;
             }
         }
-    }
-
-    /** The poll while the model streams: reads the session once for a cancel and for connections asking to resume. */
-    private boolean cancelRequested(RunningTurn turn) {
-        TurnRequest request = turn.request();
-        try {
-            Optional<Session> session = sessions.get(request.userId(), request.sessionId());
-            session.ifPresent(s -> turn.output().serveResumes(s.resumes(), ResumeStatus.RUNNING));
-            return session.map(s -> s.cancelled(request.turnId())).orElse(true);
-        } catch (RuntimeException e) {
-            LOG.warn("could not check for a cancel: {}", e.getClass().getSimpleName());
-            return false;
-        }
-    }
-
-    static ChatRequest request(List<ChatMessage> conversation, List<ToolSpecification> specs) {
-        ChatRequest.Builder b = ChatRequest.builder().messages(conversation);
-        if (!specs.isEmpty()) {
-            b.toolSpecifications(specs);
-        }
-        return b.build();
     }
 }
