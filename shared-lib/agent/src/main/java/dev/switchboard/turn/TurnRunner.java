@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * {@code done} is sent. A cancel recorded on the session stops the model stream within one poll interval; what was
  * streamed is stored, marked cancelled. A redelivered turn whose answer is stored is acknowledged without the model.
  * <p>
- * The parts: {@link RunLease} (the session's run claim), {@link TurnHistory}, {@link ModelStream}, {@link ToolRounds},
- * {@link TurnOutput} (deltas and resumes) and {@link TurnCompletion} (answer, done, figures).
+ * The parts: {@link RunLease} (the session's run claim), {@link TurnHistory}, {@link ModelStream} with its
+ * {@link CancelPoll}, {@link ToolRounds}, {@link TurnOutput} (deltas and resumes) and {@link TurnCompletion} (answer,
+ * done, figures).
  */
 public final class TurnRunner {
     private static final Logger LOG = LoggerFactory.getLogger(TurnRunner.class);
