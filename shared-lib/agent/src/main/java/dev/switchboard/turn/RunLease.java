@@ -26,7 +26,7 @@ final class RunLease {
     /**
      * Claims the session's run for the turn until {@code invocationEnd}. While another live run holds it (this
      * delivery came back before that run ended), waits until that run ends or its claim lapses; a wait that would
-     * outlast {@code waitEnd} gives up ({@link TurnHeldException}).
+     * reach into the last {@code reserveMillis} of the invocation gives up ({@link TurnHeldException}).
      */
     RunClaim claim(TurnRequest request, long invocationEnd, long reserveMillis) {
         // the wait is bounded on the monotonic clock; claims compare wall-clock times (they are shared across workers)
