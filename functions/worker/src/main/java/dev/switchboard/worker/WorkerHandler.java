@@ -37,8 +37,10 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.PerInvocation;
 import dev.switchboard.runtime.WebSocketEvents;
+import dev.switchboard.turn.AfterAnswer;
 import dev.switchboard.turn.TurnBatch;
 import dev.switchboard.turn.TurnRunner;
+import dev.switchboard.turn.TurnSettings;
 import java.util.List;
 import java.util.Map;
 import org.crac.Core;
@@ -67,7 +69,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private final Metrics metrics;
     private final UsageMetrics usage;
     /** The user cache's counters at the last report (the usage counters take deltas). */
-    private final long[] reportedCache = new long[2];
+    private final CacheReport reportedCache = new CacheReport();
     private final long initMillis;
     /** What the composition root built that holds connections, threads or native memory (closed by {@link #close}). */
     private final List<AutoCloseable> resources;
@@ -140,14 +142,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 java.time.Duration.ofSeconds(env.getInt(Env.USER_CACHE_TTL_SECONDS, UserKnowledgeCache.DEFAULT_TTL_SECONDS)));
         var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
                 connections, connectionsApi, codec, Clock.SYSTEM);
-        int flushMillis = env.getInt(Env.DELTA_FLUSH_MILLIS, 100);
         TurnRunner runner = new TurnRunner(messages, sessions, connections, connectionsApi,
                 new AgentFactory(models, env.get(Env.SYSTEM_PROMPT, AgentFactory.DEFAULT_SYSTEM_PROMPT), tools, context),
                 codec, Clock.SYSTEM,
-                new TurnRunner.Settings(env.getInt(Env.HISTORY_WINDOW, 20), flushMillis,
-                        env.getInt(Env.DELTA_FLUSH_MAX_MILLIS, Math.max(600, flushMillis)),
-                        env.getInt(Env.DELTA_MAX_BYTES, 2048), env.getInt(Env.MAX_RECEIVE_COUNT, 3),
-                        env.getInt(Env.CANCEL_POLL_MILLIS, 250), env.getInt(Env.MAX_TOOL_ROUNDS, 5)),
+                TurnSettingsFromEnv.read(env),
                 afterAnswer(jobs.afterAnswer(), new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env))), metrics);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
@@ -204,7 +202,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     /** After an answer: queue the memory job, and add the turn's tokens to the user's daily budget (best effort). */
-    static TurnRunner.AfterAnswer afterAnswer(TurnRunner.AfterAnswer memory, TurnLimits limits) {
+    static AfterAnswer afterAnswer(AfterAnswer memory, TurnLimits limits) {
         return (turn, tokens) -> {
             try {
                 limits.charge(turn.userId(), System.currentTimeMillis(), tokens);
@@ -217,16 +215,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     /** Sends the cache's hits and misses since the last report, and its size, to the shared usage counters. */
     private void reportCache(UserKnowledgeCache.Stats s) {
-        long hits;
-        long misses;
-        synchronized (reportedCache) {
-            hits = s.hits() - reportedCache[0];
-            misses = s.misses() - reportedCache[1];
-            reportedCache[0] = s.hits();
-            reportedCache[1] = s.misses();
-        }
-        if (usage != null && (hits > 0 || misses > 0)) {
-            usage.userCache(hits, misses, userCache.estimatedSize());
+        CacheReport.Since since = reportedCache.since(s);
+        if (usage != null && (since.hits() > 0 || since.misses() > 0)) {
+            usage.userCache(since.hits(), since.misses(), userCache.estimatedSize());
         }
     }
 

@@ -33,6 +33,7 @@ import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.RecordingGateway;
 import dev.switchboard.turn.TurnBatch;
 import dev.switchboard.turn.TurnRunner;
+import dev.switchboard.turn.TurnSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +73,7 @@ class WorkerHandlerTest {
 
     private final WorkerHandler handler = new WorkerHandler(new TurnBatch(new TurnRunner(messages, sessions,
             connections, gateway, new AgentFactory(new ModelChoice(model, OfflineChatModel.NAME, true), "Be brief."),
-            codec, Clock.SYSTEM, new TurnRunner.Settings(20, 0, 2048, 3)), codec.mapper()));
+            codec, Clock.SYSTEM, new TurnSettings(20, 0, 2048, 3)), codec.mapper()));
 
     @TempDir
     Path tmp;

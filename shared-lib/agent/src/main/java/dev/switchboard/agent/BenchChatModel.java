@@ -1,16 +1,13 @@
 package dev.switchboard.agent;
 
-import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.PartialResponse;
-import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 
 /**
  * The benchmark model ({@code bench:<name>} in MODELS): no language model, a clock. It streams a fixed answer of
@@ -58,43 +55,17 @@ public final class BenchChatModel implements StreamingChatModel {
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         if (dev.switchboard.knowledge.MemoryExtractor.isExtractionRequest(request.messages())) {
             // the memory job after each turn: answered at once with no change, so it costs platform calls only
-            String none = "{\"operations\":[]}";
-            handler.onCompleteResponse(ChatResponse.builder().aiMessage(AiMessage.from(none)).modelName(name)
-                    .tokenUsage(new TokenUsage(1, 1)).finishReason(FinishReason.STOP).build());
+            ScriptedStream.complete(handler, "{\"operations\":[]}", name, new TokenUsage(1, 1));
             return;
         }
-        StreamStop stop = new StreamStop();
-        PartialResponseContext context = new PartialResponseContext(stop);
-        StringBuilder text = new StringBuilder(answerTokens * 6);
+        List<String> tokens = IntStream.range(0, answerTokens).mapToObj(BenchChatModel::token).toList();
+        int input = request.messages().stream().mapToInt(m -> m.toString().length() / 4 + 1).sum();
         long start = System.nanoTime();
         long intervalNanos = tokensPerSecond > 0 ? (long) (1e9 / tokensPerSecond) : 0;
-        try {
-            for (int i = 0; i < answerTokens; i++) {
-                // absolute schedule: a late token does not delay the ones after it
-                long due = start + TimeUnit.MILLISECONDS.toNanos(firstTokenMillis) + i * intervalNanos;
-                sleepUntil(due);
-                if (stop.isCancelled()) {
-                    return; // the caller closed the stream: no more tokens, no completion
-                }
-                String t = token(i);
-                text.append(t);
-                handler.onPartialResponse(new PartialResponse(t), context);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            handler.onError(e);
-            return;
-        } catch (RuntimeException e) {
-            handler.onError(e);
-            return;
-        }
-        int input = request.messages().stream().mapToInt(m -> m.toString().length() / 4 + 1).sum();
-        handler.onCompleteResponse(ChatResponse.builder()
-                .aiMessage(AiMessage.from(text.toString()))
-                .modelName(name)
-                .tokenUsage(new TokenUsage(input, answerTokens))
-                .finishReason(FinishReason.STOP)
-                .build());
+        // absolute schedule: a late token does not delay the ones after it
+        ScriptedStream.stream(tokens,
+                i -> sleepUntil(start + TimeUnit.MILLISECONDS.toNanos(firstTokenMillis) + i * intervalNanos),
+                name, input, handler);
     }
 
     private static void sleepUntil(long dueNanos) throws InterruptedException {

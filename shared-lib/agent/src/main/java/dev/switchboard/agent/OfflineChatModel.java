@@ -1,17 +1,11 @@
 package dev.switchboard.agent;
 
-import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.switchboard.knowledge.MemoryExtractor;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.PartialResponse;
-import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
-import dev.langchain4j.model.output.FinishReason;
-import dev.langchain4j.model.output.TokenUsage;
 import java.util.List;
 
 /**
@@ -76,34 +70,12 @@ public final class OfflineChatModel implements StreamingChatModel {
 
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
-        String text = answer(request.messages());
-        String[] words = text.split("(?<= )");
-        StreamStop stop = new StreamStop();
-        PartialResponseContext context = new PartialResponseContext(stop);
-        try {
-            for (String w : words) {
-                if (delayPerWordMillis > 0) {
-                    Thread.sleep(delayPerWordMillis);
-                }
-                if (stop.isCancelled()) {
-                    return; // the caller closed the stream: no more words, no completion
-                }
-                handler.onPartialResponse(new PartialResponse(w), context);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            handler.onError(e);
-            return;
-        } catch (RuntimeException e) {
-            handler.onError(e);
-            return;
-        }
+        List<String> words = List.of(answer(request.messages()).split("(?<= )"));
         int input = request.messages().stream().mapToInt(m -> m.toString().split("\\s+").length).sum();
-        handler.onCompleteResponse(ChatResponse.builder()
-                .aiMessage(AiMessage.from(text))
-                .modelName(NAME)
-                .tokenUsage(new TokenUsage(input, words.length))
-                .finishReason(FinishReason.STOP)
-                .build());
+        ScriptedStream.stream(words, index -> {
+            if (delayPerWordMillis > 0) {
+                Thread.sleep(delayPerWordMillis);
+            }
+        }, NAME, input, handler);
     }
 }

@@ -99,7 +99,7 @@ public final class TurnBatch {
                 TurnRequest turn = json.readValue(r.body(), TurnRequest.class);
                 LogContext.turn(turn.userId(), turn.sessionId(), turn.turnId());
                 LogContext.correlate(turn.correlationId());
-                if (turn.kind() == null || TurnRequest.RESUME.equals(turn.kind())) {
+                if (turn.runsTurn()) {
                     runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
                 } else if (jobs != null) {
                     jobs.run(turn);

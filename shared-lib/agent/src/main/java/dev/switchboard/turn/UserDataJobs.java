@@ -6,7 +6,6 @@ import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.switchboard.agent.ModelCatalog;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.domain.StoredMessage;
@@ -33,10 +32,6 @@ import dev.switchboard.port.TurnQueue;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,17 +79,17 @@ public final class UserDataJobs {
         this.clock = clock;
     }
 
-    /** The after-answer hook of {@link TurnRunner}: queues the memory job (done has been sent already). */
-    public TurnRunner.AfterAnswer afterAnswer() {
+    /** The {@link AfterAnswer} hook of a turn: queues the memory job (done has been sent already). */
+    public AfterAnswer afterAnswer() {
         return (turn, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(),
-                turn.clientMessageId(), clock.millis(), TurnRequest.MEMORY, null, turn.correlationId()));
+                turn.clientMessageId(), clock.millis(), TurnRequest.Kind.MEMORY, null, turn.correlationId()));
     }
 
     public void run(TurnRequest job) {
         switch (job.kind()) {
-            case TurnRequest.MEMORY -> remember(job);
-            case TurnRequest.INDEX -> index(job);
-            default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
+            case MEMORY -> remember(job);
+            case INDEX -> index(job);
+            case null, default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
         }
     }
 
@@ -145,30 +140,20 @@ public final class UserDataJobs {
 
     /** A whole (non-streamed) answer of the model, collected from its stream. */
     static String complete(ModelChoice model, String system, String user) {
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        model.model().chat(ChatRequest.builder().messages(SystemMessage.from(system), UserMessage.from(user)).build(),
-                new StreamingChatResponseHandler() {
-                    @Override
-                    public void onCompleteResponse(ChatResponse response) {
-                        done.complete(response);
-                    }
-
-                    @Override
-                    public void onError(Throwable error) {
-                        done.completeExceptionally(error);
-                    }
-                });
+        StreamedCall call = StreamedCall.start(model.model(),
+                ChatRequest.builder().messages(SystemMessage.from(system), UserMessage.from(user)).build(),
+                "memory-model", piece -> { });
+        ChatResponse r;
         try {
-            ChatResponse r = done.get(COMPLETION_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            return r.aiMessage() == null || r.aiMessage().text() == null ? "" : r.aiMessage().text();
-        } catch (ExecutionException e) {
-            throw new TurnRunner.TurnFailedException("memory extraction failed: "
-                    + e.getCause().getClass().getSimpleName(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new TurnRunner.TurnFailedException("memory extraction timed out", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TurnRunner.TurnFailedException("interrupted", e);
+            r = call.await(COMPLETION_TIMEOUT_MILLIS).orElse(null);
+        } catch (ModelCallException e) {
+            throw new UserDataJobFailedException(e.getCause() instanceof InterruptedException ? "interrupted"
+                    : "memory extraction failed: " + e.getCause().getClass().getSimpleName(), e.getCause());
         }
+        if (r == null) {
+            call.stop();
+            throw new UserDataJobFailedException("memory extraction timed out", null);
+        }
+        return r.aiMessage() == null || r.aiMessage().text() == null ? "" : r.aiMessage().text();
     }
 }

@@ -20,6 +20,7 @@ import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.RecordingGateway;
 import dev.switchboard.turn.TurnRunner;
+import dev.switchboard.turn.TurnSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -124,7 +125,7 @@ class OpenAiCompatibleStreamingTest {
         assertThat(model.offline()).isFalse();
         assertThat(model.name()).isEqualTo("mock-model");
         TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway, new AgentFactory(model, PROMPT),
-                codec, System::currentTimeMillis, new TurnRunner.Settings(20, 0, 256, 3));
+                codec, System::currentTimeMillis, new TurnSettings(20, 0, 256, 3));
 
         TurnRunner.Outcome outcome = runner.run(new TurnRequest(user, session, turnId, "c-1", 1_000), 1, 60_000);
 

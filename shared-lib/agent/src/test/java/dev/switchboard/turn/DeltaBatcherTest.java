@@ -1,7 +1,6 @@
 package dev.switchboard.turn;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -325,15 +324,8 @@ class DeltaBatcherTest {
     }
 
     @Test
-    void settingsRefuseAFlushCapBelowTheFirstIntervalOrOutOfRange() {
-        assertThatThrownBy(() -> new TurnRunner.Settings(20, 200, 100, 256, 3, 250, 5))
-                .hasMessageContaining("DELTA_FLUSH_MAX_MILLIS");
-        assertThatThrownBy(() -> new TurnRunner.Settings(20, 100, 10_001, 256, 3, 250, 5))
-                .hasMessageContaining("DELTA_FLUSH_MAX_MILLIS");
-        assertThatThrownBy(() -> new TurnRunner.Settings(20, -1, 600, 256, 3, 250, 5))
-                .hasMessageContaining("DELTA_FLUSH_MILLIS");
-        assertThat(new TurnRunner.Settings(20, 100, 600, 256, 3, 250, 5).maxFlushMillis()).isEqualTo(600);
-        assertThat(new TurnRunner.Settings(20, 150, 256, 3).maxFlushMillis())
+    void theShortSettingsConstructorsKeepAFixedInterval() {
+        assertThat(new TurnSettings(20, 150, 256, 3).maxFlushMillis())
                 .as("the short constructors keep a fixed interval").isEqualTo(150);
     }
 }

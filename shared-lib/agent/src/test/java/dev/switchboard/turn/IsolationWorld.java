@@ -227,13 +227,13 @@ final class IsolationWorld {
                 Set.of(BuiltinTools.SAVE_NOTE), List.of(), clock, guard.guard(NoteStore.class, rawNotes));
         var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
                 connections, gateway, codec, clock);
-        TurnRunner.AfterAnswer afterAnswer = (turn, tokens) -> { // as WorkerHandler.afterAnswer
+        AfterAnswer afterAnswer = (turn, tokens) -> { // as WorkerHandler.afterAnswer
             quotas.addTokens(turn.userId(), clock.millis(), tokens);
             jobs.afterAnswer().answered(turn, tokens);
         };
         var runner = new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(models, AgentFactory.DEFAULT_SYSTEM_PROMPT, tools, context), codec, clock,
-                new TurnRunner.Settings(20, 100, 256, MAX_RECEIVES, 50, 3), afterAnswer);
+                new TurnSettings(20, 100, 256, MAX_RECEIVES, 50, 3), afterAnswer);
         batch = new TurnBatch(runner, json, jobs);
     }
 

@@ -46,7 +46,7 @@ class TurnBatchTest {
                 r -> ScriptedChatModel.lastUserText(r).contains("FAIL"));
         TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(new ModelChoice(model, "scripted", false), "prompt"), codec, () -> 50_000L,
-                new TurnRunner.Settings(10, 0, 256, 3));
+                new TurnSettings(10, 0, 256, 3));
         batch = new TurnBatch(runner, codec.mapper());
     }
 
@@ -155,7 +155,7 @@ class TurnBatchTest {
         InMemoryConnectionStore connections = new InMemoryConnectionStore();
         TurnBatch concurrent = new TurnBatch(new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(new ModelChoice(waiting, "scripted", false), "prompt"), codec, () -> 50_000L,
-                new TurnRunner.Settings(10, 0, 256, 3)), codec.mapper());
+                new TurnSettings(10, 0, 256, 3)), codec.mapper());
         TurnRequest a = turn("one", "first session");
         TurnRequest b = turn("two", "second session");
 

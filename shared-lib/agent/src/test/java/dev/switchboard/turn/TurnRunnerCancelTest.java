@@ -1,7 +1,5 @@
 package dev.switchboard.turn;
 
-import dev.switchboard.usecase.ModelListing;
-import dev.switchboard.usecase.SessionControl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,20 +22,10 @@ import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.OfflineChatModel;
 import dev.switchboard.agent.TurnContext;
 import dev.switchboard.domain.StoredMessage;
-import dev.switchboard.domain.Connection;
-import dev.switchboard.domain.Role;
-import dev.switchboard.domain.Session;
 import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.protocol.ClientAction;
-import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.domain.Ids;
-import dev.switchboard.testing.InMemoryConnectionStore;
-import dev.switchboard.testing.InMemoryMessageStore;
-import dev.switchboard.testing.InMemorySessionStore;
-import dev.switchboard.testing.RecordingGateway;
-import dev.switchboard.testing.RecordingTurnQueue;
 import dev.switchboard.tools.AgentTool;
 import dev.switchboard.tools.ToolContext;
 import dev.switchboard.tools.ToolRegistry;
@@ -52,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,37 +52,22 @@ import org.junit.jupiter.api.Timeout;
  * model. The runner runs on its own thread; the cancel is recorded from the test thread.
  */
 @Timeout(30)
-class TurnRunnerCancelTest {
-    static final String ALICE = "alice";
+class TurnRunnerCancelTest extends TurnFixture {
     static final String SESSION = "s-cancel";
     static final String MODEL_NAME = "slow-model";
     static final long POLL_MILLIS = 50;
     /** Generous bound for "stops within one poll interval". */
     static final Duration STOPS_WITHIN = Duration.ofSeconds(1);
 
-    private final ProtocolCodec codec = new ProtocolCodec();
-    private final Ids ids = new Ids();
-    private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
-    private InMemoryMessageStore messages;
-    private InMemorySessionStore sessions;
-    private InMemoryConnectionStore connections;
-    private RecordingGateway gateway;
-    private RecordingTurnQueue queue;
-    private SessionControl control;
+
+    TurnRunnerCancelTest() {
+        super(SESSION, 1_800_000_000_000L);
+    }
 
     @BeforeEach
     void setUp() {
-        messages = new InMemoryMessageStore();
-        sessions = new InMemorySessionStore();
-        connections = new InMemoryConnectionStore();
-        gateway = new RecordingGateway();
-        queue = new RecordingTurnQueue();
-        control = new SessionControl(sessions, messages, queue, ModelListing.offline(), now::get);
-        sessions.createIfAbsent(new Session(ALICE, SESSION, "title", 1, 1));
-        long far = Long.MAX_VALUE / 2000;
-        connections.put(new Connection(ALICE, "a1", 1, far));
-        connections.put(new Connection(ALICE, "a2", 1, far));
+        connect(ALICE, "a1", "a2");
     }
 
     @AfterEach
@@ -244,42 +216,11 @@ class TurnRunnerCancelTest {
     private TurnRunner runner(StreamingChatModel model, ToolSet tools) {
         AgentFactory agents = new AgentFactory(ModelCatalog.of(new ModelChoice(model, MODEL_NAME, false)),
                 "prompt", tools, TurnContext.Source.NONE);
-        return new TurnRunner(messages, sessions, connections, gateway, agents, codec, now::get,
-                new TurnRunner.Settings(20, 0, 256, 3, POLL_MILLIS, 5));
-    }
-
-    private TurnRequest accepted(String text) {
-        long at = now.addAndGet(1_000);
-        String turnId = ids.newTurnId(at);
-        messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.USER, text, at, null));
-        sessions.markAccepted(ALICE, SESSION, turnId, "c-" + at);
-        return new TurnRequest(ALICE, SESSION, turnId, "c-" + at, at);
+        return runner(agents, new TurnSettings(20, 0, 256, 3, POLL_MILLIS, 5));
     }
 
     private CompletableFuture<TurnRunner.Outcome> runInBackground(TurnRunner runner, TurnRequest turn) {
         return CompletableFuture.supplyAsync(() -> runner.run(turn, 1, 60_000), worker);
-    }
-
-    private List<ServerEvent> eventsTo(String connectionId) {
-        return gateway.framesTo(connectionId).stream().map(codec::readEvent).toList();
-    }
-
-    private List<ServerEvent.Delta> deltasTo(String connectionId) {
-        return eventsTo(connectionId).stream().filter(ServerEvent.Delta.class::isInstance)
-                .map(ServerEvent.Delta.class::cast).toList();
-    }
-
-    private static String text(List<ServerEvent.Delta> deltas) {
-        return String.join("", deltas.stream().map(ServerEvent.Delta::text).toList());
-    }
-
-    private StoredMessage answer(TurnRequest t) {
-        return messages.all().stream().filter(m -> m.turnId().equals(t.turnId()) && m.role() == Role.ASSISTANT)
-                .findFirst().orElse(null);
-    }
-
-    private Session session() {
-        return sessions.get(ALICE, SESSION).orElseThrow();
     }
 
     /** Waits for the future; asserts it ended within the bound measured from {@code cancelledAtNanos}. */
@@ -490,6 +431,6 @@ class TurnRunnerCancelTest {
         assertEndsWithCancelledDone("a1");
         assertThat(answer(t).status()).isEqualTo(StoredMessage.CANCELLED);
         assertThat(messages.toolCalls(ALICE, SESSION, t.turnId(), t.turnId()))
-                .singleElement().extracting(StoredMessage::status).isEqualTo(ToolStatus.DONE);
+                .singleElement().extracting(StoredMessage::toolStatus).isEqualTo(ToolStatus.DONE);
     }
 }

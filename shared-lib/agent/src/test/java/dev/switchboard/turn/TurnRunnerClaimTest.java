@@ -11,26 +11,18 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.domain.StoredMessage;
-import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.ResumeRequest;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.RunClaim;
-import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
-import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.testing.ClientView;
-import dev.switchboard.testing.InMemoryConnectionStore;
-import dev.switchboard.testing.InMemoryMessageStore;
-import dev.switchboard.testing.InMemorySessionStore;
-import dev.switchboard.testing.RecordingGateway;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,38 +31,26 @@ import org.junit.jupiter.api.Test;
  * the turn is then restarted with clients told to drop what the dead run streamed) and resuming a running turn on a
  * reconnected connection.
  */
-class TurnRunnerClaimTest {
-    private static final String ALICE = "alice";
+class TurnRunnerClaimTest extends TurnFixture {
     private static final String SESSION = "s-1";
     private static final String TURN = "0000000001000-aaaaaaaa";
 
-    private final ProtocolCodec codec = new ProtocolCodec();
-    private final AtomicLong now = new AtomicLong(5_000_000);
-    private InMemoryMessageStore messages;
-    private InMemorySessionStore sessions;
-    private RecordingGateway gateway;
     private TurnRequest turn;
+
+    TurnRunnerClaimTest() {
+        super(SESSION, 5_000_000);
+    }
 
     @BeforeEach
     void setUp() {
-        messages = new InMemoryMessageStore();
-        sessions = new InMemorySessionStore();
-        gateway = new RecordingGateway();
-        sessions.createIfAbsent(new Session(ALICE, SESSION, "title", 1, 1));
+        connect(ALICE, "a1");
         messages.putIfAbsent(new StoredMessage(ALICE, SESSION, TURN, Role.USER, "hi", 1_000, null));
         turn = new TurnRequest(ALICE, SESSION, TURN, "c-1", 1_000);
     }
 
     private TurnRunner runner(StreamingChatModel model) {
-        InMemoryConnectionStore connections = new InMemoryConnectionStore();
-        connections.put(new Connection(ALICE, "a1", 1, Long.MAX_VALUE / 2000));
-        return new TurnRunner(messages, sessions, connections, gateway,
-                new AgentFactory(new ModelChoice(model, "m", false), "prompt"), codec, now::get,
-                new TurnRunner.Settings(20, 0, 256, 3, 50, 5));
-    }
-
-    private List<ServerEvent> eventsTo(String connectionId) {
-        return gateway.framesTo(connectionId).stream().map(codec::readEvent).toList();
+        return runner(new AgentFactory(new ModelChoice(model, "m", false), "prompt"),
+                new TurnSettings(20, 0, 256, 3, 50, 5));
     }
 
     private StoredMessage answer() {
@@ -140,7 +120,7 @@ class TurnRunnerClaimTest {
         sessions.claimRun(ALICE, SESSION, TURN, now.get(), now.get() + 600_000);
         Model model = new Model(-1, "never");
         assertThatThrownBy(() -> runner(model).run(turn, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnRunner.TurnHeldException.class);
+                .isInstanceOf(TurnHeldException.class);
         assertThat(model.calls).hasValue(0);
         assertThat(gateway.frames).as("no TURN_FAILED: the live run answers").isEmpty();
     }
@@ -180,7 +160,7 @@ class TurnRunnerClaimTest {
             }
         };
         assertThatThrownBy(() -> runner(failing).run(turn, 1, 60_000))
-                .isInstanceOf(TurnRunner.TurnFailedException.class);
+                .isInstanceOf(TurnFailedException.class);
 
         Model model = new Model(-1, "Complete.");
         assertThat(runner(model).run(turn, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);

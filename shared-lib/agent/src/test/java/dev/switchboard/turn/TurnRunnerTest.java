@@ -15,63 +15,45 @@ import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
-import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.ConnectionGateway;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.Limits;
-import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.domain.Ids;
-import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
-import dev.switchboard.testing.RecordingGateway;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class TurnRunnerTest {
+class TurnRunnerTest extends TurnFixture {
     static final String PROMPT = "You are a test assistant.";
     static final String MODEL_NAME = "scripted-model";
-    static final String ALICE = "alice";
-    static final String BOB = "bob";
     static final String SESSION = "s-alice";
 
-    private final ProtocolCodec codec = new ProtocolCodec();
-    private final Ids ids = new Ids();
-    private final AtomicLong now = new AtomicLong(5_000_000);
-    private InMemoryMessageStore messages;
-    private InMemorySessionStore sessions;
-    private InMemoryConnectionStore connections;
-    private RecordingGateway gateway;
     private final List<String> postAttempts = new CopyOnWriteArrayList<>();
     private volatile Consumer<String> onPost = frame -> { };
 
+    TurnRunnerTest() {
+        super(SESSION, 5_000_000);
+    }
+
     @BeforeEach
     void setUp() {
-        messages = new InMemoryMessageStore();
-        sessions = new InMemorySessionStore();
-        connections = new InMemoryConnectionStore();
-        gateway = new RecordingGateway();
-        sessions.createIfAbsent(new Session(ALICE, SESSION, "title", 1, 1));
-        long far = Long.MAX_VALUE / 2000;
-        connections.put(new Connection(ALICE, "a1", 1, far));
-        connections.put(new Connection(ALICE, "a2", 1, far));
-        connections.put(new Connection(BOB, "b1", 1, far));
+        connect(ALICE, "a1", "a2");
+        connect(BOB, "b1");
     }
 
     private TurnRunner runner(StreamingChatModel model, long flushMillis, int historyWindow, int maxReceiveCount) {
-        return runner(model, new TurnRunner.Settings(historyWindow, flushMillis, 256, maxReceiveCount));
+        return runner(model, new TurnSettings(historyWindow, flushMillis, 256, maxReceiveCount));
     }
 
-    private TurnRunner runner(StreamingChatModel model, TurnRunner.Settings settings) {
+    private TurnRunner runner(StreamingChatModel model, TurnSettings settings) {
         ConnectionGateway counting = (id, frame) -> {
             postAttempts.add(id);
             onPost.accept(frame);
@@ -93,24 +75,6 @@ class TurnRunnerTest {
             messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.ASSISTANT, answer, millis + 1, "m"));
         }
         return new TurnRequest(ALICE, SESSION, turnId, "c-" + millis, millis);
-    }
-
-    private List<ServerEvent> eventsTo(String connectionId) {
-        return gateway.framesTo(connectionId).stream().map(codec::readEvent).toList();
-    }
-
-    private static List<ServerEvent.Delta> deltas(List<ServerEvent> events) {
-        return events.stream().filter(ServerEvent.Delta.class::isInstance).map(ServerEvent.Delta.class::cast).toList();
-    }
-
-    private static String text(List<ServerEvent.Delta> deltas) {
-        return String.join("", deltas.stream().map(ServerEvent.Delta::text).toList());
-    }
-
-    private StoredMessage storedAnswer(String turnId) {
-        return messages.all().stream()
-                .filter(m -> m.turnId().equals(turnId) && m.role() == Role.ASSISTANT)
-                .findFirst().orElse(null);
     }
 
     @Test
@@ -146,7 +110,7 @@ class TurnRunnerTest {
         });
         assertThat(text(deltas)).isEqualTo(String.join("", tokens));
 
-        StoredMessage answer = storedAnswer(t.turnId());
+        StoredMessage answer = answer(t.turnId());
         assertThat(answer).isNotNull();
         assertThat(answer.text()).isEqualTo(text(deltas));
         assertThat(answer.model()).isEqualTo(MODEL_NAME);
@@ -240,7 +204,7 @@ class TurnRunnerTest {
         assertThat(model.requests).isEmpty();
         assertThat(gateway.frames).isEmpty();
         assertThat(messages.writes.get()).isEqualTo(writesBefore);
-        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("stored answer");
+        assertThat(answer(t.turnId()).text()).isEqualTo("stored answer");
     }
 
     @Test
@@ -306,7 +270,7 @@ class TurnRunnerTest {
 
         assertThat(model.requests).hasSize(1);
         assertThat(gateway.frames).isEmpty();
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
     }
 
     @Test
@@ -315,7 +279,7 @@ class TurnRunnerTest {
         ScriptedChatModel model = ScriptedChatModel.failing();
 
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 60_000))
-                .isInstanceOf(TurnRunner.TurnFailedException.class);
+                .isInstanceOf(TurnFailedException.class);
 
         ServerEvent.Error expected = new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
                 "The answer to this message failed after 3 attempts", "sendMessage", SESSION, t.turnId(),
@@ -323,7 +287,7 @@ class TurnRunnerTest {
         assertThat(eventsTo("a1")).containsExactly(expected);
         assertThat(eventsTo("a2")).containsExactly(expected);
         assertThat(gateway.framesTo("b1")).isEmpty();
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
     }
 
     @Test
@@ -343,7 +307,7 @@ class TurnRunnerTest {
         }, r -> false);
 
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 60_000)).isInstanceOf(RuntimeException.class);
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
         assertThat(eventsTo("a1")).singleElement().isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
     }
@@ -356,7 +320,7 @@ class TurnRunnerTest {
 
         assertThat(runner(ScriptedChatModel.answering("x", "y")).run(t, 1, 60_000))
                 .isEqualTo(TurnRunner.Outcome.ANSWERED);
-        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("xy");
+        assertThat(answer(t.turnId()).text()).isEqualTo("xy");
         assertThat(gateway.frames).isEmpty();
     }
 
@@ -366,7 +330,7 @@ class TurnRunnerTest {
         List<Boolean> storedWhenDoneWasSent = new CopyOnWriteArrayList<>();
         onPost = frame -> {
             if (codec.readEvent(frame) instanceof ServerEvent.Done) {
-                storedWhenDoneWasSent.add(storedAnswer(t.turnId()) != null);
+                storedWhenDoneWasSent.add(answer(t.turnId()) != null);
             }
         };
 
@@ -391,12 +355,12 @@ class TurnRunnerTest {
         String nasty = "\u0001".repeat(9_000) + "\"".repeat(9_000) + "\\".repeat(3_000) + "\uD83D\uDE00".repeat(2_000);
         ScriptedChatModel model = ScriptedChatModel.answering("start ", nasty, "end");
 
-        runner(model, new TurnRunner.Settings(20, 0, 4096, 3)).run(t, 1, 60_000);
+        runner(model, new TurnSettings(20, 0, 4096, 3)).run(t, 1, 60_000);
 
         assertThat(gateway.framesTo("a1")).isNotEmpty().allSatisfy(frame ->
                 assertThat(frame.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(Limits.MAX_SERVER_FRAME_BYTES));
         assertThat(text(deltas(eventsTo("a1")))).isEqualTo("start " + nasty + "end");
-        assertThat(storedAnswer(t.turnId()).text()).isEqualTo("start " + nasty + "end");
+        assertThat(answer(t.turnId()).text()).isEqualTo("start " + nasty + "end");
     }
 
     /** A model that streams one token and then never completes; the handler is kept so a test can stream more. */
@@ -417,7 +381,7 @@ class TurnRunnerTest {
 
         // just enough time to start: the model gets the remaining time less the reserve (1 s), then is given up
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnRunner.TurnFailedException.class)
+                .isInstanceOf(TurnFailedException.class)
                 .hasMessageContaining("did not finish");
 
         List<ServerEvent> events = eventsTo("a1");
@@ -425,7 +389,7 @@ class TurnRunnerTest {
         assertThat(events.get(0)).isEqualTo(new ServerEvent.Delta(SESSION, t.turnId(), 0, "early ", 1L));
         assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
-        assertThat(storedAnswer(t.turnId())).isNull();
+        assertThat(answer(t.turnId())).isNull();
     }
 
     @Test
@@ -433,7 +397,7 @@ class TurnRunnerTest {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 1, TurnRunner.MIN_MILLIS_TO_START - 1))
-                .isInstanceOf(TurnRunner.TurnFailedException.class)
+                .isInstanceOf(TurnFailedException.class)
                 .hasMessageContaining("left in this invocation");
         assertThat(model.handler.get()).as("the model was not called").isNull();
         assertThat(gateway.framesTo("a1")).isEmpty();
@@ -448,7 +412,7 @@ class TurnRunnerTest {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnRunner.TurnFailedException.class);
+                .isInstanceOf(TurnFailedException.class);
         int framesAtFailure = gateway.framesTo("a1").size();
 
         model.handler.get().onPartialResponse("late ");
@@ -457,15 +421,6 @@ class TurnRunnerTest {
         assertThat(gateway.framesTo("a1")).hasSize(framesAtFailure);
         List<ServerEvent> events = eventsTo("a1");
         assertThat(events.get(events.size() - 1)).isInstanceOf(ServerEvent.Error.class);
-    }
-
-    @Test
-    void settingsRefuseOutOfRangeValues() {
-        assertThatThrownBy(() -> new TurnRunner.Settings(20, 50, 63, 3)).hasMessageContaining("DELTA_MAX_BYTES");
-        assertThatThrownBy(() -> new TurnRunner.Settings(20, 50, 4097, 3)).hasMessageContaining("DELTA_MAX_BYTES");
-        assertThatThrownBy(() -> new TurnRunner.Settings(-1, 50, 256, 3)).hasMessageContaining("HISTORY_WINDOW");
-        assertThatThrownBy(() -> new TurnRunner.Settings(201, 50, 256, 3)).hasMessageContaining("HISTORY_WINDOW");
-        assertThat(new TurnRunner.Settings(0, 0, 64, 1).maxDeltaBytes()).isEqualTo(64);
     }
 
     @Test

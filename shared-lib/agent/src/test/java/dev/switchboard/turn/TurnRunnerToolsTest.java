@@ -27,20 +27,14 @@ import dev.switchboard.agent.ModelCatalog;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.TurnContext;
 import dev.switchboard.domain.StoredMessage;
-import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
-import dev.switchboard.domain.Session;
 import dev.switchboard.domain.ToolCall;
 import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.protocol.ClientAction;
-import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
-import dev.switchboard.domain.Ids;
-import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
-import dev.switchboard.testing.RecordingGateway;
 import dev.switchboard.testing.RecordingTurnQueue;
 import dev.switchboard.tools.AgentTool;
 import dev.switchboard.tools.ToolContext;
@@ -51,7 +45,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,41 +56,24 @@ import org.junit.jupiter.api.Timeout;
  * worker left running, unknown tools and failing tools. The model is scripted per call; the tools count their runs.
  */
 @Timeout(30)
-class TurnRunnerToolsTest {
+class TurnRunnerToolsTest extends TurnFixture {
     static final String PROMPT = "You are a test assistant.";
     static final String MODEL_NAME = "scripted-tools";
-    static final String ALICE = "alice";
-    static final String BOB = "bob";
     static final String SESSION = "s-tools";
-
-    private final ProtocolCodec codec = new ProtocolCodec();
-    private final Ids ids = new Ids();
-    private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
-    private InMemoryMessageStore messages;
-    private InMemorySessionStore sessions;
-    private InMemoryConnectionStore connections;
-    private RecordingGateway gateway;
-    private RecordingTurnQueue queue;
-    private SessionControl control;
 
     private RecordingTool lookup;
     private RecordingTool transfer;
     private RecordingTool broken;
     private RecordingTool crashing;
 
+    TurnRunnerToolsTest() {
+        super(SESSION, 1_800_000_000_000L);
+    }
+
     @BeforeEach
     void setUp() {
-        messages = new InMemoryMessageStore();
-        sessions = new InMemorySessionStore();
-        connections = new InMemoryConnectionStore();
-        gateway = new RecordingGateway();
-        queue = new RecordingTurnQueue();
-        control = new SessionControl(sessions, messages, queue, ModelListing.offline(), now::get);
-        sessions.createIfAbsent(new Session(ALICE, SESSION, "title", 1, 1));
-        long far = Long.MAX_VALUE / 2000;
-        connections.put(new Connection(ALICE, "a1", 1, far));
-        connections.put(new Connection(ALICE, "a2", 1, far));
-        connections.put(new Connection(BOB, "b1", 1, far));
+        connect(ALICE, "a1", "a2");
+        connect(BOB, "b1");
 
         lookup = new RecordingTool("lookup", args -> "found " + args);
         transfer = new RecordingTool("transfer", args -> "transferred " + args);
@@ -230,22 +206,7 @@ class TurnRunnerToolsTest {
                 Set.of("transfer"));
         AgentFactory agents = new AgentFactory(ModelCatalog.of(new ModelChoice(model, MODEL_NAME, false)), PROMPT,
                 tools, TurnContext.Source.NONE);
-        return new TurnRunner(messages, sessions, connections, gateway, agents, codec, now::get,
-                new TurnRunner.Settings(20, 0, 256, 3, 50, maxToolRounds));
-    }
-
-    /** Stores the user message of a new turn and marks it accepted, as the message function does. */
-    private TurnRequest accepted(String text) {
-        long at = now.addAndGet(1_000);
-        String turnId = ids.newTurnId(at);
-        String clientMessageId = "c-" + at;
-        messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.USER, text, at, null));
-        sessions.markAccepted(ALICE, SESSION, turnId, clientMessageId);
-        return new TurnRequest(ALICE, SESSION, turnId, clientMessageId, at);
-    }
-
-    private List<ServerEvent> eventsTo(String connectionId) {
-        return gateway.framesTo(connectionId).stream().map(codec::readEvent).toList();
+        return runner(agents, new TurnSettings(20, 0, 256, 3, 50, maxToolRounds));
     }
 
     /** The events one connection got, one line each, in order. */
@@ -274,19 +235,10 @@ class TurnRunnerToolsTest {
         return steps(t).stream().filter(s -> s.tool().toolCallId().equals(toolCallId)).findFirst().orElseThrow();
     }
 
-    private StoredMessage answer(TurnRequest t) {
-        return messages.all().stream().filter(m -> m.turnId().equals(t.turnId()) && m.role() == Role.ASSISTANT)
-                .findFirst().orElse(null);
-    }
-
-    private Session session() {
-        return sessions.get(ALICE, SESSION).orElseThrow();
-    }
-
     private TurnRequest onlyResumeIn(RecordingTurnQueue q, TurnRequest t) {
         assertThat(q.enqueued).hasSize(1);
         TurnRequest resume = q.enqueued.get(0);
-        assertThat(resume.kind()).isEqualTo(TurnRequest.RESUME);
+        assertThat(resume.kind()).isEqualTo(TurnRequest.Kind.RESUME);
         assertThat(resume.userId()).isEqualTo(ALICE);
         assertThat(resume.sessionId()).isEqualTo(SESSION);
         assertThat(resume.turnId()).isEqualTo(t.turnId());
@@ -324,7 +276,7 @@ class TurnRunnerToolsTest {
 
         StoredMessage stored = step(t, "c1");
         assertThat(stored.role()).isEqualTo(Role.TOOL);
-        assertThat(stored.status()).isEqualTo(ToolStatus.DONE);
+        assertThat(stored.toolStatus()).isEqualTo(ToolStatus.DONE);
         assertThat(stored.text()).isEqualTo("found {\"q\":\"x\"}");
         assertThat(stored.tool()).isEqualTo(new ToolCall(0, "c1", "lookup", "{\"q\":\"x\"}", "Let me look. ", 1));
         assertThat(answer(t).text()).isEqualTo("Let me look. Found it.");
@@ -375,7 +327,7 @@ class TurnRunnerToolsTest {
                 "delta 0 I will transfer. ",
                 "approvalRequired c7 transfer {\"amount\":5}");
         assertThat(trace("a2")).isEqualTo(trace("a1"));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.PENDING);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.PENDING);
         assertThat(answer(t)).isNull();
         assertThat(session().settledTurnId()).isEqualTo(t.turnId());
         assertThat(session().busy()).isFalse();
@@ -400,8 +352,8 @@ class TurnRunnerToolsTest {
 
         ServerEvent decision = control.decide(ALICE, new ClientAction.DecideTool(SESSION, t.turnId(), "c7", true));
 
-        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.APPROVED));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.APPROVED);
+        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.APPROVED.wire()));
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.APPROVED);
         assertThat(transfer.executions).as("approving does not run the tool").hasValue(0);
         TurnRequest resume = onlyResumeIn(queue, t);
 
@@ -416,7 +368,7 @@ class TurnRunnerToolsTest {
                 "delta 1 Transferred.",
                 "done STOP 2");
         assertThat(trace("a2")).isEqualTo(trace("a1"));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DONE);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DONE);
         assertThat(step(t, "c7").text()).isEqualTo("transferred {\"amount\":5}");
         assertThat(answer(t).text()).isEqualTo("I will transfer. Transferred.");
         assertThat(session().settledTurnId()).isEqualTo(t.turnId());
@@ -455,9 +407,9 @@ class TurnRunnerToolsTest {
         control.decide(ALICE, new ClientAction.DecideTool(SESSION, t.turnId(), "c7", true));
         TurnRequest resume = onlyResumeIn(queue, t);
 
-        assertThatThrownBy(() -> runner.run(resume, 1, 60_000)).isInstanceOf(TurnRunner.TurnFailedException.class);
+        assertThatThrownBy(() -> runner.run(resume, 1, 60_000)).isInstanceOf(TurnFailedException.class);
         assertThat(transfer.executions).hasValue(1);
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DONE);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DONE);
 
         assertThat(runner.run(resume, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
 
@@ -485,7 +437,7 @@ class TurnRunnerToolsTest {
         // this delivery sees a call left running: its outcome is unknown, it is never run a second time
         assertThat(runner.run(resume, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
         assertThat(transfer.executions).hasValue(0);
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.FAILED);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.FAILED);
     }
 
     @Test
@@ -545,13 +497,13 @@ class TurnRunnerToolsTest {
 
             assertThat(transfer.executions).hasValue(1);
             assertThat(results).filteredOn(TurnRunner.Outcome.ANSWERED::equals).hasSize(1);
-            assertThat(results).filteredOn(TurnRunner.TurnFailedException.class::isInstance).singleElement()
+            assertThat(results).filteredOn(TurnFailedException.class::isInstance).singleElement()
                     .satisfies(e -> assertThat(((Throwable) e).getMessage()).contains("claimed by another delivery"));
         } finally {
             gate.set(false);
             pool.shutdownNow();
         }
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DONE);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DONE);
         assertThat(answer(t).text()).isEqualTo("Transferred.");
         assertThat(trace("a1").stream().filter(l -> l.startsWith("done "))).hasSize(1);
     }
@@ -567,8 +519,8 @@ class TurnRunnerToolsTest {
 
         ServerEvent decision = control.decide(ALICE, new ClientAction.DecideTool(SESSION, t.turnId(), "c7", false));
 
-        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.DENIED));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DENIED);
+        assertThat(decision).isEqualTo(new ServerEvent.ToolDecision(SESSION, t.turnId(), "c7", ToolStatus.DENIED.wire()));
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DENIED);
         assertThat(step(t, "c7").text()).isEqualTo(ToolCall.DENIED_RESULT);
         TurnRequest resume = onlyResumeIn(queue, t);
 
@@ -584,7 +536,7 @@ class TurnRunnerToolsTest {
                 "done STOP 3");
         assertThat(resultIn(model.lastConversation(), "c7"))
                 .isEqualTo(ToolExecutionResultMessage.from("c7", "transfer", ToolCall.DENIED_RESULT));
-        assertThat(step(t, "c7").status()).isEqualTo(ToolStatus.DENIED);
+        assertThat(step(t, "c7").toolStatus()).isEqualTo(ToolStatus.DENIED);
         assertThat(answer(t).text()).isEqualTo("I will transfer. OK, not transferring.");
     }
 
@@ -653,7 +605,7 @@ class TurnRunnerToolsTest {
                 "toolResult c2 transfer done transferred {\"amount\":5}",
                 "delta 0 Sent 5.",
                 "done STOP 1");
-        assertThat(steps(t)).extracting(s -> s.tool().step(), StoredMessage::status).containsExactly(
+        assertThat(steps(t)).extracting(s -> s.tool().step(), StoredMessage::toolStatus).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(0, ToolStatus.DENIED),
                 org.assertj.core.groups.Tuple.tuple(100, ToolStatus.DONE));
         // the last call sees both rounds, in order
@@ -666,7 +618,7 @@ class TurnRunnerToolsTest {
     void aCallADeadWorkerLeftRunningIsFailedAsUnknownAndNotRunAgain() {
         TurnRequest t = accepted("what is x?");
         // the first delivery streamed one delta, stored the call as running, and died while the tool ran
-        messages.putIfAbsent(new StoredMessage(ALICE, SESSION, t.turnId(), Role.TOOL, "", now.get(), null,
+        messages.putIfAbsent(StoredMessage.toolCall(ALICE, SESSION, t.turnId(), "", now.get(),
                 ToolStatus.RUNNING, new ToolCall(0, "c3", "lookup", "{\"q\":\"x\"}", "Checking. ", 1)));
         ToolScriptModel model = ToolScriptModel.of(Round.text("Sorry, ", "unknown."));
 
@@ -674,14 +626,14 @@ class TurnRunnerToolsTest {
 
         assertThat(lookup.executions).hasValue(0);
         StoredMessage failed = step(t, "c3");
-        assertThat(failed.status()).isEqualTo(ToolStatus.FAILED);
-        assertThat(failed.text()).isEqualTo(TurnRunner.UNKNOWN_RESULT);
+        assertThat(failed.toolStatus()).isEqualTo(ToolStatus.FAILED);
+        assertThat(failed.text()).isEqualTo(ToolRounds.UNKNOWN_RESULT);
         assertThat(trace("a1")).containsExactly(
-                "toolResult c3 lookup failed " + TurnRunner.UNKNOWN_RESULT,
+                "toolResult c3 lookup failed " + ToolRounds.UNKNOWN_RESULT,
                 "delta 1 Sorry, ",
                 "delta 2 unknown.",
                 "done STOP 3");
-        assertThat(resultIn(model.lastConversation(), "c3").text()).isEqualTo(TurnRunner.UNKNOWN_RESULT);
+        assertThat(resultIn(model.lastConversation(), "c3").text()).isEqualTo(ToolRounds.UNKNOWN_RESULT);
         assertThat(answer(t).text()).isEqualTo("Checking. Sorry, unknown.");
     }
 
@@ -700,7 +652,7 @@ class TurnRunnerToolsTest {
                 "toolResult c1 launch_rockets failed " + expected,
                 "delta 0 Cannot.",
                 "done STOP 1");
-        assertThat(step(t, "c1").status()).isEqualTo(ToolStatus.FAILED);
+        assertThat(step(t, "c1").toolStatus()).isEqualTo(ToolStatus.FAILED);
         assertThat(step(t, "c1").text()).isEqualTo(expected);
         assertThat(resultIn(model.lastConversation(), "c1").text()).isEqualTo(expected);
         assertThat(lookup.executions.get() + transfer.executions.get() + broken.executions.get()).isZero();
@@ -724,7 +676,7 @@ class TurnRunnerToolsTest {
                 "toolResult c2 crashing failed Error: the tool failed (IllegalStateException)",
                 "delta 0 That failed.",
                 "done STOP 1");
-        assertThat(steps(t)).extracting(StoredMessage::status).containsExactly(ToolStatus.FAILED, ToolStatus.FAILED);
+        assertThat(steps(t)).extracting(StoredMessage::toolStatus).containsExactly(ToolStatus.FAILED, ToolStatus.FAILED);
         assertThat(resultIn(model.lastConversation(), "c1").text()).isEqualTo("Error: amount must be positive");
         assertThat(resultIn(model.lastConversation(), "c2").text())
                 .isEqualTo("Error: the tool failed (IllegalStateException)")

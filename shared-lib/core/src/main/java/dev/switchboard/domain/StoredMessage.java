@@ -3,7 +3,7 @@ package dev.switchboard.domain;
 /**
  * One stored message (one DynamoDB item): the user turn, the assistant's answer to it, or one tool call made while
  * answering. {@code status} is null for an ordinary message, {@code cancelled} for an answer cut short, and for a
- * tool call one of {@link ToolStatus}; {@code tool} is set only for {@link Role#TOOL} messages, whose {@code text}
+ * tool call the {@link ToolStatus#wire()} of its {@link #toolStatus()}; {@code tool} is set only for {@link Role#TOOL} messages, whose {@code text}
  * is the tool's result. {@code stream} (answers only; null when unknown) records how the answer was streamed, so a
  * reconnecting client can be sent exactly what it missed.
  */
@@ -30,6 +30,21 @@ public record StoredMessage(String userId, String sessionId, String turnId, Role
             }
         }
         return null;
+    }
+
+    /** A tool call made while answering {@code turnId}, in {@code status}, with {@code text} as its result so far. */
+    public static StoredMessage toolCall(String userId, String sessionId, String turnId, String text,
+                                         long createdAtMillis, ToolStatus status, ToolCall tool) {
+        return new StoredMessage(userId, sessionId, turnId, Role.TOOL, text, createdAtMillis, null, status.wire(), tool);
+    }
+
+    /** Where this tool call stands; null for a message that is not a tool call. */
+    public ToolStatus toolStatus() {
+        return role == Role.TOOL ? ToolStatus.fromWire(status) : null;
+    }
+
+    public StoredMessage withStatus(ToolStatus newStatus, String newText) {
+        return withStatus(newStatus.wire(), newText);
     }
 
     public StoredMessage withStatus(String newStatus, String newText) {

@@ -1,23 +1,61 @@
 package dev.switchboard.domain;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
- * The body of a turns-queue message. Carries ids only, never text. {@code kind} is null for a new turn,
- * {@code resume} to continue a turn after tool decisions, {@code memory} to update the user's memories from an
- * answered turn, {@code index} to embed a knowledge-base document ({@code ref} = document id).
+ * The body of a turns-queue message. Carries ids only, never text. {@code kind} is null for a new turn, or one of
+ * {@link Kind}.
  * {@code correlationId} is the request id of the message-function call that queued it, logged by both functions.
  */
 public record TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
-                          String kind, String ref, String correlationId) {
-    public static final String RESUME = "resume";
-    public static final String MEMORY = "memory";
-    public static final String INDEX = "index";
+                          Kind kind, String ref, String correlationId) {
+    /** What a queued job other than a new turn does; {@link #wire()} is its {@code kind} on the queue. */
+    public enum Kind {
+        /** Continue a turn after tool decisions. */
+        RESUME("resume"),
+        /** Update the user's memories from an answered turn. */
+        MEMORY("memory"),
+        /** Embed a knowledge-base document ({@code ref} = document id). */
+        INDEX("index");
+
+        private final String wire;
+
+        Kind(String wire) {
+            this.wire = wire;
+        }
+
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+
+        /** @return the kind whose {@link #wire()} is {@code value}; null for null */
+        @JsonCreator
+        public static Kind fromWire(String value) {
+            if (value == null) {
+                return null;
+            }
+            for (Kind k : values()) {
+                if (k.wire.equals(value)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown job kind: " + value);
+        }
+
+        @Override
+        public String toString() {
+            return wire;
+        }
+    }
 
     public TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt) {
         this(userId, sessionId, turnId, clientMessageId, enqueuedAt, null, null, null);
     }
 
     public TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
-                       String kind, String ref) {
+                       Kind kind, String ref) {
         this(userId, sessionId, turnId, clientMessageId, enqueuedAt, kind, ref, null);
     }
 
@@ -27,8 +65,13 @@ public record TurnRequest(String userId, String sessionId, String turnId, String
      * they must not hold up each other's turns).
      */
     public String groupId() {
-        return kind == null || RESUME.equals(kind) ? sessionGroup(userId, sessionId)
+        return runsTurn() ? sessionGroup(userId, sessionId)
                 : "user-" + dev.switchboard.domain.Hashes.sha256Hex(userId, 24);
+    }
+
+    /** Whether this job runs the session's turn (a new turn, or one resumed after tool decisions). */
+    public boolean runsTurn() {
+        return kind == null || kind == Kind.RESUME;
     }
 
     /** The FIFO group of a session's turns. */
@@ -38,6 +81,6 @@ public record TurnRequest(String userId, String sessionId, String turnId, String
 
     /** FIFO deduplication id: a turn is queued once; each resume, memory and index job once. */
     public String deduplicationId() {
-        return kind == null ? turnId : kind + "-" + turnId + (ref == null ? "" : "-" + ref);
+        return kind == null ? turnId : kind.wire() + "-" + turnId + (ref == null ? "" : "-" + ref);
     }
 }

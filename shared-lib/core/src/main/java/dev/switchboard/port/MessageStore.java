@@ -26,7 +26,7 @@ public interface MessageStore {
      *
      * @return false when the message is missing or its status is another
      */
-    boolean transition(StoredMessage next, String expectedStatus);
+    boolean transition(StoredMessage next, dev.switchboard.domain.ToolStatus expectedStatus);
 
     /** The tool calls ({@link dev.switchboard.domain.Role#TOOL} messages) of turns {@code fromTurnId}..{@code toTurnId}, by turn then step. */
     List<StoredMessage> toolCalls(String userId, String sessionId, String fromTurnId, String toTurnId);

@@ -1,5 +1,6 @@
 package dev.switchboard.usecase;
 
+import dev.switchboard.domain.ResumeStatus;
 import dev.switchboard.domain.StreamMarks;
 import dev.switchboard.protocol.ServerEvent;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ public final class Replay {
      * @param marks how {@code text} was streamed; null for an answer stored without them (replayed whole)
      */
     public static List<ServerEvent.Resumed> frames(String sessionId, String turnId, String text, StreamMarks marks,
-                                            int lastSeq, Long clientAttempt, String status, int maxBytes) {
+                                            int lastSeq, Long clientAttempt, ResumeStatus status, int maxBytes) {
         StreamMarks m = marks != null ? marks : new StreamMarks(0, 1, text.length(), List.of());
         StreamMarks.Position from = m.after(lastSeq, clientAttempt, text.length());
         // the units a frame may end after: the text before the run's first delta as one, then each delta of the run
@@ -53,9 +54,9 @@ public final class Replay {
     }
 
     private static ServerEvent.Resumed frame(String sessionId, String turnId, String text, StreamMarks.Position start,
-                                             StreamMarks.Position end, String status, Long attempt) {
+                                             StreamMarks.Position end, ResumeStatus status, Long attempt) {
         return new ServerEvent.Resumed(sessionId, turnId, start.seq(), text.substring(start.offset(), end.offset()),
-                end.seq(), status, attempt, null);
+                end.seq(), status.wire(), attempt, null);
     }
 
     private static int bytes(String text, int from, int to) {

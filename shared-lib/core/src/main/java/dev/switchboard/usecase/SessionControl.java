@@ -6,6 +6,7 @@ import dev.switchboard.domain.BusyPolicy;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
+import dev.switchboard.domain.ResumeStatus;
 import dev.switchboard.domain.ToolStatus;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.Clock;
@@ -143,10 +144,10 @@ public final class SessionControl {
             LOG.info("resume recorded for the running turn");
             // an acknowledgement (no text: nothing to replace); the worker pushes the missed part and streams on
             return new ServerEvent.Resumed(r.sessionId(), r.turnId(), r.lastSeq() + 1, null, r.lastSeq() + 1,
-                    "running", r.attempt(), null);
+                    ResumeStatus.RUNNING.wire(), r.attempt(), null);
         }
         List<ServerEvent.Resumed> frames = Replay.frames(r.sessionId(), r.turnId(), answer.text(), answer.stream(),
-                r.lastSeq(), r.attempt(), StoredMessage.CANCELLED.equals(answer.status()) ? "cancelled" : "answered",
+                r.lastSeq(), r.attempt(), StoredMessage.CANCELLED.equals(answer.status()) ? ResumeStatus.CANCELLED : ResumeStatus.ANSWERED,
                 Replay.REPLY_BYTES);
         ServerEvent.Resumed first = frames.getFirst();
         LOG.info("resume replayed a stored answer from delta {}", first.fromSeq());
@@ -160,7 +161,7 @@ public final class SessionControl {
      */
     private boolean resuming(String userId, String sessionId, String turnId) {
         List<StoredMessage> steps = messages.toolCalls(userId, sessionId, turnId, turnId);
-        if (steps.isEmpty() || steps.stream().anyMatch(st -> ToolStatus.PENDING.equals(st.status()))) {
+        if (steps.isEmpty() || steps.stream().anyMatch(st -> st.toolStatus() == ToolStatus.PENDING)) {
             return false;
         }
         return messages.recentUpTo(userId, sessionId, turnId, 2).stream()
@@ -175,7 +176,7 @@ public final class SessionControl {
         if (sessions.get(userId, d.sessionId()).isEmpty()) {
             return ServerEvent.Error.sessionNotFound(d.action(), d.sessionId());
         }
-        String wanted = d.approve() ? ToolStatus.APPROVED : ToolStatus.DENIED;
+        ToolStatus wanted = d.approve() ? ToolStatus.APPROVED : ToolStatus.DENIED;
         for (int attempt = 0; attempt < 3; attempt++) {
             List<StoredMessage> steps = messages.toolCalls(userId, d.sessionId(), d.turnId(), d.turnId());
             StoredMessage step = steps.stream().filter(s -> s.tool().toolCallId().equals(d.toolCallId()))
@@ -185,9 +186,9 @@ public final class SessionControl {
                         "No tool call '" + d.toolCallId() + "' in that turn", d.action(), d.sessionId(), d.turnId(),
                         null);
             }
-            if (!ToolStatus.PENDING.equals(step.status())) {
-                boolean same = d.approve() ? !ToolStatus.DENIED.equals(step.status())
-                        : ToolStatus.DENIED.equals(step.status());
+            if (step.toolStatus() != ToolStatus.PENDING) {
+                boolean same = d.approve() ? step.toolStatus() != ToolStatus.DENIED
+                        : step.toolStatus() == ToolStatus.DENIED;
                 if (!same) {
                     return new ServerEvent.Error(ErrorCode.TOOL_ALREADY_DECIDED.name(),
                             "This tool call was already " + step.status(), d.action(), d.sessionId(), d.turnId(), null);
@@ -199,17 +200,17 @@ public final class SessionControl {
             if (messages.transition(decided, ToolStatus.PENDING)) {
                 LOG.info("tool call {}", wanted);
                 resumeIfDecided(userId, d, steps.stream().map(s -> s == step ? decided : s).toList());
-                return new ServerEvent.ToolDecision(d.sessionId(), d.turnId(), d.toolCallId(), wanted);
+                return new ServerEvent.ToolDecision(d.sessionId(), d.turnId(), d.toolCallId(), wanted.wire());
             }
         }
         throw new IllegalStateException("tool call status kept changing");
     }
 
     private void resumeIfDecided(String userId, ClientAction.DecideTool d, List<StoredMessage> steps) {
-        if (steps.stream().noneMatch(s -> ToolStatus.PENDING.equals(s.status()))) {
+        if (steps.stream().noneMatch(s -> s.toolStatus() == ToolStatus.PENDING)) {
             int lastStep = steps.stream().mapToInt(s -> s.tool().step()).max().orElse(0);
             queue.enqueue(new TurnRequest(userId, d.sessionId(), d.turnId(), null, clock.millis(),
-                    TurnRequest.RESUME, Integer.toString(lastStep), dev.switchboard.log.LogContext.correlationId()));
+                    TurnRequest.Kind.RESUME, Integer.toString(lastStep), dev.switchboard.log.LogContext.correlationId()));
         }
     }
 

@@ -90,7 +90,7 @@ public final class UserKnowledgeActions implements KnowledgeActions {
         KnowledgeDocument document = new KnowledgeDocument(userId, documentId, a.title(),
                 a.text().codePointCount(0, a.text().length()), chunks.size(), KnowledgeDocument.Status.INDEXING, now);
         documents.putDocument(document, chunks);
-        queue.enqueue(new TurnRequest(userId, null, documentId, null, now, TurnRequest.INDEX, null,
+        queue.enqueue(new TurnRequest(userId, null, documentId, null, now, TurnRequest.Kind.INDEX, null,
                 dev.switchboard.log.LogContext.correlationId()));
         LOG.info("document stored ({} chunks), indexing queued", chunks.size());
         return new ServerEvent.DocumentAdded(info(document));

@@ -60,10 +60,10 @@ public class InMemoryMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized boolean transition(StoredMessage next, String expectedStatus) {
+    public synchronized boolean transition(StoredMessage next, dev.switchboard.domain.ToolStatus expectedStatus) {
         NavigableMap<String, StoredMessage> map = mapOf(next);
         StoredMessage old = map.get(keyOf(next));
-        if (old == null || !java.util.Objects.equals(old.status(), expectedStatus)) {
+        if (old == null || !java.util.Objects.equals(old.status(), expectedStatus.wire())) {
             return false;
         }
         writes.incrementAndGet();

@@ -347,8 +347,8 @@ public abstract class MessageStoreContract {
         assertThat(again.turnId()).isEqualTo(t1);
     }
 
-    private StoredMessage toolStep(String userId, String turnId, int step, String status, String result) {
-        return new StoredMessage(userId, session, turnId, Role.TOOL, result, clock, null, status,
+    private StoredMessage toolStep(String userId, String turnId, int step, ToolStatus status, String result) {
+        return StoredMessage.toolCall(userId, session, turnId, result, clock, status,
                 new ToolCall(step, "call-" + step, "calculate", "{\"expression\":\"1+1\"}", step == 0 ? "thinking" : null, 3));
     }
 
@@ -379,7 +379,7 @@ public abstract class MessageStoreContract {
         assertThat(store.transition(toolStep(user, turn, 1, ToolStatus.APPROVED, ""), ToolStatus.PENDING)).isFalse();
         assertThat(store.transition(toolStep(otherUser, turn, 0, ToolStatus.DENIED, ""), ToolStatus.APPROVED)).isFalse();
         assertThat(store.toolCalls(user, session, turn, turn)).singleElement()
-                .extracting(StoredMessage::status).isEqualTo(ToolStatus.APPROVED);
+                .extracting(StoredMessage::toolStatus).isEqualTo(ToolStatus.APPROVED);
         assertThat(store.toolCalls(otherUser, session, turn, turn)).isEmpty();
     }
 

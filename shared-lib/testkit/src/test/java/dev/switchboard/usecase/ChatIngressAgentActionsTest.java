@@ -324,8 +324,8 @@ class ChatIngressAgentActionsTest extends IngressTestBed {
         return new StoredMessage(ALICE, "s-1", turnId, Role.ASSISTANT, text, now.get(), "m");
     }
 
-    private StoredMessage tool(String turnId, int step, String id, String status, String result) {
-        return new StoredMessage(ALICE, "s-1", turnId, Role.TOOL, result, now.get(), null, status,
+    private StoredMessage tool(String turnId, int step, String id, ToolStatus status, String result) {
+        return StoredMessage.toolCall(ALICE, "s-1", turnId, result, now.get(), status,
                 new ToolCall(step, id, "lookup", "{\"q\":\"" + id + "\"}", null, 0));
     }
 

@@ -2,6 +2,7 @@ package dev.switchboard.usecase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.domain.ResumeStatus;
 import dev.switchboard.domain.StreamMarks;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.testing.ClientView;
@@ -48,7 +49,7 @@ class ReplayTest {
         }
 
         List<ServerEvent.Resumed> frames = Replay.frames("s", "t", answer, marks, client.lastSeq(), client.attempt(),
-                "answered", maxBytes);
+                ResumeStatus.ANSWERED, maxBytes);
         frames.forEach(client::apply);
 
         assertThat(client.text()).isEqualTo(answer);
@@ -73,20 +74,20 @@ class ReplayTest {
     @Test
     void aClientWithTheWholeAnswerIsSentNothingMore() {
         List<String> pieces = List.of("Hel", "lo ", "world");
-        var frames = Replay.frames("s", "t", "Hello world", marks("", 0, pieces), 2, 7L, "answered", 1000);
+        var frames = Replay.frames("s", "t", "Hello world", marks("", 0, pieces), 2, 7L, ResumeStatus.ANSWERED, 1000);
         assertThat(frames).containsExactly(new ServerEvent.Resumed("s", "t", 3, "", 3, "answered", 7L, null));
     }
 
     @Test
     void deltasOfAnotherRunAreReplacedFromTheStart() {
         List<String> pieces = List.of("Hel", "lo ", "world");
-        var frames = Replay.frames("s", "t", "Hello world", marks("", 0, pieces), 1, 6L, "answered", 1000);
+        var frames = Replay.frames("s", "t", "Hello world", marks("", 0, pieces), 1, 6L, ResumeStatus.ANSWERED, 1000);
         assertThat(frames).containsExactly(new ServerEvent.Resumed("s", "t", 0, "Hello world", 3, "answered", 7L, null));
     }
 
     @Test
     void anAnswerStoredWithoutStreamMarksIsReplayedWhole() {
-        var frames = Replay.frames("s", "t", "old answer", null, 4, 2L, "answered", 1000);
+        var frames = Replay.frames("s", "t", "old answer", null, 4, 2L, ResumeStatus.ANSWERED, 1000);
         assertThat(frames).singleElement().satisfies(f -> {
             assertThat(f.fromSeq()).isZero();
             assertThat(f.text()).isEqualTo("old answer");

@@ -61,14 +61,14 @@ class SessionControlTest extends IngressTestBed {
     }
 
     /** Stores a tool call of the turn as the worker does when it pauses for approval. */
-    private void toolCall(String sessionId, String turnId, int step, String toolCallId, String status) {
-        messages.putIfAbsent(new StoredMessage(ALICE, sessionId, turnId, Role.TOOL, "", now.get(), null, status,
+    private void toolCall(String sessionId, String turnId, int step, String toolCallId, ToolStatus status) {
+        messages.putIfAbsent(StoredMessage.toolCall(ALICE, sessionId, turnId, "", now.get(), status,
                 new ToolCall(step, toolCallId, "transfer", "{}", null, 0)));
     }
 
-    private String statusOf(String sessionId, String turnId, String toolCallId) {
+    private ToolStatus statusOf(String sessionId, String turnId, String toolCallId) {
         return messages.toolCalls(ALICE, sessionId, turnId, turnId).stream()
-                .filter(s -> s.tool().toolCallId().equals(toolCallId)).findFirst().orElseThrow().status();
+                .filter(s -> s.tool().toolCallId().equals(toolCallId)).findFirst().orElseThrow().toolStatus();
     }
 
     private ServerEvent decide(String userId, String sessionId, String turnId, String toolCallId, boolean approve) {
@@ -347,10 +347,10 @@ class SessionControlTest extends IngressTestBed {
 
         ServerEvent reply = decide(ALICE, "s-1", turn, "c1", true);
 
-        assertThat(reply).isEqualTo(new ServerEvent.ToolDecision("s-1", turn, "c1", ToolStatus.APPROVED));
+        assertThat(reply).isEqualTo(new ServerEvent.ToolDecision("s-1", turn, "c1", ToolStatus.APPROVED.wire()));
         assertThat(statusOf("s-1", turn, "c1")).isEqualTo(ToolStatus.APPROVED);
         assertThat(queue.enqueued).containsExactly(
-                new TurnRequest(ALICE, "s-1", turn, null, now.get(), TurnRequest.RESUME, "0"));
+                new TurnRequest(ALICE, "s-1", turn, null, now.get(), TurnRequest.Kind.RESUME, "0"));
         assertThat(queue.enqueued.get(0).groupId()).as("in the session's FIFO group")
                 .isEqualTo(TurnRequest.sessionGroup(ALICE, "s-1"))
                 .isNotEqualTo(TurnRequest.sessionGroup(BOB, "s-1"));
@@ -362,12 +362,12 @@ class SessionControlTest extends IngressTestBed {
         toolCall("s-1", turn, 0, "c1", ToolStatus.PENDING);
 
         assertThat(decide(ALICE, "s-1", turn, "c1", false))
-                .isEqualTo(new ServerEvent.ToolDecision("s-1", turn, "c1", ToolStatus.DENIED));
+                .isEqualTo(new ServerEvent.ToolDecision("s-1", turn, "c1", ToolStatus.DENIED.wire()));
 
         StoredMessage step = messages.toolCalls(ALICE, "s-1", turn, turn).get(0);
-        assertThat(step.status()).isEqualTo(ToolStatus.DENIED);
+        assertThat(step.toolStatus()).isEqualTo(ToolStatus.DENIED);
         assertThat(step.text()).isEqualTo(ToolCall.DENIED_RESULT);
-        assertThat(queue.enqueued).singleElement().extracting(TurnRequest::kind).isEqualTo(TurnRequest.RESUME);
+        assertThat(queue.enqueued).singleElement().extracting(TurnRequest::kind).isEqualTo(TurnRequest.Kind.RESUME);
     }
 
     @Test
@@ -435,7 +435,7 @@ class SessionControlTest extends IngressTestBed {
 
         decide(ALICE, "s-1", turn, "c2", false);
         assertThat(queue.enqueued).singleElement().satisfies(r -> {
-            assertThat(r.kind()).isEqualTo(TurnRequest.RESUME);
+            assertThat(r.kind()).isEqualTo(TurnRequest.Kind.RESUME);
             assertThat(r.turnId()).isEqualTo(turn);
             assertThat(r.ref()).isEqualTo("101");
         });

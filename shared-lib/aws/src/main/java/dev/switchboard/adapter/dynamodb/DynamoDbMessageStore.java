@@ -87,12 +87,12 @@ public final class DynamoDbMessageStore implements MessageStore {
     }
 
     @Override
-    public boolean transition(StoredMessage next, String expectedStatus) {
+    public boolean transition(StoredMessage next, dev.switchboard.domain.ToolStatus expectedStatus) {
         try {
             dynamo.putItem(b -> b.tableName(table).item(item(next))
                     .conditionExpression("#st = :e")
                     .expressionAttributeNames(Map.of("#st", "status"))
-                    .expressionAttributeValues(Map.of(":e", s(expectedStatus))));
+                    .expressionAttributeValues(Map.of(":e", s(expectedStatus.wire()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;

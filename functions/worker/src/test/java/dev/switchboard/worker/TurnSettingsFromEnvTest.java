@@ -1,0 +1,48 @@
+package dev.switchboard.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.config.Env;
+import dev.switchboard.turn.TurnSettings;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TurnSettingsFromEnvTest {
+
+    private static TurnSettings checked(TurnSettings s) {
+        return TurnSettingsFromEnv.checked(s);
+    }
+
+    @Test
+    void settingsRefuseAFlushCapBelowTheFirstIntervalOrOutOfRange() {
+        assertThatThrownBy(() -> checked(new TurnSettings(20, 200, 100, 256, 3, 250, 5)))
+                .hasMessageContaining("DELTA_FLUSH_MAX_MILLIS");
+        assertThatThrownBy(() -> checked(new TurnSettings(20, 100, 10_001, 256, 3, 250, 5)))
+                .hasMessageContaining("DELTA_FLUSH_MAX_MILLIS");
+        assertThatThrownBy(() -> checked(new TurnSettings(20, -1, 600, 256, 3, 250, 5)))
+                .hasMessageContaining("DELTA_FLUSH_MILLIS");
+        assertThat(checked(new TurnSettings(20, 100, 600, 256, 3, 250, 5)).maxFlushMillis()).isEqualTo(600);
+    }
+
+    @Test
+    void settingsRefuseOutOfRangeValues() {
+        assertThatThrownBy(() -> checked(new TurnSettings(20, 50, 63, 3))).hasMessageContaining("DELTA_MAX_BYTES");
+        assertThatThrownBy(() -> checked(new TurnSettings(20, 50, 4097, 3))).hasMessageContaining("DELTA_MAX_BYTES");
+        assertThatThrownBy(() -> checked(new TurnSettings(-1, 50, 256, 3))).hasMessageContaining("HISTORY_WINDOW");
+        assertThatThrownBy(() -> checked(new TurnSettings(201, 50, 256, 3))).hasMessageContaining("HISTORY_WINDOW");
+        assertThat(checked(new TurnSettings(0, 0, 64, 1)).maxDeltaBytes()).isEqualTo(64);
+    }
+
+    @Test
+    void theEnvironmentsValuesAndDefaultsAreRead() {
+        assertThat(TurnSettingsFromEnv.read(new Env(Map.of())))
+                .isEqualTo(new TurnSettings(20, 100, 600, 2048, 3, 250, 5));
+        assertThat(TurnSettingsFromEnv.read(new Env(Map.of(Env.DELTA_FLUSH_MILLIS, "800"))).maxFlushMillis())
+                .as("the cap defaults to at least the first interval").isEqualTo(800);
+        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Env.CANCEL_POLL_MILLIS, "10"))))
+                .hasMessageContaining("CANCEL_POLL_MILLIS");
+        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Env.MAX_TOOL_ROUNDS, "21"))))
+                .hasMessageContaining("MAX_TOOL_ROUNDS");
+    }
+}

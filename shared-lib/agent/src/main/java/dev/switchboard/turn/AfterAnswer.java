@@ -1,0 +1,12 @@
+package dev.switchboard.turn;
+
+import dev.switchboard.domain.TurnRequest;
+
+/** After a turn is answered (not cancelled): e.g. queue the memory update. Must not throw into the turn. */
+@FunctionalInterface
+public interface AfterAnswer {
+    /** @param tokens the input and output tokens the turn's model calls used */
+    void answered(TurnRequest turn, int tokens);
+
+    AfterAnswer NONE = (turn, tokens) -> { };
+}

@@ -1,0 +1,74 @@
+package dev.switchboard.turn;
+
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One model call of a turn, streamed: the model runs on its own virtual thread while this thread waits for it and,
+ * every poll interval, asks whether the turn was cancelled; on a cancel, or at the deadline, the stream is closed.
+ */
+final class ModelStream {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelStream.class);
+
+    /** The model's complete response, or null when the turn was cancelled while it streamed. */
+    record Result(ChatResponse response, boolean cancelled) {}
+
+    private final long pollMillis;
+
+    /** The request for one model call: the conversation so far, and the tools offered (none: no tool call). */
+    static ChatRequest request(List<ChatMessage> conversation, List<ToolSpecification> specs) {
+        ChatRequest.Builder b = ChatRequest.builder().messages(conversation);
+        if (!specs.isEmpty()) {
+            b.toolSpecifications(specs);
+        }
+        return b.build();
+    }
+
+    ModelStream(long pollMillis) {
+        this.pollMillis = pollMillis;
+    }
+
+    /**
+     * @param waitMillis how long the model may take
+     * @param partials   each streamed text, on the model's thread
+     * @param cancelled  the poll, asked each interval: true when the turn was cancelled
+     * @throws TurnFailedException when the model failed or did not finish in time
+     */
+    Result stream(StreamingChatModel model, ChatRequest request, String turnId, long waitMillis,
+                  Consumer<String> partials, BooleanSupplier cancelled) {
+        StreamedCall call = StreamedCall.start(model, request, "model-" + turnId, partials);
+        // the wait is measured on the monotonic clock
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, waitMillis));
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+            if (left <= 0) {
+                call.stop();
+                throw new TurnFailedException("model did not finish before the invocation's deadline", null);
+            }
+            Optional<ChatResponse> response;
+            try {
+                response = call.await(Math.min(left, pollMillis));
+            } catch (ModelCallException e) {
+                throw new TurnFailedException(e.getMessage(), e.getCause());
+            }
+            if (response.isPresent()) {
+                return new Result(response.get(), false);
+            }
+            if (cancelled.getAsBoolean()) {
+                call.stop();
+                LOG.info("turn cancelled by the user; model stream closed");
+                return new Result(null, true);
+            }
+        }
+    }
+}

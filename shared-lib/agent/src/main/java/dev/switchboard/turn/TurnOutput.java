@@ -1,0 +1,190 @@
+package dev.switchboard.turn;
+
+import dev.switchboard.domain.Connection;
+import dev.switchboard.domain.ResumeRequest;
+import dev.switchboard.domain.ResumeStatus;
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.StreamMarks;
+import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.port.Clock;
+import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.usecase.Broadcaster;
+import dev.switchboard.usecase.Replay;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one run of a turn sends its owner's connections: the model's text as deltas (batched by a {@link DeltaBatcher}),
+ * numbered from the deltas sent before a pause for a tool decision; the text streamed so far and where each delta
+ * ends in it (the answer's {@link StreamMarks}); and the replay a resumed connection is pushed before it streams on.
+ * Deltas are recorded and a resumed connection joins under one lock, so no delta falls between its replay and its
+ * stream.
+ */
+final class TurnOutput {
+    private static final Logger LOG = LoggerFactory.getLogger(TurnOutput.class);
+
+    /** The streamed text and how it was streamed, taken together. */
+    record Streamed(String text, StreamMarks marks) {}
+
+    private final TurnRequest request;
+    private final long attempt;
+    private final Broadcaster out;
+    private final Clock clock;
+    private final DeltaBatcher batcher;
+    private final int firstSeq;
+    private final int firstOffset;
+    private final ReentrantLock lock = new ReentrantLock();
+    // guarded by lock:
+    /** Every delta sent for the turn, concatenated (after a pause: the deltas before it first). */
+    private final StringBuilder streamed = new StringBuilder();
+    /** Where each of this run's deltas ends in {@link #streamed}. */
+    private final List<Integer> ends = new ArrayList<>();
+    /** The text of the model's current round (the text before its tool calls, once the round ends). */
+    private final StringBuilder roundText = new StringBuilder();
+    private final Set<ResumeRequest> served = new HashSet<>();
+    private int seq;
+    private long firstDeltaAt;
+
+    /**
+     * @param attempt the run's claim number (sent with each delta; a client gives it back in resume)
+     * @param steps   the turn's stored tool calls: the deltas and text streamed before them
+     */
+    TurnOutput(TurnRequest request, long attempt, Broadcaster out, List<StoredMessage> steps, Clock clock,
+               TurnSettings settings) {
+        this.request = request;
+        this.attempt = attempt;
+        this.out = out;
+        this.clock = clock;
+        this.firstSeq = steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
+        this.seq = firstSeq;
+        for (StoredMessage s : steps) {
+            if (s.tool().roundText() != null) {
+                streamed.append(s.tool().roundText());
+            }
+        }
+        this.firstOffset = streamed.length();
+        this.batcher = new DeltaBatcher(settings.flushMillis(), settings.maxFlushMillis(), settings.maxDeltaBytes(),
+                clock, DeltaBatcher.Timer.SYSTEM, this::sendDelta);
+    }
+
+    /** A piece of the model's text (on the model's thread): batched into deltas. */
+    void add(String piece) {
+        if (piece == null || piece.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            roundText.append(piece);
+        } finally {
+            lock.unlock();
+        }
+        batcher.add(piece);
+    }
+
+    private void sendDelta(String piece) {
+        lock.lock();
+        try {
+            if (seq == 0 && firstDeltaAt == 0) {
+                firstDeltaAt = clock.millis();
+            }
+            streamed.append(piece);
+            ends.add(streamed.length());
+            out.send(new ServerEvent.Delta(request.sessionId(), request.turnId(), seq++, piece, attempt));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends what the batcher holds. */
+    void flush() {
+        batcher.finish();
+    }
+
+    /** Drops what the batcher holds and ignores later text: the turn failed, a stream still running must not reach clients. */
+    void close() {
+        batcher.close();
+    }
+
+    /** The text of the round that just ended; the next round starts empty. */
+    String takeRoundText() {
+        return locked(() -> {
+            String text = roundText.toString();
+            roundText.setLength(0);
+            return text;
+        });
+    }
+
+    /** Every delta's text so far and how it was streamed: the answer to store (resume offsets index into it). */
+    Streamed streamed() {
+        return locked(() -> new Streamed(streamed.toString(), marks()));
+    }
+
+    /** The seq of the next delta: how many deltas the turn has sent. */
+    int seq() {
+        return locked(() -> seq);
+    }
+
+    /** The seq this run's deltas start from. */
+    int firstSeq() {
+        return firstSeq;
+    }
+
+    /** When the turn's first delta was sent (0: not yet, or it was sent before a pause). */
+    long firstDeltaAt() {
+        return locked(() -> firstDeltaAt);
+    }
+
+    void send(ServerEvent event) {
+        out.send(event);
+    }
+
+    int posts() {
+        return out.posts();
+    }
+
+    /**
+     * Sends each connection that asked to resume this turn (and was not served yet) what it missed, and streams the
+     * rest of the turn to it too.
+     */
+    void serveResumes(List<ResumeRequest> requests, ResumeStatus status) {
+        for (ResumeRequest r : requests) {
+            if (!r.turnId().equals(request.turnId())) {
+                continue;
+            }
+            lock.lock();
+            try {
+                if (!served.add(r)) {
+                    continue;
+                }
+                List<ServerEvent.Resumed> frames = Replay.frames(request.sessionId(), request.turnId(),
+                        streamed.toString(), marks(), r.lastSeq(),
+                        r.attempt(), status, Replay.PUSH_BYTES);
+                boolean joined = out.join(new Connection(request.userId(), r.connectionId(), 0, 0), frames);
+                LOG.info("resumed connection {} from delta {}: {}", r.connectionId(), frames.getFirst().fromSeq(),
+                        joined ? "streaming on" : "gone");
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** How the deltas so far were streamed (call holding the lock). */
+    private StreamMarks marks() {
+        return new StreamMarks(attempt, firstSeq, firstOffset, ends);
+    }
+
+    private <T> T locked(Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
