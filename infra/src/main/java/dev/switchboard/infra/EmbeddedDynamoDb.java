@@ -1,5 +1,6 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,7 +34,7 @@ final class EmbeddedDynamoDb implements AutoCloseable {
             throw new IllegalStateException("DynamoDB Local did not start on port " + port
                     + " (sqlite4java.library.path=" + System.getProperty("sqlite4java.library.path") + "): " + e, e);
         }
-        client = AwsClients.dynamoDb(new Env(Map.of(Env.DYNAMODB_ENDPOINT, endpoint())));
+        client = AwsClients.dynamoDb(new Env(Map.of(Setting.DYNAMODB_ENDPOINT.name(), endpoint())));
     }
 
     String endpoint() {

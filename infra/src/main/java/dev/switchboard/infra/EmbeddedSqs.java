@@ -1,5 +1,6 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.config.Env;
 import dev.switchboard.adapter.aws.AwsClients;
@@ -21,7 +22,7 @@ final class EmbeddedSqs implements AutoCloseable {
         this.port = Ports.pick(preferredPort);
         server = SQSRestServerBuilder.withInterface("127.0.0.1").withPort(port).start();
         server.waitUntilStarted();
-        client = AwsClients.sqs(new Env(Map.of(Env.SQS_ENDPOINT, endpoint())));
+        client = AwsClients.sqs(new Env(Map.of(Setting.SQS_ENDPOINT.name(), endpoint())));
     }
 
     String endpoint() {

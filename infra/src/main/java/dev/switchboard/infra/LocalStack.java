@@ -113,16 +113,16 @@ public final class LocalStack implements AutoCloseable {
         sqs = new EmbeddedSqs(0);
         queueUrls = sqs.createQueues(template, options.visibilitySeconds());
         int gatewayPort = Ports.pick(options.port());
-        String secret = options.env().getOrDefault(Env.JWT_SECRET, DEV_SECRET);
+        String secret = options.env().getOrDefault(Setting.JWT_SECRET.name(), DEV_SECRET);
         Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put(Env.AWS_REGION, "us-east-1");
-        overrides.put(Env.DYNAMODB_ENDPOINT, dynamo.endpoint());
-        overrides.put(Env.SQS_ENDPOINT, sqs.endpoint());
-        overrides.put(Env.CALLBACK_URL, "http://127.0.0.1:" + gatewayPort + "/" + options.stage());
-        overrides.put(Env.AUTH_MODE, "hs256");
-        overrides.put(Env.JWT_SECRET, secret);
-        overrides.put(Env.JWT_ISSUER, DEV_ISSUER);
-        overrides.put(Env.JWT_AUDIENCE, DEV_AUDIENCE);
+        overrides.put(Setting.AWS_REGION.name(), "us-east-1");
+        overrides.put(Setting.DYNAMODB_ENDPOINT.name(), dynamo.endpoint());
+        overrides.put(Setting.SQS_ENDPOINT.name(), sqs.endpoint());
+        overrides.put(Setting.CALLBACK_URL.name(), "http://127.0.0.1:" + gatewayPort + "/" + options.stage());
+        overrides.put(Setting.AUTH_MODE.name(), "hs256");
+        overrides.put(Setting.JWT_SECRET.name(), secret);
+        overrides.put(Setting.JWT_ISSUER.name(), DEV_ISSUER);
+        overrides.put(Setting.JWT_AUDIENCE.name(), DEV_AUDIENCE);
         overrides.putAll(options.env());
         functions = new FunctionHost(template, queueUrls, overrides, options.awsInterceptors());
         tokens = new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE);
@@ -293,7 +293,7 @@ public final class LocalStack implements AutoCloseable {
         public Integer call() throws Exception {
             Map<String, String> env = new LinkedHashMap<>();
             env.putAll(passThrough(System.getenv()));
-            String secret = System.getenv().getOrDefault(Env.JWT_SECRET, DEV_SECRET);
+            String secret = System.getenv().getOrDefault(Setting.JWT_SECRET.name(), DEV_SECRET);
             if (tokenOnly) {
                 System.out.println(new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE).issue(user, Duration.ofHours(12)));
                 return 0;
@@ -303,7 +303,7 @@ public final class LocalStack implements AutoCloseable {
                         Duration.ofHours(12), OperatorPolicy.fromEnv(new Env(env))));
                 return 0;
             }
-            env.put(Env.JWT_SECRET, secret);
+            env.put(Setting.JWT_SECRET.name(), secret);
             LocalStack stack = LocalStack.start(new Options(port, stage, visibility, 2, env));
             String token = stack.tokens().issue(user, Duration.ofHours(12));
             System.out.println();
@@ -311,7 +311,7 @@ public final class LocalStack implements AutoCloseable {
             System.out.println("  WebSocket URL : " + stack.webSocketUrl());
             System.out.println("  chat page     : " + stack.pageUrl());
             System.out.println("  @connections  : " + stack.callbackUrl() + "/@connections/{connectionId}");
-            System.out.println("  models        : " + stack.environment("WorkerFunction").get(Env.MODELS));
+            System.out.println("  models        : " + stack.environment("WorkerFunction").get(Setting.MODELS.name()));
             System.out.println("  dev token for '" + user + "' (12 h; another user: --user NAME --token-only):");
             System.out.println("    " + token);
             System.out.println("  try:  npx wscat -c '" + stack.webSocketUrl() + "?token=" + token + "'");

@@ -1,5 +1,6 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -23,7 +24,7 @@ class ConnectionsApiIT {
     void postGetAndDeleteBehaveLikeApiGateway() throws Exception {
         LocalStack stack = StackFixture.stack();
         String user = "paul-" + UUID.randomUUID().toString().substring(0, 8);
-        ApiGatewayManagementApiClient api = AwsClients.connections(new Env(Map.of(Env.CALLBACK_URL, stack.callbackUrl())));
+        ApiGatewayManagementApiClient api = AwsClients.connections(new Env(Map.of(Setting.CALLBACK_URL.name(), stack.callbackUrl())));
         try (WsClient c = WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(user, Duration.ofHours(1)))) {
             String id = await().atMost(Duration.ofSeconds(5)).until(() -> stack.dynamo().query(b -> b
                             .tableName("ConnectionsTable").keyConditionExpression("pk = :u")

@@ -1,10 +1,10 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.config.Env;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,7 +74,7 @@ class PoisonIT {
         Run poisoned = runs.get(1).plus(runs.get(2));
 
         Map<String, Integer> deadLettered = deadLettered(stack, poisoned.poisonTurns());
-        int maxReceives = Integer.parseInt(stack.environment("WorkerFunction").get(Env.MAX_RECEIVE_COUNT));
+        int maxReceives = Integer.parseInt(stack.environment("WorkerFunction").get(Setting.MAX_RECEIVE_COUNT.name()));
         double ratio = (double) poisoned.percentile(0.99) / clean.percentile(0.99);
         System.out.println(figures.line("poison", ("%d poison turns, each with TURN_FAILED, %d dead-lettered "
                 + "(receive count there %s, the queue's maximum %d); other sessions' send-to-done (%d turns each): "

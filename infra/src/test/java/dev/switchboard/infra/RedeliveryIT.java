@@ -1,5 +1,6 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -7,7 +8,6 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
-import dev.switchboard.config.Env;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.RunClaim;
@@ -42,9 +42,9 @@ class RedeliveryIT {
     private final ProtocolCodec codec = new ProtocolCodec();
     private final Ids ids = new Ids();
     private final DynamoDbMessageStore messages = new DynamoDbMessageStore(stack.dynamo(),
-            stack.environment("WorkerFunction").get(Env.MESSAGES_TABLE));
+            stack.environment("WorkerFunction").get(Setting.MESSAGES_TABLE.name()));
     private final DynamoDbSessionStore sessions = new DynamoDbSessionStore(stack.dynamo(),
-            stack.environment("WorkerFunction").get(Env.SESSIONS_TABLE));
+            stack.environment("WorkerFunction").get(Setting.SESSIONS_TABLE.name()));
 
     private WsClient connect(String userId) {
         return WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(userId, Duration.ofHours(1)));

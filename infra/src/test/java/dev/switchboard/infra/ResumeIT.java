@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.protocol.ProtocolCodec;
-import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.testing.ClientView;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -190,8 +191,8 @@ class TemplateTest {
         String queueId = logicalId(trigger.queue());
         assertThat(model.typeOf(queueId)).contains(TemplateModel.QUEUE);
         // the queue the message function writes to is the one the worker reads
-        String producerQueue = model.rawEnvironment("MessageFunction").get(Env.TURNS_QUEUE_URL);
-        assertThat(producerQueue).as("MessageFunction " + Env.TURNS_QUEUE_URL).isNotNull();
+        String producerQueue = model.rawEnvironment("MessageFunction").get(Setting.TURNS_QUEUE_URL.name());
+        assertThat(producerQueue).as("MessageFunction " + Setting.TURNS_QUEUE_URL.name()).isNotNull();
         assertThat(logicalId(producerQueue)).isEqualTo(queueId);
 
         JsonNode queue = model.resources(TemplateModel.QUEUE).get(queueId);
@@ -267,8 +268,8 @@ class TemplateTest {
         String dlq = logicalId(model.resources(TemplateModel.QUEUE).get(turns).path("RedrivePolicy")
                 .path("deadLetterTargetArn").asText());
         Map<String, String> env = model.rawEnvironment("OperatorFunction");
-        assertThat(logicalId(env.get(Env.TURNS_QUEUE_URL))).isEqualTo(turns);
-        assertThat(logicalId(env.get(Env.DEAD_LETTER_QUEUE_URL))).isEqualTo(dlq);
+        assertThat(logicalId(env.get(Setting.TURNS_QUEUE_URL.name()))).isEqualTo(turns);
+        assertThat(logicalId(env.get(Setting.DEAD_LETTER_QUEUE_URL.name()))).isEqualTo(dlq);
     }
 
     // ------------------------------------------------------------------ operator HTTP API
@@ -292,10 +293,10 @@ class TemplateTest {
         // the function checks the operator's token itself: same verifier settings as the WebSocket authorizer
         Map<String, String> authorizer = model.rawEnvironment(model.authorizerFunction());
         Map<String, String> operator = model.rawEnvironment("OperatorFunction");
-        for (String name : List.of(Env.AUTH_MODE, Env.JWT_SECRET, Env.JWKS_URL, Env.JWT_ISSUER, Env.JWT_AUDIENCE)) {
+        for (String name : List.of(Setting.AUTH_MODE.name(), Setting.JWT_SECRET.name(), Setting.JWKS_URL.name(), Setting.JWT_ISSUER.name(), Setting.JWT_AUDIENCE.name())) {
             assertThat(operator.get(name)).as(name).isEqualTo(authorizer.get(name));
         }
-        assertThat(operator).containsKeys(Env.OPERATOR_CLAIM, Env.OPERATOR_CLAIM_VALUE);
+        assertThat(operator).containsKeys(Setting.OPERATOR_CLAIM.name(), Setting.OPERATOR_CLAIM_VALUE.name());
         JsonNode api = model.resources("AWS::Serverless::HttpApi").get(routes.get("GET /stats").api());
         assertThat(api.path("DefaultRouteSettings").path("ThrottlingRateLimit").asInt()).isPositive();
         assertThat(api.path("AccessLogSettings").path("Format").asText()).doesNotContain("querystring")

@@ -1,9 +1,9 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.config.Env;
 import dev.switchboard.domain.Role;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,7 +118,7 @@ class ThrottlingIT {
                 Thread.sleep(50);
             }
         }
-        String table = stack.environment("MessageFunction").get(Env.MESSAGES_TABLE);
+        String table = stack.environment("MessageFunction").get(Setting.MESSAGES_TABLE.name());
         ScenarioFigures figures = new ScenarioFigures();
         List<String> sent = IntStream.range(0, MESSAGES).mapToObj(ThrottlingIT::text).toList();
         for (int s = 0; s < SESSIONS; s++) {

@@ -1,5 +1,6 @@
 package dev.switchboard.authorizer;
 
+import dev.switchboard.config.Setting;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /** $connect REQUEST authorizer: allows the handshake for a valid bearer JWT and puts the user id in the context. */
 public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomAuthorizerEvent, IamPolicyResponse>, Resource {
-    public static final List<String> REQUIRED_ENV = List.of(Env.JWT_ISSUER);
+    public static final List<String> REQUIRED_ENV = List.of(Setting.JWT_ISSUER.name());
     private static final Logger LOG = LoggerFactory.getLogger(AuthorizerHandler.class);
 
     private final AuthorizeConnection authorize;

@@ -1,5 +1,6 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.usecase.ModelListing;
 import dev.switchboard.config.ModelIds;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -56,9 +57,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  */
 public final class OperatorHandler
         implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
-    public static final List<String> REQUIRED_ENV = List.of(Env.CONNECTIONS_TABLE, Env.SESSIONS_TABLE,
-            Env.MESSAGES_TABLE, Env.USER_DATA_TABLE, Env.TURNS_QUEUE_URL, Env.DEAD_LETTER_QUEUE_URL, Env.CALLBACK_URL,
-            Env.JWT_ISSUER);
+    public static final List<String> REQUIRED_ENV = List.of(Setting.CONNECTIONS_TABLE.name(), Setting.SESSIONS_TABLE.name(),
+            Setting.MESSAGES_TABLE.name(), Setting.USER_DATA_TABLE.name(), Setting.TURNS_QUEUE_URL.name(), Setting.DEAD_LETTER_QUEUE_URL.name(), Setting.CALLBACK_URL.name(),
+            Setting.JWT_ISSUER.name());
     private static final Logger LOG = LoggerFactory.getLogger(OperatorHandler.class);
     private static final String REALM = "Bearer realm=\"switchboard-operator\"";
     /** How long a model endpoint may take to answer the health check's GET. */
@@ -86,10 +87,10 @@ public final class OperatorHandler
 
     private static OperatorApi compose(Env env) {
         DynamoDbClient dynamo = AwsClients.dynamoDb(env);
-        String connections = env.require(Env.CONNECTIONS_TABLE);
-        String sessions = env.require(Env.SESSIONS_TABLE);
-        String messages = env.require(Env.MESSAGES_TABLE);
-        String userData = env.require(Env.USER_DATA_TABLE);
+        String connections = env.require(Setting.CONNECTIONS_TABLE);
+        String sessions = env.require(Setting.SESSIONS_TABLE);
+        String messages = env.require(Setting.MESSAGES_TABLE);
+        String userData = env.require(Setting.USER_DATA_TABLE);
         var stores = new OperatorApi.UserStores(new DynamoDbConnectionStore(dynamo, connections),
                 new DynamoDbSessionStore(dynamo, sessions), new DynamoDbMessageStore(dynamo, messages),
                 new DynamoDbMemoryStore(dynamo, userData), new DynamoDbDocumentStore(dynamo, userData),
@@ -101,8 +102,8 @@ public final class OperatorHandler
                 new DynamoDbTableCheck(dynamo, "UserDataTable", userData)));
         checks.addAll(modelChecks(env));
         var monitoring = new OperatorApi.Monitoring(new DynamoDbCensus(dynamo, connections, sessions, messages),
-                new SqsQueueMonitor(AwsClients.sqs(env), env.require(Env.TURNS_QUEUE_URL),
-                        env.require(Env.DEAD_LETTER_QUEUE_URL)),
+                new SqsQueueMonitor(AwsClients.sqs(env), env.require(Setting.TURNS_QUEUE_URL),
+                        env.require(Setting.DEAD_LETTER_QUEUE_URL)),
                 new DynamoDbUsageCounters(dynamo, userData), checks);
         return new OperatorApi(stores, new ApiGatewayConnections(AwsClients.connections(env)), monitoring,
                 Clock.SYSTEM);
@@ -118,10 +119,10 @@ public final class OperatorHandler
         for (String provider : providers) {
             checks.add(switch (provider) {
                 case "openai" -> new HttpEndpointCheck("model:openai",
-                        trimSlash(env.get(Env.OPENAI_BASE_URL, "https://api.openai.com/v1")) + "/models",
+                        trimSlash(env.text(Setting.OPENAI_BASE_URL)) + "/models",
                         MODEL_PROBE_TIMEOUT);
                 case "ollama" -> new HttpEndpointCheck("model:ollama",
-                        trimSlash(env.get(Env.OLLAMA_BASE_URL, "http://localhost:11434")) + "/api/tags",
+                        trimSlash(env.text(Setting.OLLAMA_BASE_URL)) + "/api/tags",
                         MODEL_PROBE_TIMEOUT);
                 default -> DependencyCheck.of("model:" + provider, "model", () -> "in process");
             });

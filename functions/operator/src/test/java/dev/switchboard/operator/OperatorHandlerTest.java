@@ -1,5 +1,6 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
@@ -359,16 +360,16 @@ class OperatorHandlerTest {
 
     @Test
     void requiredEnvironmentIsDeclared() {
-        EventFixtures.assertRequiredEnv(OperatorHandler.class, Env.CONNECTIONS_TABLE, Env.SESSIONS_TABLE,
-                Env.MESSAGES_TABLE, Env.USER_DATA_TABLE, Env.TURNS_QUEUE_URL, Env.DEAD_LETTER_QUEUE_URL,
-                Env.CALLBACK_URL, Env.JWT_ISSUER);
+        EventFixtures.assertRequiredEnv(OperatorHandler.class, Setting.CONNECTIONS_TABLE.name(), Setting.SESSIONS_TABLE.name(),
+                Setting.MESSAGES_TABLE.name(), Setting.USER_DATA_TABLE.name(), Setting.TURNS_QUEUE_URL.name(), Setting.DEAD_LETTER_QUEUE_URL.name(),
+                Setting.CALLBACK_URL.name(), Setting.JWT_ISSUER.name());
     }
 
     @Test
     void modelChecksFollowTheProvidersOfModels() {
-        List<DependencyCheck> checks = OperatorHandler.modelChecks(new Env(Map.of(Env.MODELS,
+        List<DependencyCheck> checks = OperatorHandler.modelChecks(new Env(Map.of(Setting.MODELS.name(),
                 "offline:switchboard-offline-echo,openai:gpt-4o-mini,openai:other,ollama:llama3.2",
-                Env.OPENAI_BASE_URL, "http://127.0.0.1:9/v1/")));
+                Setting.OPENAI_BASE_URL.name(), "http://127.0.0.1:9/v1/")));
         assertThat(checks).extracting(DependencyCheck::name)
                 .containsExactly("model:offline", "model:openai", "model:ollama");
         assertThat(checks).allMatch(c -> c.kind().equals("model"));

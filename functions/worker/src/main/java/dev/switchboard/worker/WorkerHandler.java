@@ -1,5 +1,6 @@
 package dev.switchboard.worker;
 
+import dev.switchboard.config.Setting;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -40,7 +41,6 @@ import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.turn.AfterAnswer;
 import dev.switchboard.turn.TurnBatch;
 import dev.switchboard.turn.TurnRunner;
-import dev.switchboard.turn.TurnSettings;
 import java.util.List;
 import java.util.Map;
 import org.crac.Core;
@@ -58,8 +58,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource, AutoCloseable {
     public static final List<String> REQUIRED_ENV = List.of(
-            Env.CONNECTIONS_TABLE, Env.SESSIONS_TABLE, Env.MESSAGES_TABLE, Env.USER_DATA_TABLE, Env.CALLBACK_URL,
-            Env.TURNS_QUEUE_URL);
+            Setting.CONNECTIONS_TABLE.name(), Setting.SESSIONS_TABLE.name(), Setting.MESSAGES_TABLE.name(), Setting.USER_DATA_TABLE.name(), Setting.CALLBACK_URL.name(),
+            Setting.TURNS_QUEUE_URL.name());
     private static final Logger LOG = LoggerFactory.getLogger(WorkerHandler.class);
     /** Assumed time left when there is no Lambda context (priming, local tools). */
     private static final long DEFAULT_REMAINING_MILLIS = 60_000;
@@ -110,18 +110,18 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
      */
     static Composition compose(Env env) {
         InitTimer init = new InitTimer();
-        EmfMetrics emf = EmfMetrics.stdout(env.get(Env.METRICS_NAMESPACE, EmfMetrics.DEFAULT_NAMESPACE), "worker");
+        EmfMetrics emf = EmfMetrics.stdout(env.text(Setting.METRICS_NAMESPACE), "worker");
         ProtocolCodec codec = init.time("codec", ProtocolCodec::new);
         DynamoDbClient dynamo = init.time("dynamoDbClient", () -> AwsClients.dynamoDb(env));
         ApiGatewayManagementApiClient connectionsClient = init.time("connectionsClient",
                 () -> AwsClients.connections(env));
         var connectionsApi = new ApiGatewayConnections(connectionsClient);
         SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
-        var queue = new SqsTurnQueue(sqs, env.require(Env.TURNS_QUEUE_URL), codec.mapper());
-        var messages = new DynamoDbMessageStore(dynamo, env.require(Env.MESSAGES_TABLE));
-        var sessions = new DynamoDbSessionStore(dynamo, env.require(Env.SESSIONS_TABLE));
-        var connections = new DynamoDbConnectionStore(dynamo, env.require(Env.CONNECTIONS_TABLE));
-        String userData = env.require(Env.USER_DATA_TABLE);
+        var queue = new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper());
+        var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE));
+        var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
+        var connections = new DynamoDbConnectionStore(dynamo, env.require(Setting.CONNECTIONS_TABLE));
+        String userData = env.require(Setting.USER_DATA_TABLE);
         var memories = new DynamoDbMemoryStore(dynamo, userData);
         var documents = new DynamoDbDocumentStore(dynamo, userData);
         var versions = new DynamoDbKnowledgeVersions(dynamo, userData);
@@ -138,12 +138,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         });
         UserKnowledgeCache cache = init.time("userCache", () -> UserKnowledgeCache.fromEnv(env, memories, documents));
         var context = new KnowledgeContextSource(new KnowledgeRetriever(embedder, cache), cache, versions,
-                env.getInt(Env.USER_CACHE_SIZE, UserKnowledgeCache.DEFAULT_SIZE),
-                java.time.Duration.ofSeconds(env.getInt(Env.USER_CACHE_TTL_SECONDS, UserKnowledgeCache.DEFAULT_TTL_SECONDS)));
+                env.integer(Setting.USER_CACHE_SIZE),
+                java.time.Duration.ofSeconds(env.integer(Setting.USER_CACHE_TTL_SECONDS)));
         var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
                 connections, connectionsApi, codec, Clock.SYSTEM);
         TurnRunner runner = new TurnRunner(messages, sessions, connections, connectionsApi,
-                new AgentFactory(models, env.get(Env.SYSTEM_PROMPT, AgentFactory.DEFAULT_SYSTEM_PROMPT), tools, context),
+                new AgentFactory(models, env.text(Setting.SYSTEM_PROMPT), tools, context),
                 codec, Clock.SYSTEM,
                 TurnSettingsFromEnv.read(env),
                 afterAnswer(jobs.afterAnswer(), new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env))), metrics);

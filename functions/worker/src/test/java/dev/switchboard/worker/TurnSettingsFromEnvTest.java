@@ -1,5 +1,6 @@
 package dev.switchboard.worker;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,11 +39,11 @@ class TurnSettingsFromEnvTest {
     void theEnvironmentsValuesAndDefaultsAreRead() {
         assertThat(TurnSettingsFromEnv.read(new Env(Map.of())))
                 .isEqualTo(new TurnSettings(20, 100, 600, 2048, 3, 250, 5));
-        assertThat(TurnSettingsFromEnv.read(new Env(Map.of(Env.DELTA_FLUSH_MILLIS, "800"))).maxFlushMillis())
+        assertThat(TurnSettingsFromEnv.read(new Env(Map.of(Setting.DELTA_FLUSH_MILLIS.name(), "800"))).maxFlushMillis())
                 .as("the cap defaults to at least the first interval").isEqualTo(800);
-        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Env.CANCEL_POLL_MILLIS, "10"))))
+        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Setting.CANCEL_POLL_MILLIS.name(), "10"))))
                 .hasMessageContaining("CANCEL_POLL_MILLIS");
-        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Env.MAX_TOOL_ROUNDS, "21"))))
+        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Setting.MAX_TOOL_ROUNDS.name(), "21"))))
                 .hasMessageContaining("MAX_TOOL_ROUNDS");
     }
 }

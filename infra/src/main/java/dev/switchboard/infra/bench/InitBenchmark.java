@@ -1,5 +1,6 @@
 package dev.switchboard.infra.bench;
 
+import dev.switchboard.config.Setting;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
@@ -227,8 +228,8 @@ public final class InitBenchmark {
             for (String function : functions) {
                 Map<String, String> env = new LinkedHashMap<>(stack.environment(function));
                 env.put("LOG_LEVEL", "WARN");
-                DevTokens tokens = new DevTokens(env.get(Env.JWT_SECRET), env.get(Env.JWT_ISSUER),
-                        env.get(Env.JWT_AUDIENCE));
+                DevTokens tokens = new DevTokens(env.get(Setting.JWT_SECRET.name()), env.get(Setting.JWT_ISSUER.name()),
+                        env.get(Setting.JWT_AUDIENCE.name()));
                 env.put(USER_TOKEN, tokens.issue(BENCH_USER, Duration.ofHours(1)));
                 env.put(OPERATOR_TOKEN, tokens.issueOperator("init-bench-operator", Duration.ofHours(1),
                         OperatorPolicy.fromEnv(new Env(env))));

@@ -1,7 +1,6 @@
 package dev.switchboard.infra.bench;
 
-import dev.switchboard.agent.BenchChatModel;
-import dev.switchboard.config.Env;
+import dev.switchboard.config.Setting;
 import dev.switchboard.infra.LocalStack;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -254,12 +253,12 @@ public final class LoadBenchmark {
      */
     static LocalStack.Options stackOptions(Settings s) {
         Map<String, String> env = new HashMap<>();
-        env.put(Env.MODELS, "bench:clock");
-        env.put(BenchChatModel.FIRST_TOKEN_MILLIS, String.valueOf(s.firstTokenMillis()));
-        env.put(BenchChatModel.TOKENS_PER_SECOND, String.valueOf(s.tokensPerSecond()));
-        env.put(BenchChatModel.ANSWER_TOKENS, String.valueOf(s.answerTokens()));
+        env.put(Setting.MODELS.name(), "bench:clock");
+        env.put(Setting.BENCH_FIRST_TOKEN_MILLIS.name(), String.valueOf(s.firstTokenMillis()));
+        env.put(Setting.BENCH_TOKENS_PER_SECOND.name(), String.valueOf(s.tokensPerSecond()));
+        env.put(Setting.BENCH_ANSWER_TOKENS.name(), String.valueOf(s.answerTokens()));
         if (s.deltaFlushMillis() >= 0) {
-            env.put(Env.DELTA_FLUSH_MILLIS, String.valueOf(s.deltaFlushMillis()));
+            env.put(Setting.DELTA_FLUSH_MILLIS.name(), String.valueOf(s.deltaFlushMillis()));
         }
         return LocalStack.Options.defaults().withEnv(env).withVisibility(0).withPollers(s.effectivePollers())
                 .withBatchSize(s.batchSize());

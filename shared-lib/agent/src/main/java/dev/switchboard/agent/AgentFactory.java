@@ -15,8 +15,7 @@ import java.util.List;
  * context. {@link #conversation} builds the request tier: a fresh message list for one turn, never shared.
  */
 public final class AgentFactory {
-    public static final String DEFAULT_SYSTEM_PROMPT =
-            "You are a helpful assistant. Answer clearly and concisely.";
+    public static final String DEFAULT_SYSTEM_PROMPT = dev.switchboard.config.Setting.SYSTEM_PROMPT.defaultValue();
 
     private final ModelCatalog models;
     private final String systemPrompt;

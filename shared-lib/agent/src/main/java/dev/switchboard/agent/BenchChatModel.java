@@ -16,9 +16,6 @@ import java.util.stream.IntStream;
  * English token averages.
  */
 public final class BenchChatModel implements StreamingChatModel {
-    public static final String FIRST_TOKEN_MILLIS = "BENCH_FIRST_TOKEN_MILLIS";
-    public static final String TOKENS_PER_SECOND = "BENCH_TOKENS_PER_SECOND";
-    public static final String ANSWER_TOKENS = "BENCH_ANSWER_TOKENS";
 
     private final String name;
     private final long firstTokenMillis;

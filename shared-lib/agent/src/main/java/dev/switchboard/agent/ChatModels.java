@@ -1,5 +1,6 @@
 package dev.switchboard.agent;
 
+import dev.switchboard.config.Setting;
 import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.switchboard.config.Env;
@@ -16,8 +17,6 @@ import java.util.List;
  * MODEL_PROVIDER (offline or openai with OPENAI_MODEL) is the list.
  */
 public final class ChatModels {
-    public static final String OFFLINE_DELAY_MILLIS = "OFFLINE_DELAY_MILLIS";
-    public static final String MODEL_TIMEOUT_SECONDS = "MODEL_TIMEOUT_SECONDS";
 
     private ChatModels() {}
 
@@ -38,29 +37,29 @@ public final class ChatModels {
     static ModelChoice build(Env env, String id) {
         String provider = ModelIds.provider(id);
         String name = ModelIds.name(id);
-        Duration timeout = Duration.ofSeconds(env.getInt(MODEL_TIMEOUT_SECONDS, 60));
+        Duration timeout = Duration.ofSeconds(env.integer(Setting.MODEL_TIMEOUT_SECONDS));
         return switch (provider) {
             case "offline" -> {
                 if (!name.equals(OfflineChatModel.NAME)) {
                     throw new IllegalStateException("the offline model is called offline:" + OfflineChatModel.NAME);
                 }
-                yield new ModelChoice(id, new OfflineChatModel(env.getInt(OFFLINE_DELAY_MILLIS, 0)), name, true);
+                yield new ModelChoice(id, new OfflineChatModel(env.integer(Setting.OFFLINE_DELAY_MILLIS)), name, true);
             }
             case "openai" -> new ModelChoice(id, OpenAiStreamingChatModel.builder()
-                    .baseUrl(env.get(Env.OPENAI_BASE_URL, "https://api.openai.com/v1"))
-                    .apiKey(env.get(Env.OPENAI_API_KEY, "not-needed"))
+                    .baseUrl(env.text(Setting.OPENAI_BASE_URL))
+                    .apiKey(env.text(Setting.OPENAI_API_KEY))
                     .modelName(name)
                     .timeout(timeout)
                     .build(), name, false);
             case "ollama" -> new ModelChoice(id, OllamaStreamingChatModel.builder()
-                    .baseUrl(env.get(Env.OLLAMA_BASE_URL, "http://localhost:11434"))
+                    .baseUrl(env.text(Setting.OLLAMA_BASE_URL))
                     .modelName(name)
                     .timeout(timeout)
                     .build(), name, false);
             case "bench" -> new ModelChoice(id, new BenchChatModel(name,
-                    env.getInt(BenchChatModel.FIRST_TOKEN_MILLIS, 200),
-                    env.getInt(BenchChatModel.TOKENS_PER_SECOND, 50),
-                    env.getInt(BenchChatModel.ANSWER_TOKENS, 100)), name, true);
+                    env.integer(Setting.BENCH_FIRST_TOKEN_MILLIS),
+                    env.integer(Setting.BENCH_TOKENS_PER_SECOND),
+                    env.integer(Setting.BENCH_ANSWER_TOKENS)), name, true);
             default -> throw new IllegalStateException("no client for model provider '" + provider + "'");
         };
     }

@@ -1,5 +1,6 @@
 package dev.switchboard.knowledge;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.domain.KnowledgeDocument;
 import dev.switchboard.port.DocumentStore;
 import dev.switchboard.port.MemoryStore;
@@ -20,9 +21,9 @@ import java.util.Map;
  */
 public final class UserKnowledgeCache {
     /** Users kept at most, unless {@link Env#USER_CACHE_SIZE} says otherwise. */
-    public static final int DEFAULT_SIZE = 1000;
+    public static final int DEFAULT_SIZE = Integer.parseInt(Setting.USER_CACHE_SIZE.defaultValue());
     /** Seconds an entry is kept after loading, unless {@link Env#USER_CACHE_TTL_SECONDS} says otherwise. */
-    public static final int DEFAULT_TTL_SECONDS = 300;
+    public static final int DEFAULT_TTL_SECONDS = Integer.parseInt(Setting.USER_CACHE_TTL_SECONDS.defaultValue());
 
     /** Cache counters since start; {@code hitRate} is 1.0 before the first request, as Caffeine reports it. */
     public record Stats(long hits, long misses, long evictions, double hitRate) {}
@@ -54,13 +55,13 @@ public final class UserKnowledgeCache {
 
     /** Size and TTL from {@link Env#USER_CACHE_SIZE} and {@link Env#USER_CACHE_TTL_SECONDS}, with the defaults above. */
     public static UserKnowledgeCache fromEnv(Env env, MemoryStore memories, DocumentStore documents) {
-        int size = env.getInt(Env.USER_CACHE_SIZE, DEFAULT_SIZE);
-        int ttlSeconds = env.getInt(Env.USER_CACHE_TTL_SECONDS, DEFAULT_TTL_SECONDS);
+        int size = env.integer(Setting.USER_CACHE_SIZE);
+        int ttlSeconds = env.integer(Setting.USER_CACHE_TTL_SECONDS);
         if (size < 0) {
-            throw new IllegalStateException(Env.USER_CACHE_SIZE + " must not be negative, got " + size);
+            throw new IllegalStateException(Setting.USER_CACHE_SIZE.name() + " must not be negative, got " + size);
         }
         if (ttlSeconds < 0) {
-            throw new IllegalStateException(Env.USER_CACHE_TTL_SECONDS + " must not be negative, got " + ttlSeconds);
+            throw new IllegalStateException(Setting.USER_CACHE_TTL_SECONDS.name() + " must not be negative, got " + ttlSeconds);
         }
         return new UserKnowledgeCache(memories, documents, size, Duration.ofSeconds(ttlSeconds));
     }

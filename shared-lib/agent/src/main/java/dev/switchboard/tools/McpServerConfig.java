@@ -1,8 +1,8 @@
 package dev.switchboard.tools;
 
+import dev.switchboard.config.Setting;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.config.Env;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -131,6 +131,6 @@ public record McpServerConfig(String name, Transport transport, String url, List
     }
 
     private static IllegalStateException invalid(String problem) {
-        return new IllegalStateException("Environment variable " + Env.MCP_SERVERS + " " + problem);
+        return new IllegalStateException("Environment variable " + Setting.MCP_SERVERS.name() + " " + problem);
     }
 }

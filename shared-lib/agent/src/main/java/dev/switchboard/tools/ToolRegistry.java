@@ -1,5 +1,6 @@
 package dev.switchboard.tools;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.port.NoteStore;
 
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -38,8 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class ToolRegistry implements ToolSet, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ToolRegistry.class);
     /** TOOLS_ALLOWED when unset: the built-in tools. */
-    public static final String DEFAULT_ALLOWED = String.join(",", BuiltinTools.CURRENT_TIME, BuiltinTools.CALCULATE,
-            BuiltinTools.SAVE_NOTE, BuiltinTools.LIST_NOTES, BuiltinTools.DELETE_NOTE);
+    public static final String DEFAULT_ALLOWED = Setting.TOOLS_ALLOWED.defaultValue();
     /** In TOOLS_ALLOWED or TOOLS_APPROVAL: every tool of every source. */
     public static final String ALL = "*";
     /** TOOLS_ALLOWED=none: no tool at all. */
@@ -79,15 +79,15 @@ public final class ToolRegistry implements ToolSet, AutoCloseable {
             }
         }
         boolean allowAll = allowedNames.contains(ALL);
-        requireOffered(Env.TOOLS_ALLOWED, allowedNames, byName);
-        requireOffered(Env.TOOLS_APPROVAL, approvalNames, byName);
+        requireOffered(Setting.TOOLS_ALLOWED.name(), allowedNames, byName);
+        requireOffered(Setting.TOOLS_APPROVAL.name(), approvalNames, byName);
         Map<String, AgentTool> exposed = new LinkedHashMap<>();
         byName.forEach((name, tool) -> {
             if (allowAll || allowedNames.contains(name)) {
                 if (!TOOL_NAME.matcher(name).matches()) {
                     throw new IllegalStateException("Tool '" + name + "' of " + tool.origin() + " cannot be offered to"
                             + " the model: names must be 1-64 letters, digits, '_' or '-'; leave it out of "
-                            + Env.TOOLS_ALLOWED);
+                            + Setting.TOOLS_ALLOWED.name());
                 }
                 exposed.put(name, tool);
             }
@@ -118,8 +118,8 @@ public final class ToolRegistry implements ToolSet, AutoCloseable {
      *     name or a name no source offers; MCP clients already started are closed first
      */
     public static ToolRegistry fromEnv(Env env, Clock clock, NoteStore notes) {
-        return create(names(env, Env.TOOLS_ALLOWED, DEFAULT_ALLOWED), names(env, Env.TOOLS_APPROVAL, ""),
-                McpServerConfig.parseAll(env.get(Env.MCP_SERVERS, "[]")), clock, notes);
+        return create(names(env, Setting.TOOLS_ALLOWED), names(env, Setting.TOOLS_APPROVAL),
+                McpServerConfig.parseAll(env.text(Setting.MCP_SERVERS)), clock, notes);
     }
 
     /** As {@link #fromEnv} with the configuration already parsed. */
@@ -189,8 +189,8 @@ public final class ToolRegistry implements ToolSet, AutoCloseable {
         }
     }
 
-    private static Set<String> names(Env env, String variable, String defaultValue) {
-        String value = env.get(variable, defaultValue);
+    private static Set<String> names(Env env, Setting setting) {
+        String value = env.text(setting);
         if (NONE.equalsIgnoreCase(value.trim())) {
             return Set.of();
         }

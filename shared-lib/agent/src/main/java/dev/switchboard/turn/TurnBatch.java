@@ -109,9 +109,14 @@ public final class TurnBatch {
             } catch (Exception e) {
                 boolean lastDelivery = r.receiveCount() >= runner.maxReceiveCount();
                 // a record that is not a turn at all needs no stack trace; a failed turn does
-                Object[] args = {r.receiveCount(), runner.maxReceiveCount(), lastDelivery ? "given up" : "will be retried",
-                        e.getClass().getSimpleName(), e instanceof JsonProcessingException ? null : e};
-                LOG.error("turn failed (receive {} of {}), {}: {}", args);
+                String outcome = lastDelivery ? "given up" : "will be retried";
+                if (e instanceof JsonProcessingException) {
+                    LOG.error("turn failed (receive {} of {}), {}: {}", r.receiveCount(), runner.maxReceiveCount(),
+                            outcome, e.getClass().getSimpleName());
+                } else {
+                    LOG.error("turn failed (receive {} of {}), {}: {}", r.receiveCount(), runner.maxReceiveCount(),
+                            outcome, e.getClass().getSimpleName(), e);
+                }
                 failed.add(r.messageId());
                 blocked = !lastDelivery;
             } finally {

@@ -1,5 +1,6 @@
 package dev.switchboard.agent;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.usecase.ModelListing;
 import dev.switchboard.config.ModelIds;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,8 +90,8 @@ class BenchChatModelTest {
 
     @Test
     void isBuiltFromModelsWithTheBenchSettings() {
-        Env env = new Env(Map.of(Env.MODELS, "bench:fast", BenchChatModel.FIRST_TOKEN_MILLIS, "7",
-                BenchChatModel.TOKENS_PER_SECOND, "0", BenchChatModel.ANSWER_TOKENS, "4"));
+        Env env = new Env(Map.of(Setting.MODELS.name(), "bench:fast", Setting.BENCH_FIRST_TOKEN_MILLIS.name(), "7",
+                Setting.BENCH_TOKENS_PER_SECOND.name(), "0", Setting.BENCH_ANSWER_TOKENS.name(), "4"));
         ModelChoice choice = ChatModels.fromEnv(env);
 
         assertThat(choice.id()).isEqualTo("bench:fast");

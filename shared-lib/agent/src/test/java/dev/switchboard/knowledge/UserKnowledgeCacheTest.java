@@ -1,5 +1,6 @@
 package dev.switchboard.knowledge;
 
+import dev.switchboard.config.Setting;
 import dev.switchboard.domain.Chunk;
 import dev.switchboard.domain.KnowledgeDocument;
 import dev.switchboard.domain.Memory;
@@ -149,8 +150,8 @@ class UserKnowledgeCacheTest {
         assertThat(UserKnowledgeCache.DEFAULT_SIZE).isEqualTo(1000);
         assertThat(UserKnowledgeCache.DEFAULT_TTL_SECONDS).isEqualTo(300);
 
-        UserKnowledgeCache tiny = UserKnowledgeCache.fromEnv(new Env(Map.of(Env.USER_CACHE_SIZE, "1",
-                Env.USER_CACHE_TTL_SECONDS, "60")), memories, documents);
+        UserKnowledgeCache tiny = UserKnowledgeCache.fromEnv(new Env(Map.of(Setting.USER_CACHE_SIZE.name(), "1",
+                Setting.USER_CACHE_TTL_SECONDS.name(), "60")), memories, documents);
         tiny.get("u1");
         tiny.get("u2");
         assertThat(tiny.stats().evictions()).isEqualTo(1);
@@ -161,10 +162,10 @@ class UserKnowledgeCacheTest {
         }
         assertThat(defaults.stats().evictions()).isZero();
 
-        assertThatThrownBy(() -> UserKnowledgeCache.fromEnv(new Env(Map.of(Env.USER_CACHE_SIZE, "many")), memories,
-                documents)).hasMessageContaining(Env.USER_CACHE_SIZE);
-        assertThatThrownBy(() -> UserKnowledgeCache.fromEnv(new Env(Map.of(Env.USER_CACHE_TTL_SECONDS, "-1")),
-                memories, documents)).hasMessageContaining(Env.USER_CACHE_TTL_SECONDS);
+        assertThatThrownBy(() -> UserKnowledgeCache.fromEnv(new Env(Map.of(Setting.USER_CACHE_SIZE.name(), "many")), memories,
+                documents)).hasMessageContaining(Setting.USER_CACHE_SIZE.name());
+        assertThatThrownBy(() -> UserKnowledgeCache.fromEnv(new Env(Map.of(Setting.USER_CACHE_TTL_SECONDS.name(), "-1")),
+                memories, documents)).hasMessageContaining(Setting.USER_CACHE_TTL_SECONDS.name());
     }
 
     @Test

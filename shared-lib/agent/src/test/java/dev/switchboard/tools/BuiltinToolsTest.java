@@ -231,4 +231,11 @@ class BuiltinToolsTest {
         run("delete_note", alice, "{\"noteId\":\"" + first + "\"}");
         assertThat(run("save_note", alice, "{\"text\":\"room again\"}").path("notes").asInt()).isEqualTo(100);
     }
+
+    @Test
+    void byDefaultEveryBuiltInToolIsAllowed() {
+        assertThat(dev.switchboard.config.Setting.TOOLS_ALLOWED.defaultValue()).isEqualTo(String.join(",",
+                BuiltinTools.CURRENT_TIME, BuiltinTools.CALCULATE, BuiltinTools.SAVE_NOTE, BuiltinTools.LIST_NOTES,
+                BuiltinTools.DELETE_NOTE));
+    }
 }

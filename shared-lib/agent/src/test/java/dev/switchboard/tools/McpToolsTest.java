@@ -1,5 +1,6 @@
 package dev.switchboard.tools;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -59,9 +60,9 @@ class McpToolsTest {
     void httpToolsAreListedAndRunThroughTheMcpClient(LocalMcpServer.Responses responses) {
         server = LocalMcpServer.start(responses);
         ToolRegistry r = fromEnv(Map.of(
-                Env.MCP_SERVERS, "[" + httpServer("crm", server.url()) + "]",
-                Env.TOOLS_ALLOWED, "calculate,lookup_order,wipe_records",
-                Env.TOOLS_APPROVAL, "wipe_records"));
+                Setting.MCP_SERVERS.name(), "[" + httpServer("crm", server.url()) + "]",
+                Setting.TOOLS_ALLOWED.name(), "calculate,lookup_order,wipe_records",
+                Setting.TOOLS_APPROVAL.name(), "wipe_records"));
 
         assertThat(r.specifications()).extracting(ToolSpecification::name)
                 .containsExactly("calculate", "lookup_order", "wipe_records");
@@ -89,8 +90,8 @@ class McpToolsTest {
     @Test
     void anMcpToolsErrorResultBecomesAToolException() {
         server = LocalMcpServer.start();
-        ToolRegistry r = fromEnv(Map.of(Env.MCP_SERVERS, "[" + httpServer("crm", server.url()) + "]",
-                Env.TOOLS_ALLOWED, "*"));
+        ToolRegistry r = fromEnv(Map.of(Setting.MCP_SERVERS.name(), "[" + httpServer("crm", server.url()) + "]",
+                Setting.TOOLS_ALLOWED.name(), "*"));
         AgentTool lookup = r.find("lookup_order").orElseThrow();
 
         assertThatThrownBy(() -> lookup.execute(ctx, "{\"orderId\":\"\"}"))
@@ -104,8 +105,8 @@ class McpToolsTest {
     @Test
     void starAllowsTheToolsOfEverySource() {
         server = LocalMcpServer.start();
-        ToolRegistry r = fromEnv(Map.of(Env.MCP_SERVERS, "[" + httpServer("crm", server.url()) + "]",
-                Env.TOOLS_ALLOWED, "*"));
+        ToolRegistry r = fromEnv(Map.of(Setting.MCP_SERVERS.name(), "[" + httpServer("crm", server.url()) + "]",
+                Setting.TOOLS_ALLOWED.name(), "*"));
 
         assertThat(r.specifications()).extracting(ToolSpecification::name).containsExactly(
                 "current_time", "calculate", "save_note", "list_notes", "delete_note", "lookup_order", "wipe_records");
@@ -114,7 +115,7 @@ class McpToolsTest {
     @Test
     void mcpToolsAreNotExposedUnlessAllowed() {
         server = LocalMcpServer.start();
-        ToolRegistry r = fromEnv(Map.of(Env.MCP_SERVERS, "[" + httpServer("crm", server.url()) + "]"));
+        ToolRegistry r = fromEnv(Map.of(Setting.MCP_SERVERS.name(), "[" + httpServer("crm", server.url()) + "]"));
 
         assertThat(r.find("lookup_order")).isEmpty();
         assertThat(r.find("wipe_records")).isEmpty();
@@ -126,7 +127,7 @@ class McpToolsTest {
     void twoServersOfferingOneNameFailInitNamingBoth() {
         server = LocalMcpServer.start();
         try (LocalMcpServer second = LocalMcpServer.start(LocalMcpServer.Responses.SSE)) {
-            assertThatThrownBy(() -> fromEnv(Map.of(Env.MCP_SERVERS,
+            assertThatThrownBy(() -> fromEnv(Map.of(Setting.MCP_SERVERS.name(),
                     "[" + httpServer("crm", server.url()) + "," + httpServer("erp", second.url()) + "]")))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("'lookup_order' is offered twice")
@@ -138,8 +139,8 @@ class McpToolsTest {
     @Test
     void stdioToolsRunInAChildProcessThatEndsWithTheRegistry() {
         Set<ProcessHandle> before = children();
-        ToolRegistry r = fromEnv(Map.of(Env.MCP_SERVERS, "[" + stdioServer("text") + "]",
-                Env.TOOLS_ALLOWED, "word_count,current_time"));
+        ToolRegistry r = fromEnv(Map.of(Setting.MCP_SERVERS.name(), "[" + stdioServer("text") + "]",
+                Setting.TOOLS_ALLOWED.name(), "word_count,current_time"));
         Set<ProcessHandle> started = new HashSet<>(children());
         started.removeAll(before);
         assertThat(started).hasSize(1);
@@ -161,8 +162,8 @@ class McpToolsTest {
     @Test
     void aFailedInitEndsTheStdioServersAlreadyStarted() {
         Set<ProcessHandle> before = children();
-        assertThatThrownBy(() -> fromEnv(Map.of(Env.MCP_SERVERS, "[" + stdioServer("text") + "]",
-                Env.TOOLS_ALLOWED, "word_count,send_email")))
+        assertThatThrownBy(() -> fromEnv(Map.of(Setting.MCP_SERVERS.name(), "[" + stdioServer("text") + "]",
+                Setting.TOOLS_ALLOWED.name(), "word_count,send_email")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("send_email");
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             Set<ProcessHandle> left = children();

@@ -1,5 +1,6 @@
 package dev.switchboard.tools;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -49,8 +50,8 @@ class OpenAiToolCallStreamingTest {
         mcp = LocalMcpServer.start();
         openAi = ScriptedOpenAiServer.start();
         registry = ToolRegistry.fromEnv(new Env(Map.of(
-                Env.MCP_SERVERS, "[{\"name\":\"crm\",\"transport\":\"http\",\"url\":\"" + mcp.url() + "\"}]",
-                Env.TOOLS_ALLOWED, "calculate,lookup_order")), () -> 1_000L, new InMemoryNoteStore());
+                Setting.MCP_SERVERS.name(), "[{\"name\":\"crm\",\"transport\":\"http\",\"url\":\"" + mcp.url() + "\"}]",
+                Setting.TOOLS_ALLOWED.name(), "calculate,lookup_order")), () -> 1_000L, new InMemoryNoteStore());
     }
 
     @AfterEach

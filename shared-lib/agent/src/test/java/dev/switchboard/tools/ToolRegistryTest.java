@@ -1,5 +1,6 @@
 package dev.switchboard.tools;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -79,7 +80,7 @@ class ToolRegistryTest {
 
     @Test
     void onlyAllowedToolsAreExposed() {
-        ToolRegistry r = fromEnv(Map.of(Env.TOOLS_ALLOWED, " calculate , current_time,"));
+        ToolRegistry r = fromEnv(Map.of(Setting.TOOLS_ALLOWED.name(), " calculate , current_time,"));
 
         assertThat(names(r)).containsExactly("current_time", "calculate");
         assertThat(r.find("calculate")).isPresent();
@@ -89,17 +90,17 @@ class ToolRegistryTest {
 
     @Test
     void starAllowsEveryToolAndNoneAllowsNoTool() {
-        assertThat(names(fromEnv(Map.of(Env.TOOLS_ALLOWED, "*")))).containsExactlyElementsOf(BUILTINS);
+        assertThat(names(fromEnv(Map.of(Setting.TOOLS_ALLOWED.name(), "*")))).containsExactlyElementsOf(BUILTINS);
         registry.close();
 
-        ToolRegistry none = fromEnv(Map.of(Env.TOOLS_ALLOWED, "none"));
+        ToolRegistry none = fromEnv(Map.of(Setting.TOOLS_ALLOWED.name(), "none"));
         assertThat(none.specifications()).isEmpty();
         assertThat(none.find("calculate")).isEmpty();
     }
 
     @Test
     void approvalIsPerToolName() {
-        ToolRegistry r = fromEnv(Map.of(Env.TOOLS_APPROVAL, "delete_note,save_note"));
+        ToolRegistry r = fromEnv(Map.of(Setting.TOOLS_APPROVAL.name(), "delete_note,save_note"));
 
         assertThat(r.needsApproval("delete_note")).isTrue();
         assertThat(r.needsApproval("save_note")).isTrue();
@@ -107,13 +108,13 @@ class ToolRegistryTest {
         assertThat(r.needsApproval("calculate")).isFalse();
         registry.close();
 
-        ToolRegistry all = fromEnv(Map.of(Env.TOOLS_APPROVAL, "*"));
+        ToolRegistry all = fromEnv(Map.of(Setting.TOOLS_APPROVAL.name(), "*"));
         assertThat(BUILTINS).allSatisfy(name -> assertThat(all.needsApproval(name)).as(name).isTrue());
     }
 
     @Test
     void anAllowedNameNoSourceOffersFailsInit() {
-        assertThatThrownBy(() -> fromEnv(Map.of(Env.TOOLS_ALLOWED, "calculate,send_email")))
+        assertThatThrownBy(() -> fromEnv(Map.of(Setting.TOOLS_ALLOWED.name(), "calculate,send_email")))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("TOOLS_ALLOWED")
                 .hasMessageContaining("names [send_email], which no tool source offers");
@@ -121,7 +122,7 @@ class ToolRegistryTest {
 
     @Test
     void anApprovalNameNoSourceOffersFailsInit() {
-        assertThatThrownBy(() -> fromEnv(Map.of(Env.TOOLS_APPROVAL, "wipe_records")))
+        assertThatThrownBy(() -> fromEnv(Map.of(Setting.TOOLS_APPROVAL.name(), "wipe_records")))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("TOOLS_APPROVAL")
                 .hasMessageContaining("wipe_records");
@@ -177,7 +178,7 @@ class ToolRegistryTest {
         cases.put("[{\"name\":\"f\",\"transport\":\"stdio\",\"comand\":[\"node\"]}]", "unknown field 'comand'");
         cases.put("[{\"name\":\"a\",\"transport\":\"http\",\"url\":\"http://h/1\"},"
                 + "{\"name\":\"a\",\"transport\":\"http\",\"url\":\"http://h/2\"}]", "'a' is used twice");
-        cases.forEach((value, message) -> assertThatThrownBy(() -> fromEnv(Map.of(Env.MCP_SERVERS, value)))
+        cases.forEach((value, message) -> assertThatThrownBy(() -> fromEnv(Map.of(Setting.MCP_SERVERS.name(), value)))
                 .as(value)
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("MCP_SERVERS")
@@ -200,7 +201,7 @@ class ToolRegistryTest {
         gone.close(); // nothing listens there any more
 
         long start = System.nanoTime();
-        assertThatThrownBy(() -> fromEnv(Map.of(Env.MCP_SERVERS,
+        assertThatThrownBy(() -> fromEnv(Map.of(Setting.MCP_SERVERS.name(),
                 "[{\"name\":\"crm\",\"transport\":\"http\",\"url\":\"" + url + "\"}]")))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("MCP server 'crm'")
@@ -210,7 +211,7 @@ class ToolRegistryTest {
 
     @Test
     void aStdioServerThatCannotStartFailsInitNamingIt() {
-        assertThatThrownBy(() -> fromEnv(Map.of(Env.MCP_SERVERS,
+        assertThatThrownBy(() -> fromEnv(Map.of(Setting.MCP_SERVERS.name(),
                 "[{\"name\":\"files\",\"transport\":\"stdio\",\"command\":[\"/nonexistent/mcp-server\"]}]")))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("MCP server 'files'")

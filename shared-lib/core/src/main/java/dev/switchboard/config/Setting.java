@@ -52,7 +52,7 @@ public enum Setting {
     SYSTEM_PROMPT(Kind.TEXT, "You are a helpful assistant. Answer clearly and concisely.", false),
     /** The bench model's first-token delay, token rate and answer length (bench:name in MODELS). */
     BENCH_FIRST_TOKEN_MILLIS(Kind.INT, "200", false, 0, 600_000),
-    BENCH_TOKENS_PER_SECOND(Kind.INT, "50", false, 1, 100_000),
+    BENCH_TOKENS_PER_SECOND(Kind.INT, "50", false, 0, 100_000),
     BENCH_ANSWER_TOKENS(Kind.INT, "100", false, 0, 1_000_000),
 
     // the turn engine
@@ -64,7 +64,7 @@ public enum Setting {
     /** The wait after a turn's first delta (milliseconds); each later wait doubles, up to DELTA_FLUSH_MAX_MILLIS. */
     DELTA_FLUSH_MILLIS(Kind.INT, "100", false, 0, 10_000),
     /** The longest wait between two deltas of a turn (milliseconds; at least DELTA_FLUSH_MILLIS). */
-    DELTA_FLUSH_MAX_MILLIS(Kind.INT, "600", false, 0, 60_000),
+    DELTA_FLUSH_MAX_MILLIS(Kind.INT, "600", false, 0, 10_000),
     DELTA_MAX_BYTES(Kind.INT, "2048", false, 64, 4096),
     /** Deliveries before a turn is given up; keep equal to the queue's maxReceiveCount. */
     MAX_RECEIVE_COUNT(Kind.INT, "3", false, 1, 1000),
@@ -146,9 +146,14 @@ public enum Setting {
         } catch (NumberFormatException e) {
             throw new IllegalStateException("Environment variable " + name() + " must be an integer, got '" + raw + "'");
         }
-        if (kind == Kind.INT && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) || v < min || v > max) {
-            throw new IllegalStateException(name() + " must be from " + min + " to " + max + ", got " + raw.trim());
+        return requireInRange(v);
+    }
+
+    /** {@code value} when it is within this setting's range; otherwise fails naming the variable and the range. */
+    public long requireInRange(long value) {
+        if (kind == Kind.INT && (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) || value < min || value > max) {
+            throw new IllegalStateException(name() + " must be from " + min + " to " + max + ", got " + value);
         }
-        return v;
+        return value;
     }
 }

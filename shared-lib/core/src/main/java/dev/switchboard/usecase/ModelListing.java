@@ -1,7 +1,6 @@
 package dev.switchboard.usecase;
 
 import dev.switchboard.config.Setting;
-import dev.switchboard.config.Env;
 import dev.switchboard.config.ModelIds;
 import dev.switchboard.protocol.ServerEvent;
 import java.util.ArrayList;

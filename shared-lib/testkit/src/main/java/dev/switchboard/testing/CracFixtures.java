@@ -1,5 +1,6 @@
 package dev.switchboard.testing;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
@@ -24,14 +25,14 @@ public final class CracFixtures {
      */
     public static Env offlineEnv() {
         return new Env(Map.ofEntries(
-                Map.entry(Env.CONNECTIONS_TABLE, "Connections"), Map.entry(Env.SESSIONS_TABLE, "Sessions"),
-                Map.entry(Env.MESSAGES_TABLE, "Messages"), Map.entry(Env.USER_DATA_TABLE, "UserData"),
-                Map.entry(Env.TURNS_QUEUE_URL, NOWHERE + "/000000000000/turns.fifo"),
-                Map.entry(Env.DEAD_LETTER_QUEUE_URL, NOWHERE + "/000000000000/turns-dlq.fifo"),
-                Map.entry(Env.CALLBACK_URL, NOWHERE + "/test"), Map.entry(Env.DYNAMODB_ENDPOINT, NOWHERE),
-                Map.entry(Env.SQS_ENDPOINT, NOWHERE), Map.entry(Env.AWS_REGION, "us-east-1"),
-                Map.entry(Env.AUTH_MODE, "hs256"), Map.entry(Env.JWT_ISSUER, "https://issuer.test"),
-                Map.entry(Env.JWT_SECRET, "a-test-secret-of-at-least-32-bytes-long")));
+                Map.entry(Setting.CONNECTIONS_TABLE.name(), "Connections"), Map.entry(Setting.SESSIONS_TABLE.name(), "Sessions"),
+                Map.entry(Setting.MESSAGES_TABLE.name(), "Messages"), Map.entry(Setting.USER_DATA_TABLE.name(), "UserData"),
+                Map.entry(Setting.TURNS_QUEUE_URL.name(), NOWHERE + "/000000000000/turns.fifo"),
+                Map.entry(Setting.DEAD_LETTER_QUEUE_URL.name(), NOWHERE + "/000000000000/turns-dlq.fifo"),
+                Map.entry(Setting.CALLBACK_URL.name(), NOWHERE + "/test"), Map.entry(Setting.DYNAMODB_ENDPOINT.name(), NOWHERE),
+                Map.entry(Setting.SQS_ENDPOINT.name(), NOWHERE), Map.entry(Setting.AWS_REGION.name(), "us-east-1"),
+                Map.entry(Setting.AUTH_MODE.name(), "hs256"), Map.entry(Setting.JWT_ISSUER.name(), "https://issuer.test"),
+                Map.entry(Setting.JWT_SECRET.name(), "a-test-secret-of-at-least-32-bytes-long")));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.switchboard.adapter.aws;
 
+import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,8 +26,8 @@ class AwsClientsTest {
         }
     }
 
-    private static final Env EMULATED = new Env(Map.of(Env.DYNAMODB_ENDPOINT, "http://127.0.0.1:1",
-            Env.SQS_ENDPOINT, "http://127.0.0.1:1", Env.CALLBACK_URL, "http://127.0.0.1:1/local"));
+    private static final Env EMULATED = new Env(Map.of(Setting.DYNAMODB_ENDPOINT.name(), "http://127.0.0.1:1",
+            Setting.SQS_ENDPOINT.name(), "http://127.0.0.1:1", Setting.CALLBACK_URL.name(), "http://127.0.0.1:1/local"));
 
     @Test
     void addsNoInterceptorByDefault() {
