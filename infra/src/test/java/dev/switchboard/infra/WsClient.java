@@ -125,12 +125,24 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     /** {@link #request(String, String...)} waiting up to {@code timeout} for the reply. */
     JsonNode request(String json, Duration timeout, String... replyTypes) {
+        // two requests in flight on one connection: a reply that names a clientMessageId answers only the request
+        // that sent it
+        String clientMessageId;
+        try {
+            clientMessageId = JSON.readTree(json).path("clientMessageId").asText(null);
+        } catch (Exception e) {
+            clientMessageId = null;
+        }
         int before = frames.size();
         send(json);
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
             for (int i = before; i < frames.size(); i++) {
                 JsonNode f = frames.get(i);
+                String repliesTo = f.path("clientMessageId").asText(null);
+                if (clientMessageId != null && repliesTo != null && !clientMessageId.equals(repliesTo)) {
+                    continue;
+                }
                 for (String t : replyTypes) {
                     if (t.equals(f.path("type").asText())) {
                         return f;

@@ -18,6 +18,7 @@ import dev.switchboard.knowledge.KnowledgeRetriever;
 import dev.switchboard.knowledge.MiniLmEmbedder;
 import dev.switchboard.knowledge.UserKnowledgeCache;
 import dev.switchboard.runtime.InitTimer;
+import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
 import dev.switchboard.tools.ToolRegistry;
 import dev.switchboard.turn.UserDataJobs;
@@ -27,7 +28,6 @@ import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ChatModels;
 import dev.switchboard.config.Env;
 import dev.switchboard.config.LimitSettings;
-import dev.switchboard.log.LogContext;
 import dev.switchboard.adapter.metrics.EmfMetrics;
 import dev.switchboard.port.Metrics;
 import dev.switchboard.usecase.UsageMetrics;
@@ -164,7 +164,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        try (var log = LogContext.open(context == null ? null : context.getAwsRequestId(), null, null)) {
+        try (var log = RequestIds.of(context).open()) {
             List<TurnBatch.QueuedTurn> records = event.getRecords() == null ? List.of() : event.getRecords().stream()
                     .map(r -> new TurnBatch.QueuedTurn(r.getMessageId(), attribute(r, "MessageGroupId"), r.getBody(),
                             receiveCount(r)))
