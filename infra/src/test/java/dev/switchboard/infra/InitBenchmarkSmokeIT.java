@@ -37,4 +37,17 @@ class InitBenchmarkSmokeIT {
         });
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("MessageFunction", "first unprimed");
     }
+
+    @Test
+    void everyOtherFunctionsProbeSucceedsInItsOwnJvm() {
+        // each probe is a real request of the function's path (the operator's carries its route key)
+        List<String> functions = List.of("AuthorizerFunction", "ConnectFunction", "DisconnectFunction",
+                "WorkerFunction", "OperatorFunction");
+        List<InitBenchmark.Row> rows = InitBenchmark.run(functions, 1, 1, System.out);
+        assertThat(rows).extracting(r -> r.primed().function()).containsExactlyElementsOf(functions);
+        assertThat(rows).allSatisfy(r -> {
+            assertThat(r.primed().firstMillis()).isPositive();
+            assertThat(r.unprimed().firstMillis()).isPositive();
+        });
+    }
 }

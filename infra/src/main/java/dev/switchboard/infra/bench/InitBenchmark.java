@@ -145,7 +145,9 @@ public final class InitBenchmark {
                 var rc = new APIGatewayV2HTTPEvent.RequestContext();
                 rc.setHttp(http);
                 rc.setRequestId("init-" + i);
+                rc.setRouteKey("GET /health");
                 var e = new APIGatewayV2HTTPEvent();
+                e.setRouteKey("GET /health"); // the operator dispatches on the route key, as API Gateway sends it
                 e.setRawPath("/health");
                 e.setRequestContext(rc);
                 e.setHeaders(Map.of("authorization", "Bearer " + env.require(OPERATOR_TOKEN)));
