@@ -20,9 +20,9 @@ import java.util.Map;
  * thread, so nothing runs in the background between invocations.
  */
 public final class UserKnowledgeCache {
-    /** Users kept at most, unless {@link Env#USER_CACHE_SIZE} says otherwise. */
+    /** Users kept at most, unless {@link Setting#USER_CACHE_SIZE} says otherwise. */
     public static final int DEFAULT_SIZE = Integer.parseInt(Setting.USER_CACHE_SIZE.defaultValue());
-    /** Seconds an entry is kept after loading, unless {@link Env#USER_CACHE_TTL_SECONDS} says otherwise. */
+    /** Seconds an entry is kept after loading, unless {@link Setting#USER_CACHE_TTL_SECONDS} says otherwise. */
     public static final int DEFAULT_TTL_SECONDS = Integer.parseInt(Setting.USER_CACHE_TTL_SECONDS.defaultValue());
 
     /** Cache counters since start; {@code hitRate} is 1.0 before the first request, as Caffeine reports it. */
@@ -53,17 +53,11 @@ public final class UserKnowledgeCache {
                 .build();
     }
 
-    /** Size and TTL from {@link Env#USER_CACHE_SIZE} and {@link Env#USER_CACHE_TTL_SECONDS}, with the defaults above. */
+    /** Size and TTL from {@link Setting#USER_CACHE_SIZE} and {@link Setting#USER_CACHE_TTL_SECONDS}, with the defaults above. */
     public static UserKnowledgeCache fromEnv(Env env, MemoryStore memories, DocumentStore documents) {
-        int size = env.integer(Setting.USER_CACHE_SIZE);
-        int ttlSeconds = env.integer(Setting.USER_CACHE_TTL_SECONDS);
-        if (size < 0) {
-            throw new IllegalStateException(Setting.USER_CACHE_SIZE.name() + " must not be negative, got " + size);
-        }
-        if (ttlSeconds < 0) {
-            throw new IllegalStateException(Setting.USER_CACHE_TTL_SECONDS.name() + " must not be negative, got " + ttlSeconds);
-        }
-        return new UserKnowledgeCache(memories, documents, size, Duration.ofSeconds(ttlSeconds));
+        // the settings' ranges refuse negative values, naming the variable
+        return new UserKnowledgeCache(memories, documents, env.integer(Setting.USER_CACHE_SIZE),
+                Duration.ofSeconds(env.integer(Setting.USER_CACHE_TTL_SECONDS)));
     }
 
     /** The user's knowledge, from the cache or loaded from the stores (three Queries on the user's partition). */

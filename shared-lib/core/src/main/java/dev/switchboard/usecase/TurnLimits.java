@@ -27,18 +27,16 @@ public final class TurnLimits {
 
     public TurnLimits(UserQuotas quotas, SessionStore sessions, int turnsPerMinute, int concurrentTurns,
                       long tokensPerDay) {
-        if (turnsPerMinute < 0 || concurrentTurns < 0 || tokensPerDay < 0) {
-            throw new IllegalStateException("per-user limits must not be negative");
-        }
-        this.quotas = quotas;
-        this.sessions = sessions;
-        this.turnsPerMinute = turnsPerMinute;
-        this.concurrentTurns = concurrentTurns;
-        this.tokensPerDay = tokensPerDay;
+        this(quotas, sessions, new LimitSettings(turnsPerMinute, concurrentTurns, tokensPerDay));
     }
 
+    /** @param limits refuses negative values itself */
     public TurnLimits(UserQuotas quotas, SessionStore sessions, LimitSettings limits) {
-        this(quotas, sessions, limits.turnsPerMinute(), limits.concurrentTurns(), limits.tokensPerDay());
+        this.quotas = quotas;
+        this.sessions = sessions;
+        this.turnsPerMinute = limits.turnsPerMinute();
+        this.concurrentTurns = limits.concurrentTurns();
+        this.tokensPerDay = limits.tokensPerDay();
     }
 
     /**
