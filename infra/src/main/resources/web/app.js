@@ -1,9 +1,11 @@
-// Switchboard's chat page for the local stack. It speaks only the WebSocket protocol of docs/protocol.md; the one
-// extra is GET /dev/token, the local stack's development sign-in (it does not exist on AWS).
+// Switchboard's chat page, the same on the local stack and on AWS. It speaks only the WebSocket protocol of
+// docs/protocol.md; config.json beside it says where to connect and how to sign in: "dev" (the local stack's
+// GET /dev/token, which does not exist on AWS) or "oidc" (authorization code with PKCE against the issuer it names).
 
 const $ = (id) => document.getElementById(id);
 const ui = {
   status: $('status'), signOut: $('sign-out'), login: $('login'), user: $('user'), loginError: $('login-error'),
+  oidcLogin: $('oidc-login'), oidcSignIn: $('oidc-sign-in'), oidcError: $('oidc-error'),
   chat: $('chat'), newChat: $('new-chat'), sessions: $('sessions'), title: $('session-title'), earlier: $('earlier'),
   transcript: $('transcript'), composer: $('composer'), model: $('model'), message: $('message'), cancel: $('cancel'),
 };
@@ -26,7 +28,7 @@ const ERRORS = {
   UNKNOWN_COMMAND: 'Unknown command. /help lists the commands; start with // to send a message that begins with /.',
   LIMIT_REACHED: 'You have reached the limit for this.',
   NOT_FOUND: 'That was not found.',
-  TOKEN_EXPIRED: 'Your sign-in has expired. Sign in again to go on.',
+  TOKEN_EXPIRED: 'Your sign-in had expired; it is being renewed. Please try again in a moment.',
   TURN_FAILED: 'The assistant could not answer this message, even after retrying. Your message is kept.',
   INTERNAL: 'Something went wrong on the server. Please try again.',
 };
@@ -34,7 +36,7 @@ const WHO = { user: 'You', assistant: 'Assistant', tool: 'Tool', note: 'Note', e
 const PING_MILLIS = 5 * 60 * 1000; // the gateway closes a connection after 10 idle minutes
 
 const state = {
-  user: null,
+  auth: null,            // the sign-in (startChat): its user, token(), expired(), signOut(); null: signed out
   socket: null,
   attempt: 0,            // reconnect attempts since the last open connection
   reconnectTimer: null,
@@ -105,7 +107,50 @@ function showError(ev) {
   append(node);
 }
 
-// ---- sign-in and the connection ----
+// ---- sign-in: the local stack's development tokens, or OpenID Connect with PKCE ----
+
+/** config.json beside the page (docs/design.md, "The chat page"): where to connect, and how to sign in. */
+let config = null;
+
+async function loadConfig() {
+  const response = await fetch('config.json', { cache: 'no-store' });
+  if (!response.ok) throw new Error(`config.json answered ${response.status}.`);
+  const c = await response.json();
+  if (!c.webSocketUrl) throw new Error('config.json names no webSocketUrl.');
+  if (c.signIn === 'oidc') {
+    for (const key of ['issuer', 'clientId', 'redirectUri']) {
+      if (!c[key]) throw new Error(`config.json has signIn "oidc" but no ${key}.`);
+    }
+  } else if (c.signIn !== 'dev') {
+    throw new Error('config.json: signIn must be "dev" or "oidc".');
+  }
+  return c;
+}
+
+/** Shows the sign-in of config.json's kind. */
+function showSignIn() {
+  ui.chat.hidden = true;
+  ui.signOut.hidden = true;
+  ui.login.hidden = config?.signIn !== 'dev';
+  ui.oidcLogin.hidden = config?.signIn !== 'oidc';
+  setStatus('signed-out', 'Not signed in');
+  if (config?.signIn === 'dev') ui.user.focus();
+  else if (config?.signIn === 'oidc') ui.oidcSignIn.focus();
+}
+
+/**
+ * Signed in: the chat shows and a connection opens. {@code auth} is the sign-in's kind: its user's name, token() (a
+ * token valid now, renewed first when due), expired() (the server said TOKEN_EXPIRED) and signOut().
+ */
+function startChat(auth) {
+  state.auth = auth;
+  ui.login.hidden = true;
+  ui.oidcLogin.hidden = true;
+  ui.chat.hidden = false;
+  ui.signOut.hidden = false;
+  newChat();
+  connect();
+}
 
 async function fetchToken(user) {
   const response = await fetch('/dev/token?user=' + encodeURIComponent(user), { cache: 'no-store' });
@@ -114,55 +159,246 @@ async function fetchToken(user) {
   return body;
 }
 
-async function signIn(user) {
+/** The local stack's development sign-in: a token for any user name, fetched again for every connection. */
+async function signInDev(user) {
   ui.loginError.textContent = '';
-  let grant;
   try {
-    grant = await fetchToken(user);
+    await fetchToken(user);
   } catch (e) {
     ui.loginError.textContent = `Could not sign in: ${e.message}`;
-    ui.login.hidden = false;
+    showSignIn();
     return;
   }
-  state.user = user;
   sessionStorage.setItem('switchboard.user', user);
-  ui.login.hidden = true;
-  ui.chat.hidden = false;
-  ui.signOut.hidden = false;
-  newChat();
-  open(grant);
+  startChat({
+    user,
+    token: async () => (await fetchToken(user)).token,
+    expired: () => replaceConnection(),
+    signOut: () => sessionStorage.removeItem('switchboard.user'),
+  });
+}
+
+// The OIDC sign-in keeps its secrets in this tab only: memory and sessionStorage, never localStorage, a URL or a log.
+const OIDC_PENDING = 'switchboard.oidc.pending'; // state, nonce and PKCE verifier of the sign-in under way
+const OIDC_TOKENS = 'switchboard.oidc.tokens';   // the token, its expiry and the refresh token
+const CALLBACK_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri', 'iss', 'session_state'];
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function randomText(bytes = 32) {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** The PKCE S256 challenge of a verifier: base64url(SHA-256(verifier)). */
+async function s256(verifier) {
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+}
+
+/** A JWT's claims, unverified: the page got it from the token endpoint itself, and the server verifies it. */
+function jwtClaims(jwt) {
+  const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+}
+
+let discovered = null;
+
+/** The issuer's endpoints: config.json's, else its discovery document's (read once). */
+function oidcEndpoints() {
+  discovered ??= (async () => {
+    let d = {};
+    if (!config.authorizationEndpoint || !config.tokenEndpoint) {
+      const response = await fetch(config.issuer.replace(/\/+$/, '') + '/.well-known/openid-configuration',
+        { cache: 'no-store', credentials: 'omit' });
+      if (!response.ok) throw new Error(`The issuer's discovery document answered ${response.status}.`);
+      d = await response.json();
+      if (d.issuer !== config.issuer) throw new Error('The discovery document names another issuer.');
+    }
+    return {
+      authorization: config.authorizationEndpoint ?? d.authorization_endpoint,
+      token: config.tokenEndpoint ?? d.token_endpoint,
+      logout: config.logoutEndpoint ?? d.end_session_endpoint ?? null,
+    };
+  })();
+  discovered.catch(() => { discovered = null; }); // tried again next time
+  return discovered;
+}
+
+/** Sends the browser to the issuer (authorization code with PKCE); it comes back to redirectUri with a code. */
+async function beginOidcSignIn() {
+  ui.oidcError.textContent = '';
+  try {
+    const endpoints = await oidcEndpoints();
+    const pending = { state: randomText(), nonce: randomText(), verifier: randomText(48) };
+    const url = new URL(endpoints.authorization);
+    const params = {
+      response_type: 'code', client_id: config.clientId, redirect_uri: config.redirectUri,
+      scope: config.scopes ?? 'openid', state: pending.state, nonce: pending.nonce,
+      code_challenge: await s256(pending.verifier), code_challenge_method: 'S256',
+    };
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    sessionStorage.setItem(OIDC_PENDING, JSON.stringify(pending));
+    location.assign(url.href);
+  } catch (e) {
+    ui.oidcError.textContent = `Could not sign in: ${e.message}`;
+    showSignIn();
+  }
+  await new Promise(() => {}); // the page is leaving
+}
+
+/** POSTs a grant to the token endpoint (a public client: no secret) and answers its JSON. */
+async function tokenGrant(params) {
+  const endpoints = await oidcEndpoints();
+  const response = await fetch(endpoints.token, {
+    method: 'POST', cache: 'no-store', credentials: 'omit',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: config.clientId, ...params }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw Object.assign(new Error(`The token endpoint refused (${body.error ?? response.status}).`),
+      { grantError: body.error });
+  }
+  return body;
+}
+
+/**
+ * Checks a token answer (its ID token is the issuer's, for this client, and after a sign-in carries its nonce) and
+ * keeps the token config.json's tokenType names, its expiry and the refresh token in this tab's sessionStorage.
+ */
+function keepTokens(body, nonce, refreshToken) {
+  if (!body.id_token) throw new Error('The token endpoint sent no ID token.');
+  const id = jwtClaims(body.id_token);
+  if (id.iss !== config.issuer || ![].concat(id.aud).includes(config.clientId)) {
+    throw new Error('The ID token is not from the configured issuer for this client.');
+  }
+  if (nonce !== undefined && id.nonce !== nonce) throw new Error('The ID token does not carry this sign-in\'s nonce.');
+  const token = config.tokenType === 'access_token' ? body.access_token : body.id_token;
+  if (!token) throw new Error(`The token endpoint sent no ${config.tokenType}.`);
+  const now = Date.now();
+  const exp = jwtClaims(token).exp;
+  const expiresAt = Math.min(exp ? exp * 1000 : Infinity, body.expires_in ? now + body.expires_in * 1000 : Infinity);
+  if (!Number.isFinite(expiresAt)) throw new Error('The token does not say when it expires.');
+  const tokens = {
+    token, expiresAt, obtainedAt: now, refreshToken: body.refresh_token ?? refreshToken ?? null,
+    user: id.email ?? id.preferred_username ?? id['cognito:username'] ?? id.sub,
+  };
+  sessionStorage.setItem(OIDC_TOKENS, JSON.stringify(tokens));
+  return tokens;
+}
+
+/**
+ * When the issuer sent the browser back here: takes code and state off the address bar first, then checks the state
+ * and exchanges the code with the PKCE verifier. Null when this page load is no such return.
+ */
+async function completeOidcSignIn() {
+  const url = new URL(location.href);
+  if (!url.searchParams.has('code') && !url.searchParams.has('error')) return null;
+  const code = url.searchParams.get('code');
+  const returned = url.searchParams.get('state');
+  const error = url.searchParams.get('error');
+  for (const name of CALLBACK_PARAMS) url.searchParams.delete(name);
+  history.replaceState(null, '', url.pathname + url.search + url.hash);
+  const pending = JSON.parse(sessionStorage.getItem(OIDC_PENDING) ?? 'null');
+  sessionStorage.removeItem(OIDC_PENDING);
+  if (error) throw new Error(`The issuer did not sign you in (${error}).`);
+  if (!pending || !returned || returned !== pending.state) {
+    throw new Error('That answer belongs to no sign-in this tab started (its state differs).');
+  }
+  const body = await tokenGrant({
+    grant_type: 'authorization_code', code, redirect_uri: config.redirectUri, code_verifier: pending.verifier,
+  });
+  return keepTokens(body, pending.nonce);
+}
+
+/**
+ * An OIDC sign-in's tokens: renewed a fifth of their lifetime (at most a minute) before they expire, with the refresh
+ * token when the issuer gave one, else by signing in again; a renewal opens a new connection with the new token.
+ */
+function oidcAuth(tokens) {
+  let current = tokens;
+  let renewing = null;
+  let timer = null;
+  const renewAt = (t) => t.expiresAt - Math.min(60000, (t.expiresAt - t.obtainedAt) / 5);
+  const schedule = (delay) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => renew().catch(() => {}), delay);
+  };
+  const auth = {
+    user: current.user,
+    async token() {
+      if (Date.now() >= renewAt(current)) await renew();
+      return current.token;
+    },
+    expired() {
+      renew().catch(() => {});
+    },
+    async signOut() {
+      clearTimeout(timer);
+      sessionStorage.removeItem(OIDC_TOKENS);
+      const endpoints = await oidcEndpoints().catch(() => ({}));
+      if (!endpoints.logout) return;
+      const url = new URL(endpoints.logout);
+      // Cognito's /logout reads client_id and logout_uri; OIDC RP-initiated logout post_logout_redirect_uri
+      url.searchParams.set('client_id', config.clientId);
+      url.searchParams.set('logout_uri', config.redirectUri);
+      url.searchParams.set('post_logout_redirect_uri', config.redirectUri);
+      location.assign(url.href);
+    },
+  };
+  function renew() {
+    renewing ??= (async () => {
+      try {
+        if (!current.refreshToken) await beginOidcSignIn();
+        try {
+          current = keepTokens(await tokenGrant({ grant_type: 'refresh_token', refresh_token: current.refreshToken }),
+            undefined, current.refreshToken);
+        } catch (e) {
+          if (e.grantError === 'invalid_grant') await beginOidcSignIn(); // the refresh token expired or was revoked
+          schedule(10000);
+          throw e;
+        }
+        auth.user = current.user;
+        schedule(Math.max(0, renewAt(current) - Date.now()));
+        if (state.auth === auth) replaceConnection(); // the open connection keeps the token it opened with
+      } finally {
+        renewing = null;
+      }
+    })();
+    return renewing;
+  }
+  schedule(Math.max(0, renewAt(current) - Date.now()));
+  return auth;
 }
 
 function signOut() {
-  state.user = null;
-  sessionStorage.removeItem('switchboard.user');
+  const auth = state.auth;
+  state.auth = null;
   clearTimeout(state.reconnectTimer);
-  clearInterval(state.pingTimer);
   const socket = state.socket;
-  state.socket = null;
+  if (socket) detach();
   socket?.close(1000, 'signed out');
-  state.pending.length = 0;
   state.sessions.clear();
   state.outbox.clear();
   state.running.clear();
   state.turns.clear();
   ui.sessions.replaceChildren();
-  ui.chat.hidden = true;
-  ui.signOut.hidden = true;
-  ui.login.hidden = false;
-  setStatus('signed-out', 'Not signed in');
-  ui.user.focus();
+  showSignIn();
+  auth?.signOut();
 }
 
+// ---- the connection ----
+
 /** Opens the WebSocket; the token goes in the subprotocol list, next to switchboard.v1 (never in the URL). */
-function open(grant) {
+function open(token) {
   setStatus('connecting', 'Connecting…');
-  const socket = new WebSocket(grant.webSocketUrl, ['switchboard.v1', grant.token]);
+  const socket = new WebSocket(config.webSocketUrl, ['switchboard.v1', token]);
   state.socket = socket;
   socket.onopen = () => {
     const reconnected = state.attempt > 0;
     state.attempt = 0;
-    setStatus('open', `Connected as ${state.user}`);
+    setStatus('open', `Connected as ${state.auth.user}`);
     state.pingTimer = setInterval(() => send({ action: 'ping' }), PING_MILLIS);
     for (const frame of state.outbox.values()) send(frame); // accepted never came: same clientMessageId again
     loadModels();
@@ -189,33 +425,49 @@ function open(grant) {
   };
   socket.onclose = (e) => {
     if (socket !== state.socket) return; // an old socket, replaced or signed out
-    clearInterval(state.pingTimer);
-    state.socket = null;
-    for (const p of state.pending.splice(0)) p.reject({ code: 'INTERNAL', message: 'The connection closed.' });
+    detach();
     if (e.code === 1009) showError({ code: 'MESSAGE_TOO_LARGE' });
-    updateCancel();
     scheduleReconnect();
   };
 }
 
-/** Waits 1, 2, 4 … 30 s (plus up to 1 s of jitter), then fetches a fresh token and connects again. */
+/** The connection is gone: nothing waits for a reply on it any more. */
+function detach() {
+  clearInterval(state.pingTimer);
+  state.socket = null;
+  for (const p of state.pending.splice(0)) p.reject({ code: 'INTERNAL', message: 'The connection closed.' });
+  updateCancel();
+}
+
+/** Connects again at once with a fresh token, in place of the open connection (which keeps its old token). */
+function replaceConnection() {
+  const socket = state.socket;
+  if (!socket) return; // not connected: the next attempt takes a fresh token anyway
+  detach();
+  socket.close(1000, 'new token');
+  state.attempt = Math.max(state.attempt, 1); // as after a drop: the open session is read again, its answers resume
+  connect();
+}
+
+/** Waits 1, 2, 4 … 30 s (plus up to 1 s of jitter), then connects again with a fresh token. */
 function scheduleReconnect() {
-  if (!state.user) return;
+  if (!state.auth) return;
   const delay = Math.min(30000, 1000 * 2 ** state.attempt) + Math.random() * 1000;
   state.attempt++;
   setStatus('reconnecting', `Connection lost. Reconnecting in ${Math.round(delay / 1000)} s…`);
   clearTimeout(state.reconnectTimer);
-  state.reconnectTimer = setTimeout(reconnect, delay);
+  state.reconnectTimer = setTimeout(connect, delay);
 }
 
-async function reconnect() {
-  if (!state.user || state.socket) return;
+async function connect() {
+  const auth = state.auth;
+  if (!auth || state.socket) return;
   clearTimeout(state.reconnectTimer);
   try {
-    const grant = await fetchToken(state.user);
-    if (state.user && !state.socket) open(grant);
+    const token = await auth.token();
+    if (state.auth === auth && !state.socket) open(token);
   } catch {
-    scheduleReconnect();
+    if (state.auth === auth) scheduleReconnect();
   }
 }
 
@@ -263,6 +515,16 @@ function onEvent(ev) {
 }
 
 function onError(ev) {
+  if (ev.code === 'TOKEN_EXPIRED') {
+    // the connection outlived its token: renew it and connect again; a message the server refused for this stays in
+    // the outbox and is sent again on the new connection
+    if (ev.action !== 'sendMessage') {
+      const i = state.pending.findIndex((p) => p.action === ev.action);
+      if (i >= 0) state.pending.splice(i, 1)[0].reject(ev);
+    }
+    state.auth?.expired();
+    return;
+  }
   if (ev.code === 'TURN_FAILED') {
     state.running.delete(ev.turnId);
     const t = state.turns.get(ev.turnId);
@@ -669,8 +931,9 @@ async function changeModel() {
 
 ui.login.addEventListener('submit', (e) => {
   e.preventDefault();
-  signIn(ui.user.value.trim());
+  signInDev(ui.user.value.trim());
 });
+ui.oidcSignIn.addEventListener('click', beginOidcSignIn);
 ui.signOut.addEventListener('click', signOut);
 ui.newChat.addEventListener('click', newChat);
 ui.earlier.addEventListener('click', loadEarlier);
@@ -687,9 +950,30 @@ ui.message.addEventListener('keydown', (e) => {
   }
 });
 window.addEventListener('online', () => {
-  if (state.user && !state.socket) reconnect();
+  if (state.auth && !state.socket) connect();
 });
 
-const remembered = sessionStorage.getItem('switchboard.user');
-if (remembered) signIn(remembered);
-else ui.user.focus();
+async function start() {
+  try {
+    config = await loadConfig();
+  } catch (e) {
+    setStatus('signed-out', `The page cannot start: ${e.message}`);
+    return;
+  }
+  if (config.signIn === 'dev') {
+    const remembered = sessionStorage.getItem('switchboard.user');
+    if (remembered) signInDev(remembered);
+    else showSignIn();
+    return;
+  }
+  let tokens = null;
+  try {
+    tokens = await completeOidcSignIn() ?? JSON.parse(sessionStorage.getItem(OIDC_TOKENS) ?? 'null');
+  } catch (e) {
+    ui.oidcError.textContent = `Could not sign in: ${e.message}`;
+  }
+  if (tokens) startChat(oidcAuth(tokens));
+  else showSignIn();
+}
+
+start();

@@ -39,12 +39,16 @@ public final class LocalStack implements AutoCloseable {
      * @param awsInterceptors   SDK interceptors added to every AWS client the functions build (none by default; the
      *                          load benchmark counts calls with one)
      * @param batchSize         records per worker invocation at most, 1 to 10 (0: as template.yaml's event source says)
+     * @param pageConfig        fields of the chat page's {@code /config.json} besides {@code webSocketUrl} (none:
+     *                          {@code "signIn": "dev"}, the development sign-in); e.g. {@code signIn=oidc} with its
+     *                          issuer and client id, with {@code AUTH_MODE=jwks} in {@code env} (docs/design.md)
      */
     public record Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env,
-                          List<ExecutionInterceptor> awsInterceptors, int batchSize) {
+                          List<ExecutionInterceptor> awsInterceptors, int batchSize, Map<String, String> pageConfig) {
         public Options {
             env = Map.copyOf(env);
             awsInterceptors = List.copyOf(awsInterceptors);
+            pageConfig = Map.copyOf(pageConfig);
             if (batchSize < 0 || batchSize > MAX_BATCH_SIZE) {
                 throw new IllegalArgumentException("batch size must be 0 (the template's) or 1.." + MAX_BATCH_SIZE
                         + ", got " + batchSize);
@@ -52,7 +56,7 @@ public final class LocalStack implements AutoCloseable {
         }
 
         public Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env) {
-            this(port, stage, visibilitySeconds, pollers, env, List.of(), 0);
+            this(port, stage, visibilitySeconds, pollers, env, List.of(), 0, Map.of());
         }
 
         public static Options defaults() {
@@ -62,23 +66,32 @@ public final class LocalStack implements AutoCloseable {
         public Options withEnv(Map<String, String> more) {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(more);
-            return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors, batchSize);
+            return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors, batchSize, pageConfig);
         }
 
         public Options withVisibility(int seconds) {
-            return new Options(port, stage, seconds, pollers, env, awsInterceptors, batchSize);
+            return new Options(port, stage, seconds, pollers, env, awsInterceptors, batchSize, pageConfig);
         }
 
         public Options withPollers(int count) {
-            return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors, batchSize);
+            return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors, batchSize, pageConfig);
         }
 
         public Options withAwsInterceptors(List<ExecutionInterceptor> interceptors) {
-            return new Options(port, stage, visibilitySeconds, pollers, env, interceptors, batchSize);
+            return new Options(port, stage, visibilitySeconds, pollers, env, interceptors, batchSize, pageConfig);
         }
 
         public Options withBatchSize(int records) {
-            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, records);
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, records, pageConfig);
+        }
+
+        public Options withPort(int gatewayPort) {
+            return new Options(gatewayPort, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize,
+                    pageConfig);
+        }
+
+        public Options withPageConfig(Map<String, String> fields) {
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, fields);
         }
     }
 
@@ -128,7 +141,8 @@ public final class LocalStack implements AutoCloseable {
         tokens = new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE);
         String webSocketUrl = "ws://127.0.0.1:" + gatewayPort + "/" + options.stage();
         gateway = new LocalGateway(functions, template, options.stage(), gatewayPort,
-                Map.of("/", new WebPages(tokens, webSocketUrl), "/ops/*", new OperatorRoutes(functions, template)));
+                Map.of("/", new WebPages(tokens, webSocketUrl, options.pageConfig()),
+                        "/ops/*", new OperatorRoutes(functions, template)));
         TemplateModel.QueueTrigger trigger = template.queueTrigger();
         workerFunction = trigger.function();
         workerQueueUrl = queueUrls.get(trigger.queue());

@@ -1,49 +1,32 @@
 package dev.switchboard.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The chat page (infra/src/main/resources/web) in a real browser on the local stack: the system's headless Chromium
- * driven by the system's chromedriver (Debian packages chromium and chromium-driver, which .ci/run installs).
- * Selenium Manager is never asked for anything: the driver and the browser are both given, so nothing is downloaded.
- * Screenshots go to infra/target/browser (chat.png; NAME-failure.png when a test fails).
+ * The chat page (infra/src/main/resources/web) in a real browser ({@link HeadlessChromium}) on the local stack, with
+ * its development sign-in. Screenshots go to infra/target/browser (chat.png; NAME-failure.png when a test fails).
  */
 class BrowserChatIT {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    /** Failsafe runs in the module's folder: this is infra/target/browser. */
-    private static final Path ARTIFACTS = Path.of("target", "browser");
     private static final Duration TURN = Duration.ofSeconds(30);
     private static final By STATUS = By.id("status");
     private static final By ANSWER = By.cssSelector("#transcript li.assistant");
@@ -52,38 +35,13 @@ class BrowserChatIT {
     private static ChromeDriver browser;
     private WebDriverWait wait;
 
-    /** A failed test leaves a screenshot of the page (runs before @AfterAll closes the browser). */
     @RegisterExtension
-    static final TestWatcher SCREENSHOT_ON_FAILURE = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            try {
-                screenshot(context.getRequiredTestMethod().getName() + "-failure.png");
-            } catch (RuntimeException e) {
-                cause.addSuppressed(e);
-            }
-        }
-    };
+    static final TestWatcher SCREENSHOT_ON_FAILURE = HeadlessChromium.screenshotOnFailure(() -> browser);
 
     @BeforeAll
     static void start() {
-        for (Path p : List.of(CHROMIUM, CHROMEDRIVER)) {
-            if (!Files.isExecutable(p)) {
-                fail(p + " is missing. BrowserChatIT drives the chat page in the system's headless Chromium: .ci/run "
-                        + "installs it; on a developer machine run 'apt-get install chromium chromium-driver'.");
-            }
-        }
         stack = StackFixture.stack();
-        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions");
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start();
     }
 
     @AfterAll
@@ -229,6 +187,10 @@ class BrowserChatIT {
         }
         assertThat(get(http, base + "dev/token").statusCode()).isEqualTo(400);
 
+        HttpResponse<String> config = get(http, base + "config.json");
+        assertThat(config.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(config.body()).isEqualTo("{\"webSocketUrl\":\"" + stack.webSocketUrl() + "\",\"signIn\":\"dev\"}");
+
         HttpResponse<String> page = get(http, base);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
@@ -251,23 +213,8 @@ class BrowserChatIT {
         return "browser-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /**
-     * Runs {@code steps} with the page's WebSockets kept in {@code window.pageSockets}, to drop one as a network
-     * failure would.
-     */
     private void withSocketHandles(Runnable steps) {
-        Map<String, Object> hook = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
-                window.pageSockets = [];
-                window.WebSocket = class extends window.WebSocket {
-                  constructor(...args) { super(...args); window.pageSockets.push(this); }
-                };
-                """));
-        try {
-            steps.run();
-        } finally {
-            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
-                    Map.of("identifier", hook.get("identifier")));
-        }
+        HeadlessChromium.withSocketHandles(browser, steps);
     }
 
     /** Opens the page signed out (a tab remembers its user), signs in as {@code user} and waits for the connection. */
@@ -292,15 +239,6 @@ class BrowserChatIT {
     }
 
     private static void screenshot(String name) {
-        if (browser == null) {
-            return;
-        }
-        try {
-            Files.createDirectories(ARTIFACTS);
-            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), ARTIFACTS.resolve(name),
-                    StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        HeadlessChromium.screenshot(browser, name);
     }
 }
