@@ -79,8 +79,10 @@ class BrowserOidcSignInIT {
     @BeforeEach
     void signedOut() {
         wait = new WebDriverWait(browser, TURN, Duration.ofMillis(50));
-        browser.get(pageUrl);
+        // forget the tab's sign-in on a page of the origin that runs no script (the chat page might be renewing)
+        browser.get(pageUrl + "config.json");
         browser.executeScript("sessionStorage.clear();");
+        browser.get(pageUrl);
     }
 
     @Test
@@ -157,6 +159,36 @@ class BrowserOidcSignInIT {
         } finally {
             oidc.issueRefreshTokens(true);
         }
+    }
+
+    @Test
+    void aConnectionThatOutlivesItsTokenRenewsItWhenRefusedAndSendsTheMessageAgain() {
+        HeadlessChromium.withSocketHandles(browser, () -> {
+            browser.navigate().refresh();
+            wait.until(ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in"))).click();
+            wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
+            send("While the token is fresh");
+            wait.until(ExpectedConditions.numberOfElementsToBe(DONE, 1));
+
+            // the issuer cannot renew it in time: the connection is still open when its token has expired
+            int refused = oidc.refusedRefreshes();
+            int refreshes = oidc.refreshGrants();
+            oidc.refuseRefreshes(true);
+            try {
+                wait.until(d -> oidc.refusedRefreshes() > refused && (Boolean) browser.executeScript(
+                        "return JSON.parse(sessionStorage.getItem('switchboard.oidc.tokens')).expiresAt < Date.now();"));
+            } finally {
+                oidc.refuseRefreshes(false);
+            }
+            assertThat(sockets()).as("connections so far").isEqualTo(1);
+            send("After the token expired");
+            // the server answers TOKEN_EXPIRED; the page renews the token, reconnects and sends the message again
+            wait.until(d -> d.findElements(DONE).stream()
+                    .anyMatch(a -> a.getText().contains("You said: \"After the token expired\"")));
+            assertThat(oidc.refreshGrants()).isGreaterThan(refreshes);
+            assertThat(sockets()).isGreaterThanOrEqualTo(2);
+            assertThat(browser.findElements(By.cssSelector("#transcript li.error"))).as("errors shown").isEmpty();
+        });
     }
 
     @Test

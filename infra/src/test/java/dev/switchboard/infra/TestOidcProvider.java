@@ -74,6 +74,8 @@ final class TestOidcProvider implements AutoCloseable {
     private final AtomicInteger logouts = new AtomicInteger();
     private final List<String> issued = new CopyOnWriteArrayList<>();
     private volatile boolean refreshTokens = true;
+    private volatile boolean refuseRefreshes;
+    private final AtomicInteger refusedRefreshes = new AtomicInteger();
 
     private TestOidcProvider(String clientId, String redirectUri, Duration lifetime) {
         this.clientId = clientId;
@@ -107,6 +109,15 @@ final class TestOidcProvider implements AutoCloseable {
     /** Whether a code grant answers a refresh token too (as Cognito does; some issuers don't for a public client). */
     void issueRefreshTokens(boolean on) {
         refreshTokens = on;
+    }
+
+    /** Whether refresh grants fail for now (HTTP 503), as when the issuer cannot be reached. */
+    void refuseRefreshes(boolean on) {
+        refuseRefreshes = on;
+    }
+
+    int refusedRefreshes() {
+        return refusedRefreshes.get();
     }
 
     int authorizations() {
@@ -219,6 +230,11 @@ final class TestOidcProvider implements AutoCloseable {
                 send(exchange, 200, body);
             }
             case "refresh_token" -> {
+                if (refuseRefreshes) {
+                    refusedRefreshes.incrementAndGet();
+                    send(exchange, 503, Map.of("error", "temporarily_unavailable"));
+                    return;
+                }
                 if (form.get("refresh_token") == null || !refreshed.containsKey(form.get("refresh_token"))) {
                     send(exchange, 400, Map.of("error", "invalid_grant"));
                     return;
