@@ -3,9 +3,7 @@ package dev.switchboard.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.Setting;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -226,12 +224,10 @@ class BrowserOidcSignInIT {
     }
 
     private void send(String text) {
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("message"))).sendKeys(text);
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("send"))).click();
+        HeadlessChromium.send(wait, text);
     }
 
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HeadlessChromium.get(http, url);
     }
 }

@@ -4,18 +4,26 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The browser of the page tests (BrowserChatIT, BrowserOidcSignInIT): the system's headless Chromium driven by the
@@ -77,6 +85,18 @@ final class HeadlessChromium {
                 }
             }
         };
+    }
+
+    /** Types {@code text} into the composer and sends it. */
+    static void send(WebDriverWait wait, String text) {
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("message"))).sendKeys(text);
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("send"))).click();
+    }
+
+    /** A plain GET (what the page's server answers, outside the browser). */
+    static HttpResponse<String> get(HttpClient http, String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /**
