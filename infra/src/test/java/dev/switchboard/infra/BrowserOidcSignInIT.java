@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -76,7 +78,9 @@ class BrowserOidcSignInIT {
 
     @BeforeEach
     void signedOut() {
+        // the page re-renders the transcript (a reconnect reads the open session again): look again, don't fail
         wait = new WebDriverWait(browser, TURN, Duration.ofMillis(50));
+        wait.ignoring(StaleElementReferenceException.class);
         // forget the tab's sign-in on a page of the origin that runs no script (the chat page might be renewing)
         browser.get(pageUrl + "config.json");
         browser.executeScript("sessionStorage.clear();");
@@ -88,7 +92,7 @@ class BrowserOidcSignInIT {
         HeadlessChromium.withSocketHandles(browser, () -> {
             int grants = oidc.codeGrants();
             browser.navigate().refresh();
-            wait.until(ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in"))).click();
+            signIn();
             wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
             assertThat(browser.findElement(STATUS).getText()).isEqualTo("Connected as " + TestOidcProvider.EMAIL);
             assertThat(oidc.codeGrants()).as("codes exchanged").isEqualTo(grants + 1);
@@ -137,7 +141,7 @@ class BrowserOidcSignInIT {
             int grants = oidc.codeGrants();
             int refreshes = oidc.refreshGrants();
             browser.navigate().refresh();
-            wait.until(ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in"))).click();
+            signIn();
             wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
             send("Before the second sign-in");
             wait.until(ExpectedConditions.numberOfElementsToBe(DONE, 1));
@@ -163,7 +167,7 @@ class BrowserOidcSignInIT {
     void aConnectionThatOutlivesItsTokenRenewsItWhenRefusedAndSendsTheMessageAgain() {
         HeadlessChromium.withSocketHandles(browser, () -> {
             browser.navigate().refresh();
-            wait.until(ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in"))).click();
+            signIn();
             wait.until(ExpectedConditions.attributeToBe(STATUS, "data-state", "open"));
             send("While the token is fresh");
             wait.until(ExpectedConditions.numberOfElementsToBe(DONE, 1));
@@ -217,6 +221,18 @@ class BrowserOidcSignInIT {
                 """);
         assertThat(browser.executeScript("return localStorage.length;")).isEqualTo(0L);
         assertThat(oidc.issuedTokens()).isNotEmpty().allSatisfy(t -> assertThat(outside).doesNotContain(t));
+    }
+
+    /** Clicks Sign in once the page shows it (found and clicked again if the page was replaced meanwhile). */
+    private void signIn() {
+        wait.until(d -> {
+            WebElement button = d.findElement(By.id("oidc-sign-in"));
+            if (!button.isDisplayed()) {
+                return false;
+            }
+            button.click();
+            return true;
+        });
     }
 
     private static long sockets() {
