@@ -139,7 +139,7 @@ function showSignIn() {
 }
 
 /**
- * Signed in: the chat shows and a connection opens. {@code auth} is the sign-in's kind: its user's name, token() (a
+ * Signed in: the chat shows and a connection opens. auth is the sign-in's kind: its user's name, token() (a
  * token valid now, renewed first when due), expired() (the server said TOKEN_EXPIRED) and signOut().
  */
 function startChat(auth) {
