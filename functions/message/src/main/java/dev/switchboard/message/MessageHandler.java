@@ -74,7 +74,8 @@ public final class MessageHandler
 
     private static ChatIngress ingress(Env env, ProtocolCodec codec, Ids ids, DynamoDbClient dynamo) {
         var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
-        var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE));
+        var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
+                env.integer(Setting.MESSAGE_RETENTION_DAYS));
         var queue = new SqsTurnQueue(AwsClients.sqs(env), env.require(Setting.TURNS_QUEUE_URL), codec.mapper());
         String userData = env.require(Setting.USER_DATA_TABLE);
         var knowledge = new UserKnowledgeActions(new DynamoDbMemoryStore(dynamo, userData),

@@ -118,7 +118,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         var connectionsApi = new ApiGatewayConnections(connectionsClient);
         SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
         var queue = new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper());
-        var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE));
+        var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
+                env.integer(Setting.MESSAGE_RETENTION_DAYS));
         var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
         var connections = new DynamoDbConnectionStore(dynamo, env.require(Setting.CONNECTIONS_TABLE));
         String userData = env.require(Setting.USER_DATA_TABLE);

@@ -69,6 +69,8 @@ public enum Setting {
     /** Deliveries before a turn is given up; keep equal to the queue's maxReceiveCount. */
     MAX_RECEIVE_COUNT(Kind.INT, "3", false, 1, 1000),
     CONNECTION_TTL_SECONDS(Kind.INT, "7200", false, 60, 7 * 24 * 3600),
+    /** Days a stored message (and its idempotency claim, its tool calls) is kept before its TTL; 0 = until deleted. */
+    MESSAGE_RETENTION_DAYS(Kind.INT, "0", false, 0, 36_500),
 
     // tools
     /** Comma list of tool names the agent may call; {@code *} every tool of every source, {@code none} no tool. */

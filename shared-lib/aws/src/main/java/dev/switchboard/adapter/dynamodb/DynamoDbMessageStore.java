@@ -24,19 +24,40 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * {@code T#<turnId>#0} for the user message and {@code T#<turnId>#1} for the answer (turn ids sort by time), and
  * {@code C#<clientMessageId>} for the idempotency claim that binds a client message id to its turn, and
  * {@code S#<turnId>#<step>} for each tool call made while answering a turn (outside the {@code T#} range, so history
- * pages and the worker's recent-history read see user and assistant messages only).
+ * pages and the worker's recent-history read see user and assistant messages only). With a retention
+ * ({@code MESSAGE_RETENTION_DAYS} &gt; 0) every item carries the table's TTL attribute {@code expiresAt}, that many
+ * days after the message was created, and DynamoDB removes it then.
  */
 public final class DynamoDbMessageStore implements MessageStore {
     private static final String TURN_PREFIX = "T#";
     private static final String CLAIM_PREFIX = "C#";
     private static final String STEP_PREFIX = "S#";
 
+    private static final long SECONDS_PER_DAY = 86_400;
+
     private final DynamoDbClient dynamo;
     private final String table;
+    private final long retentionSeconds;
 
+    /** A store whose messages are kept until deleted. */
     public DynamoDbMessageStore(DynamoDbClient dynamo, String table) {
+        this(dynamo, table, 0);
+    }
+
+    /** A store whose items expire {@code retentionDays} after their creation (0: kept until deleted). */
+    public DynamoDbMessageStore(DynamoDbClient dynamo, String table, int retentionDays) {
+        if (retentionDays < 0) {
+            throw new IllegalArgumentException("retention days must not be negative: " + retentionDays);
+        }
         this.dynamo = dynamo;
         this.table = table;
+        this.retentionSeconds = retentionDays * SECONDS_PER_DAY;
+    }
+
+    private void expire(Map<String, AttributeValue> item, long createdAtMillis) {
+        if (retentionSeconds > 0) {
+            item.put("expiresAt", n(createdAtMillis / 1000 + retentionSeconds));
+        }
     }
 
     static String partition(String userId, String sessionId) {
@@ -56,9 +77,12 @@ public final class DynamoDbMessageStore implements MessageStore {
     public TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId,
                                String fingerprint, long nowMillis) {
         try {
+            Map<String, AttributeValue> claim = new HashMap<>(Map.of(PK, s(partition(userId, sessionId)),
+                    SK, s(CLAIM_PREFIX + clientMessageId), "turnId", s(candidateTurnId), "fingerprint", s(fingerprint),
+                    "createdAt", n(nowMillis)));
+            expire(claim, nowMillis);
             dynamo.putItem(b -> b.tableName(table)
-                    .item(Map.of(PK, s(partition(userId, sessionId)), SK, s(CLAIM_PREFIX + clientMessageId),
-                            "turnId", s(candidateTurnId), "fingerprint", s(fingerprint), "createdAt", n(nowMillis)))
+                    .item(claim)
                     .conditionExpression("attribute_not_exists(pk)")
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return new TurnClaim(candidateTurnId, nowMillis, true, fingerprint);
@@ -112,7 +136,7 @@ public final class DynamoDbMessageStore implements MessageStore {
         return out;
     }
 
-    private static Map<String, AttributeValue> item(StoredMessage m) {
+    private Map<String, AttributeValue> item(StoredMessage m) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(PK, s(partition(m.userId(), m.sessionId())));
         item.put(SK, s(sortKey(m)));
@@ -140,6 +164,7 @@ public final class DynamoDbMessageStore implements MessageStore {
                 item.put("roundText", s(t.roundText()));
             }
         }
+        expire(item, m.createdAtMillis());
         return item;
     }
 
