@@ -4,10 +4,12 @@ import dev.switchboard.auth.DevTokens;
 import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.config.Env;
 import dev.switchboard.config.Setting;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -42,13 +44,22 @@ public final class LocalStack implements AutoCloseable {
      * @param pageConfig        fields of the chat page's {@code /config.json} besides {@code webSocketUrl} (none:
      *                          {@code "signIn": "dev"}, the development sign-in); e.g. {@code signIn=oidc} with its
      *                          issuer and client id, with {@code AUTH_MODE=jwks} in {@code env} (docs/design.md)
+     * @param dataDir           where DynamoDB Local and ElasticMQ keep their data across restarts; empty: in memory
+     *                          (tests and benchmarks)
+     * @param inFlightSeconds   how long a batch handed to the worker stays invisible (0: the worker's timeout, as on
+     *                          AWS); after a restart, a turn that was running comes back after this long
      */
     public record Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env,
-                          List<ExecutionInterceptor> awsInterceptors, int batchSize, Map<String, String> pageConfig) {
+                          List<ExecutionInterceptor> awsInterceptors, int batchSize, Map<String, String> pageConfig,
+                          Optional<Path> dataDir, int inFlightSeconds) {
         public Options {
             env = Map.copyOf(env);
             awsInterceptors = List.copyOf(awsInterceptors);
             pageConfig = Map.copyOf(pageConfig);
+            java.util.Objects.requireNonNull(dataDir, "dataDir (Optional.empty() for in memory)");
+            if (inFlightSeconds < 0) {
+                throw new IllegalArgumentException("in-flight seconds must be 0 (the worker's timeout) or more");
+            }
             if (batchSize < 0 || batchSize > MAX_BATCH_SIZE) {
                 throw new IllegalArgumentException("batch size must be 0 (the template's) or 1.." + MAX_BATCH_SIZE
                         + ", got " + batchSize);
@@ -56,7 +67,7 @@ public final class LocalStack implements AutoCloseable {
         }
 
         public Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env) {
-            this(port, stage, visibilitySeconds, pollers, env, List.of(), 0, Map.of());
+            this(port, stage, visibilitySeconds, pollers, env, List.of(), 0, Map.of(), Optional.empty(), 0);
         }
 
         public static Options defaults() {
@@ -66,34 +77,54 @@ public final class LocalStack implements AutoCloseable {
         public Options withEnv(Map<String, String> more) {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(more);
-            return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors, batchSize, pageConfig);
+            return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors, batchSize, pageConfig,
+                    dataDir, inFlightSeconds);
         }
 
         public Options withVisibility(int seconds) {
-            return new Options(port, stage, seconds, pollers, env, awsInterceptors, batchSize, pageConfig);
+            return new Options(port, stage, seconds, pollers, env, awsInterceptors, batchSize, pageConfig, dataDir,
+                    inFlightSeconds);
         }
 
         public Options withPollers(int count) {
-            return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors, batchSize, pageConfig);
+            return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors, batchSize, pageConfig,
+                    dataDir, inFlightSeconds);
         }
 
         public Options withAwsInterceptors(List<ExecutionInterceptor> interceptors) {
-            return new Options(port, stage, visibilitySeconds, pollers, env, interceptors, batchSize, pageConfig);
+            return new Options(port, stage, visibilitySeconds, pollers, env, interceptors, batchSize, pageConfig,
+                    dataDir, inFlightSeconds);
         }
 
         public Options withBatchSize(int records) {
-            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, records, pageConfig);
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, records, pageConfig,
+                    dataDir, inFlightSeconds);
         }
 
         public Options withPort(int gatewayPort) {
             return new Options(gatewayPort, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize,
-                    pageConfig);
+                    pageConfig, dataDir, inFlightSeconds);
         }
 
         public Options withPageConfig(Map<String, String> fields) {
-            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, fields);
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, fields,
+                    dataDir, inFlightSeconds);
+        }
+
+        /** Keeps the tables and queues in {@code directory} (created if missing), so a restart finds them again. */
+        public Options withDataDir(Path directory) {
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, pageConfig,
+                    Optional.of(directory), inFlightSeconds);
+        }
+
+        public Options withInFlightSeconds(int seconds) {
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, pageConfig,
+                    dataDir, seconds);
         }
     }
+
+    /** Where the command keeps the local stack's tables and queues unless told otherwise. */
+    public static final Path DEFAULT_DATA_DIR = Path.of(System.getProperty("user.home"), ".switchboard", "local");
 
     /** The most records SQS hands out per receive (and Lambda per FIFO batch). */
     public static final int MAX_BATCH_SIZE = 10;
@@ -121,9 +152,10 @@ public final class LocalStack implements AutoCloseable {
 
     private LocalStack(Options options) {
         template = TemplateModel.load(TemplateModel.locate());
-        dynamo = new EmbeddedDynamoDb(0);
+        options.dataDir().ifPresent(LocalStack::createDirectory);
+        dynamo = new EmbeddedDynamoDb(0, options.dataDir());
         dynamo.createTables(template);
-        sqs = new EmbeddedSqs(0);
+        sqs = new EmbeddedSqs(0, options.dataDir());
         queueUrls = sqs.createQueues(template, options.visibilitySeconds());
         int gatewayPort = Ports.pick(options.port());
         String secret = options.env().getOrDefault(Setting.JWT_SECRET.name(), DEV_SECRET);
@@ -149,8 +181,8 @@ public final class LocalStack implements AutoCloseable {
         workerBatchSize = options.batchSize() > 0 ? options.batchSize() : trigger.batchSize();
         poller = new QueuePoller(sqs.client(), workerQueueUrl,
                 EmbeddedSqs.arn(workerQueueUrl.substring(workerQueueUrl.lastIndexOf('/') + 1)), workerBatchSize,
-                functions, workerFunction, options.pollers(), functions.timeoutSeconds(workerFunction),
-                options.visibilitySeconds());
+                functions, workerFunction, options.pollers(), options.inFlightSeconds() > 0 ? options.inFlightSeconds()
+                        : functions.timeoutSeconds(workerFunction), options.visibilitySeconds());
         operatorPolicy = template.httpRoutes().stream().findFirst()
                 .map(r -> OperatorPolicy.fromEnv(new Env(functions.environment(r.function()))))
                 .orElse(OperatorPolicy.defaults());
@@ -169,6 +201,14 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         return env;
+    }
+
+    private static void createDirectory(Path directory) {
+        try {
+            java.nio.file.Files.createDirectories(directory);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create the data directory " + directory + ": " + e, e);
+        }
     }
 
     public static LocalStack start(Options options) {
@@ -294,6 +334,12 @@ public final class LocalStack implements AutoCloseable {
         @Option(names = "--visibility-timeout", description = "turns queue visibility timeout in seconds; 0 = template.yaml's (default: ${DEFAULT-VALUE})")
         int visibility = 30;
 
+        @Option(names = "--data-dir", description = "where the tables and queues are kept across restarts (default: ${DEFAULT-VALUE})")
+        Path dataDir = DEFAULT_DATA_DIR;
+
+        @Option(names = "--in-memory", description = "keep nothing: tables and queues in memory, gone when it stops")
+        boolean inMemory;
+
         @Option(names = "--token-only", description = "print a development token for --user and exit")
         boolean tokenOnly;
 
@@ -318,10 +364,12 @@ public final class LocalStack implements AutoCloseable {
                 return 0;
             }
             env.put(Setting.JWT_SECRET.name(), secret);
-            LocalStack stack = LocalStack.start(new Options(port, stage, visibility, 2, env));
+            Options options = new Options(port, stage, visibility, 2, env);
+            LocalStack stack = LocalStack.start(inMemory ? options : options.withDataDir(dataDir));
             String token = stack.tokens().issue(user, Duration.ofHours(12));
             System.out.println();
             System.out.println("Switchboard local stack is up.");
+            System.out.println("  data          : " + (inMemory ? "in memory (--in-memory)" : dataDir.toAbsolutePath()));
             System.out.println("  WebSocket URL : " + stack.webSocketUrl());
             System.out.println("  chat page     : " + stack.pageUrl());
             System.out.println("  @connections  : " + stack.callbackUrl() + "/@connections/{connectionId}");

@@ -161,7 +161,10 @@ final class QueuePoller implements AutoCloseable {
         pollers.shutdown();
         try {
             if (!pollers.awaitTermination(10, TimeUnit.SECONDS)) {
+                // a turn still running is interrupted, as when Lambda ends an environment; it gets a moment to give
+                // its session back and report its failure while the tables are still there
                 pollers.shutdownNow();
+                pollers.awaitTermination(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

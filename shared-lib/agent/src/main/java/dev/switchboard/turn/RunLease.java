@@ -56,12 +56,21 @@ final class RunLease {
         }
     }
 
-    /** Best effort: a failed run lets the queue's next delivery claim the session at once. */
+    /**
+     * Best effort: a failed run lets the queue's next delivery claim the session at once. A run stopped by an
+     * interrupt (its environment shutting down) still releases: the SDK aborts calls made on an interrupted thread,
+     * so the flag is cleared for the release and set again after it.
+     */
     void release(TurnRequest request, long attempt) {
+        boolean interrupted = Thread.interrupted();
         try {
             sessions.releaseRun(request.userId(), request.sessionId(), attempt);
         } catch (RuntimeException e) {
             LOG.warn("could not release the run claim (it lapses by itself): {}", e.getClass().getSimpleName());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
