@@ -32,6 +32,7 @@ import dev.switchboard.runtime.ProcessFigures;
 import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.runtime.WebSocketEvents;
 import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbUserPartition;
 import dev.switchboard.usecase.operator.OperatorAccess;
 import dev.switchboard.usecase.operator.OperatorApi;
 import java.time.Duration;
@@ -94,7 +95,8 @@ public final class OperatorHandler
         var stores = new OperatorApi.UserStores(new DynamoDbConnectionStore(dynamo, connections),
                 new DynamoDbSessionStore(dynamo, sessions), new DynamoDbMessageStore(dynamo, messages),
                 new DynamoDbMemoryStore(dynamo, userData), new DynamoDbDocumentStore(dynamo, userData),
-                new DynamoDbNoteStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData));
+                new DynamoDbNoteStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData),
+                new DynamoDbUserPartition(dynamo, userData));
         List<DependencyCheck> checks = new ArrayList<>(List.of(
                 new DynamoDbTableCheck(dynamo, "ConnectionsTable", connections),
                 new DynamoDbTableCheck(dynamo, "SessionsTable", sessions),

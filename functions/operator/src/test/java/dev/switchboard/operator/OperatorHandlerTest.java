@@ -68,7 +68,7 @@ class OperatorHandlerTest {
     private final List<DependencyCheck> dependencies = new ArrayList<>();
     private final OperatorHandler handler = new OperatorHandler(
             new OperatorApi(new OperatorApi.UserStores(connections, sessions, messages, memories,
-                    new InMemoryDocumentStore(), notes, new InMemoryKnowledgeVersions()), gateway,
+                    new InMemoryDocumentStore(), notes, new InMemoryKnowledgeVersions(), userId -> 0), gateway,
                     new OperatorApi.Monitoring(monitoring, monitoring, usage, dependencies), () -> NOW),
             new OperatorAccess(TokenVerifier.hs256(SECRET, "iss", "switchboard"), OperatorPolicy.defaults()));
 
@@ -347,7 +347,7 @@ class OperatorHandlerTest {
                     public dev.switchboard.domain.Page<Session> list(String userId, int limit, String cursor) {
                         throw new IllegalStateException("table gone: arn:aws:dynamodb:secret");
                     }
-                }, messages, memories, new InMemoryDocumentStore(), notes, new InMemoryKnowledgeVersions()), gateway,
+                }, messages, memories, new InMemoryDocumentStore(), notes, new InMemoryKnowledgeVersions(), userId -> 0), gateway,
                         new OperatorApi.Monitoring(monitoring, monitoring, usage, dependencies), () -> NOW),
                 new OperatorAccess(TokenVerifier.hs256(SECRET, "iss", "switchboard"), OperatorPolicy.defaults()));
         APIGatewayV2HTTPResponse r = broken.handleRequest(request("GET /users/{userId}/sessions", "x", operator, null), null);

@@ -208,7 +208,14 @@ public final class ChatIngress {
         // idempotent, so a retry after a crash between these steps completes the turn instead of losing it.
         messages.putIfAbsent(new StoredMessage(userId, sessionId, claim.turnId(), Role.USER, text,
                 claim.createdAtMillis(), null));
-        sessions.markAccepted(userId, sessionId, claim.turnId(), m.clientMessageId());
+        if (!sessions.markAccepted(userId, sessionId, claim.turnId(), m.clientMessageId())) {
+            // the session was deleted since it was read: take back what this message stored (its claim, the
+            // message), so that nothing of it outlives the session (deleteSession deletes the session first)
+            messages.deleteSession(userId, sessionId);
+            LOG.info("session deleted while the message was stored: taken back");
+            return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
+                    m.action(), sessionId, null, m.clientMessageId());
+        }
         queue.enqueue(new TurnRequest(userId, sessionId, claim.turnId(), m.clientMessageId(), now, null, null,
                 LogContext.correlationId()));
         LOG.info("turn accepted (duplicate={})", !claim.fresh());
@@ -289,13 +296,18 @@ public final class ChatIngress {
                 m.tool() == null ? null : m.tool().name(), m.tool() == null ? null : m.tool().arguments());
     }
 
+    /**
+     * The session first, then its messages: a send that raced the delete finds the session gone when it marks its
+     * message accepted and takes its items back, or it marked it before, so its items are stored before the
+     * messages' consistent query below. A repeat after a delete cut short finds no session but still deletes what is
+     * left of its messages.
+     */
     private ServerEvent delete(String userId, ClientAction.DeleteSession d) {
-        if (sessions.get(userId, d.sessionId()).isEmpty()) {
+        boolean existed = sessions.delete(userId, d.sessionId());
+        int deleted = messages.deleteSession(userId, d.sessionId());
+        if (!existed && deleted == 0) {
             return ServerEvent.Error.sessionNotFound(d.action(), d.sessionId());
         }
-        // messages first: if this is cut short, the session is still there and the delete can be repeated
-        int deleted = messages.deleteSession(userId, d.sessionId());
-        sessions.delete(userId, d.sessionId());
         LOG.info("session deleted ({} messages)", deleted);
         return new ServerEvent.SessionDeleted(d.sessionId(), deleted);
     }

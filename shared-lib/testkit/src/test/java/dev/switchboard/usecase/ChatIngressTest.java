@@ -12,6 +12,7 @@ import dev.switchboard.protocol.Limits;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.domain.Ids;
+import dev.switchboard.testing.InMemorySessionStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -252,13 +253,45 @@ class ChatIngressTest extends IngressTestBed {
     }
 
     @Test
+    void aMessageStoredWhileItsSessionIsDeletedIsTakenBackAndNothingOfItStays() {
+        // the session is deleted after the ingress read it and before it marks the message accepted
+        InMemorySessionStore racing = new InMemorySessionStore() {
+            @Override
+            public boolean markAccepted(String userId, String sessionId, String turnId, String clientMessageId) {
+                delete(userId, sessionId);
+                return super.markAccepted(userId, sessionId, turnId, clientMessageId);
+            }
+        };
+        racing.createIfAbsent(new Session(ALICE, "s1", "t", NOW, NOW));
+        ChatIngress raced = new ChatIngress(new ProtocolCodec(), racing, messages, queue, ids, clock);
+
+        ServerEvent reply = raced.handle(ALICE, send("m-1", "s1", "hello"));
+
+        assertThat(reply).isInstanceOfSatisfying(ServerEvent.Error.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.SESSION_NOT_FOUND.name()));
+        assertThat(messages.all()).as("no message of the deleted session").isEmpty();
+        assertThat(messages.claimTurn(ALICE, "s1", "m-1", "candidate", "f", NOW).fresh())
+                .as("its claim is gone too").isTrue();
+        assertThat(queue.enqueued).as("nothing queued").isEmpty();
+    }
+
+    @Test
+    void aDeleteCutShortIsCompletedByItsRepeat() {
+        seedFiveMessages("s1");
+        sessions.delete(ALICE, "s1"); // the first delete removed the session, then failed before the messages
+
+        ServerEvent reply = ingress.handle(ALICE, "{\"action\":\"deleteSession\",\"sessionId\":\"s1\"}");
+
+        assertThat(reply).isEqualTo(new ServerEvent.SessionDeleted("s1", 5));
+        assertThat(messages.all()).isEmpty();
+    }
+
+    @Test
     void deleteOfAnotherUsersSessionIsNotFoundAndDeletesNothing() {
         seedFiveMessages("s1");
-        int writesBefore = totalWrites();
         ServerEvent reply = ingress.handle(BOB, "{\"action\":\"deleteSession\",\"sessionId\":\"s1\"}");
         assertThat(reply).isEqualTo(new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
                 "deleteSession", "s1", null, null));
-        assertThat(totalWrites()).isEqualTo(writesBefore);
         assertThat(sessions.get(ALICE, "s1")).isPresent();
         assertThat(messages.all()).hasSize(5);
     }

@@ -24,6 +24,22 @@ final class BatchWrites {
         return WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(key).build()).build();
     }
 
+    /** Deletes every item of partition {@code pk} (one consistent Query, then batches); returns their sort keys. */
+    static List<String> deletePartition(DynamoDbClient dynamo, String table, String pk) {
+        List<WriteRequest> deletes = new java.util.ArrayList<>();
+        List<String> sortKeys = new java.util.ArrayList<>();
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p")
+                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(pk)))
+                .projectionExpression("pk, sk")
+                .consistentRead(true)).items()) {
+            deletes.add(delete(item));
+            sortKeys.add(item.get("sk").s());
+        }
+        write(dynamo, table, deletes);
+        return sortKeys;
+    }
+
     static void write(DynamoDbClient dynamo, String table, List<WriteRequest> requests) {
         for (int i = 0; i < requests.size(); i += MAX_PER_BATCH) {
             writeBatch(dynamo, table, requests.subList(i, Math.min(i + MAX_PER_BATCH, requests.size())));

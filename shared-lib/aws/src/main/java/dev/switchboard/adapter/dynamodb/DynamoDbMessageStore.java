@@ -17,7 +17,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
-import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Messages table, one item per message. pk = {@code userId#sessionId} (owner first); sk =
@@ -206,21 +205,8 @@ public final class DynamoDbMessageStore implements MessageStore {
 
     @Override
     public int deleteSession(String userId, String sessionId) {
-        String pk = partition(userId, sessionId);
-        List<WriteRequest> deletes = new ArrayList<>();
-        int messages = 0;
-        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
-                .keyConditionExpression("pk = :p")
-                .expressionAttributeValues(Map.of(":p", s(pk)))
-                .projectionExpression("pk, sk")
-                .consistentRead(true)).items()) {
-            if (str(item, SK).startsWith(TURN_PREFIX)) {
-                messages++;
-            }
-            deletes.add(BatchWrites.delete(item));
-        }
-        BatchWrites.write(dynamo, table, deletes);
-        return messages;
+        return (int) BatchWrites.deletePartition(dynamo, table, partition(userId, sessionId)).stream()
+                .filter(sk -> sk.startsWith(TURN_PREFIX)).count();
     }
 
     private static StoredMessage toMessage(String userId, String sessionId, Map<String, AttributeValue> item) {

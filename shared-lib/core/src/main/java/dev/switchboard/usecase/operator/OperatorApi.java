@@ -6,6 +6,7 @@ import dev.switchboard.domain.Session;
 import dev.switchboard.port.DocumentStore;
 import dev.switchboard.domain.KnowledgeDocument;
 import dev.switchboard.port.KnowledgeVersions;
+import dev.switchboard.port.UserPartition;
 import dev.switchboard.port.MemoryStore;
 import dev.switchboard.port.Census;
 import dev.switchboard.port.Clock;
@@ -48,10 +49,10 @@ public final class OperatorApi {
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
     static final Duration STATS_TIMEOUT = Duration.ofSeconds(20);
 
-    /** The stores of everything a user owns. */
+    /** The stores of everything a user owns; {@code partition} sweeps what the others leave in the user data. */
     public record UserStores(ConnectionStore connections, SessionStore sessions, MessageStore messages,
                              MemoryStore memories, DocumentStore documents, NoteStore notes,
-                             KnowledgeVersions versions) {}
+                             KnowledgeVersions versions, UserPartition partition) {}
 
     /** Where the figures come from; {@code dependencies} are probed besides the two queues. */
     public record Monitoring(Census census, QueueMonitor queues, UsageCounters usage,
@@ -78,8 +79,9 @@ public final class OperatorApi {
     /** @param found connections the table listed; each was closed, already gone, or failed (and is kept) */
     public record ConnectionsEnded(int found, int closed, int gone, int failed) {}
 
+    /** @param otherItems the items of the user's data that no kind above counts (quota counters, versions, ...) */
     public record DeletionReport(String userId, ConnectionsEnded connections, int sessions, int messages, int memories,
-                                 int documents, int notes) {}
+                                 int documents, int notes, int otherItems) {}
 
     private final UserStores stores;
     private final ConnectionCloser closer;
@@ -270,8 +272,13 @@ public final class OperatorApi {
 
     /**
      * Deletes everything the user owns: ends the connections, then every session with its messages and tool calls,
-     * the memories, the knowledge-base documents with their chunks, and the notes; then bumps the user's knowledge
-     * version so that no worker keeps a cached copy. Repeating it is harmless (it reports zeros).
+     * the memories, the knowledge-base documents with their chunks, and the notes; then sweeps the user's partition
+     * of the user data (the knowledge version, the quota counters and any item of a kind not listed). A session is
+     * deleted before its messages: a message stored by a send that raced the deletion either finds its session gone
+     * when it marks it (and takes its items back) or is stored before the session goes, and so before the messages'
+     * consistent query that deletes it. Repeating it is harmless (it reports zeros). No worker keeps a cached copy:
+     * every change to memories or documents bumps the knowledge version, so a cached copy holds a version above 0,
+     * and the swept version reads 0.
      */
     public DeletionReport deleteUser(String userId) {
         checkUserId(userId);
@@ -286,10 +293,10 @@ public final class OperatorApi {
         int sessions = 0;
         int messages = 0;
         for (String sessionId : sessionIds) {
-            messages += stores.messages().deleteSession(userId, sessionId);
             if (stores.sessions().delete(userId, sessionId)) {
                 sessions++;
             }
+            messages += stores.messages().deleteSession(userId, sessionId);
         }
         int memories = stores.memories().deleteAll(userId);
         int documents = 0;
@@ -304,10 +311,8 @@ public final class OperatorApi {
                 notes++;
             }
         }
-        if (memories > 0 || documents > 0) {
-            stores.versions().bump(userId);
-        }
-        return new DeletionReport(userId, connections, sessions, messages, memories, documents, notes);
+        int other = stores.partition().deleteAll(userId);
+        return new DeletionReport(userId, connections, sessions, messages, memories, documents, notes, other);
     }
 
     /** For SnapStart priming: the read paths of one user, on a user id no token can carry. */
