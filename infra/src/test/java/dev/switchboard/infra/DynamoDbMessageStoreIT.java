@@ -56,4 +56,25 @@ class DynamoDbMessageStoreIT extends MessageStoreContract {
         assertThat(flaky.putIfAbsent(answer)).as("a later write of the same message").isFalse();
         assertThat(store().putIfAbsent(answer)).isFalse();
     }
+
+    @Test
+    void withARetentionEveryItemOfATurnExpiresThatManyDaysAfterItWasCreatedAndWithoutNone() {
+        String user = "retained-" + UUID.randomUUID();
+        long created = 1_800_000_000_000L;
+        MessageStore retained = new DynamoDbMessageStore(StackFixture.stack().dynamo(), "MessagesTable", 30);
+        retained.claimTurn(user, "s-1", "m-1", "1800000000000-aaaaaaaa", "f", created);
+        retained.putIfAbsent(new StoredMessage(user, "s-1", "1800000000000-aaaaaaaa", Role.USER, "hi", created, null));
+        store().putIfAbsent(new StoredMessage(user, "s-2", "1800000000000-bbbbbbbb", Role.USER, "kept", created, null));
+
+        var items = StackFixture.stack().dynamo().scanPaginator(b -> b.tableName("MessagesTable")).items().stream()
+                .filter(i -> i.get("pk").s().startsWith(user + "#")).toList();
+
+        assertThat(items).hasSize(3);
+        long expected = created / 1000 + 30 * 86_400L;
+        assertThat(items.stream().filter(i -> i.get("pk").s().endsWith("#s-1")))
+                .as("the claim and the message of the retained store").hasSize(2)
+                .allSatisfy(i -> assertThat(i.get("expiresAt").n()).isEqualTo(Long.toString(expected)));
+        assertThat(items.stream().filter(i -> i.get("pk").s().endsWith("#s-2")))
+                .allSatisfy(i -> assertThat(i).doesNotContainKey("expiresAt"));
+    }
 }

@@ -122,11 +122,12 @@ final class OperatorBodies {
     record Deletion(String userId, Deleted deleted, OperatorApi.ConnectionsEnded connections) {
         static Deletion of(OperatorApi.DeletionReport r) {
             return new Deletion(r.userId(), new Deleted(r.sessions(), r.messages(), r.memories(), r.documents(),
-                    r.notes()), r.connections());
+                    r.notes(), r.otherItems()), r.connections());
         }
     }
 
-    record Deleted(int sessions, int messages, int memories, int documents, int notes) {}
+    /** @param otherItems the rest of the user's data: quota counters, the knowledge version */
+    record Deleted(int sessions, int messages, int memories, int documents, int notes, int otherItems) {}
 
     private static double round(double v, int places) {
         double f = Math.pow(10, places);
