@@ -111,4 +111,16 @@ class TemplateRetentionAndLimitsTest {
         assertThat(model.root().path("Rules").toString()).contains(param);
         assertThat(model.root().path("Conditions").path(scaling.get(0).asText()).toString()).contains(param);
     }
+
+    @Test
+    void theConnectAuthorizerCanRequireTheSubprotocolHeaderSoTokenlessAttemptsInvokeNothing() {
+        JsonNode authorizer = model.resources(TemplateModel.AUTHORIZER).values().iterator().next();
+        JsonNode source = authorizer.path("IdentitySource");
+        assertThat(source.isArray() && source.size() == 3).as("IdentitySource is !If [...]").isTrue();
+        assertThat(source.get(1).toString()).contains("route.request.header.Sec-WebSocket-Protocol");
+        assertThat(source.get(2).asText()).as("both token places by default").isEqualTo(NO_VALUE);
+        String condition = model.root().path("Conditions").path(source.get(0).asText()).toString();
+        assertThat(condition).contains("ConnectTokenInSubprotocolOnly");
+        assertThat(model.parameterDefault("ConnectTokenInSubprotocolOnly")).contains("false");
+    }
 }
