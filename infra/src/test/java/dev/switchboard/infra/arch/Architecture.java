@@ -59,10 +59,24 @@ public final class Architecture {
             .should().dependOnClassesThat().resideInAnyPackage(concat(LAMBDA, AGENT, FUNCTIONS, INFRA))
             .as("the AWS adapters depend on core only");
 
+    /**
+     * The one agent class that names the AWS SDK: langchain4j's Bedrock model takes a Bedrock runtime client, which
+     * it builds (docs/design.md, "Bedrock").
+     */
+    static final String BEDROCK_PROVIDER = "dev.switchboard.agent.BedrockModels";
+
     /** The agent depends on the core only: no AWS adapter, no AWS library, no Lambda event, no function. */
     public static final ArchRule AGENT_DEPENDS_ON_CORE_ONLY = noClasses().that().resideInAnyPackage(AGENT)
+            .and().doNotHaveFullyQualifiedName(BEDROCK_PROVIDER)
             .should().dependOnClassesThat().resideInAnyPackage(concat(AWS, LAMBDA, FUNCTIONS, INFRA, AWS_LIBRARIES))
             .as("the agent depends on core only (and on no AWS library)");
+
+    /** The Bedrock provider may name the SDK's Bedrock runtime client, but no adapter, Lambda event or function. */
+    public static final ArchRule BEDROCK_PROVIDER_DEPENDS_ON_CORE_ONLY = noClasses()
+            .that().haveFullyQualifiedName(BEDROCK_PROVIDER)
+            .should().dependOnClassesThat().resideInAnyPackage(concat(AWS, LAMBDA, FUNCTIONS, INFRA))
+            .allowEmptyShould(true)
+            .as("the Bedrock provider depends on core, langchain4j and the SDK only");
 
     /** The Lambda edge maps events onto the core; it knows no adapter and no agent. */
     public static final ArchRule LAMBDA_EDGE_DEPENDS_ON_CORE_ONLY = noClasses().that().resideInAnyPackage(LAMBDA)
@@ -94,7 +108,8 @@ public final class Architecture {
             .as("handlers reach stores only through use cases");
 
     public static final List<ArchRule> ALL = List.of(CORE_DEPENDS_ON_NOTHING_OF_OURS, CORE_KNOWS_NO_AWS_NOR_LANGCHAIN4J,
-            ADAPTERS_DEPEND_ON_CORE_ONLY, AGENT_DEPENDS_ON_CORE_ONLY, LAMBDA_EDGE_DEPENDS_ON_CORE_ONLY,
+            ADAPTERS_DEPEND_ON_CORE_ONLY, AGENT_DEPENDS_ON_CORE_ONLY, BEDROCK_PROVIDER_DEPENDS_ON_CORE_ONLY,
+            LAMBDA_EDGE_DEPENDS_ON_CORE_ONLY,
             ONLY_THE_AGENT_USES_LANGCHAIN4J, FUNCTIONS_ARE_INDEPENDENT, NO_PACKAGE_CYCLES,
             HANDLERS_REACH_STORES_ONLY_THROUGH_USE_CASES);
 

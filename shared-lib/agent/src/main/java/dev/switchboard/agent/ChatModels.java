@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * Builds the model allow-list from the environment. {@code MODELS} lists {@code provider:name} ids, comma-separated;
  * providers are {@code offline} (the labelled echo model, no network), {@code openai} (any OpenAI-compatible
- * endpoint at OPENAI_BASE_URL), {@code ollama} (OLLAMA_BASE_URL) and {@code bench} (the load benchmark's clock model,
+ * endpoint at OPENAI_BASE_URL), {@code ollama} (OLLAMA_BASE_URL), {@code bedrock} (a Bedrock model or inference-profile
+ * id in AWS_REGION, {@link BedrockModels}; one runtime client serves them all) and {@code bench} (the load benchmark's clock model,
  * {@link BenchChatModel}: BENCH_FIRST_TOKEN_MILLIS, BENCH_TOKENS_PER_SECOND, BENCH_ANSWER_TOKENS). Without MODELS the single model of
  * MODEL_PROVIDER (offline or openai with OPENAI_MODEL) is the list.
  */
@@ -28,8 +29,13 @@ public final class ChatModels {
     public static ModelCatalog catalogFromEnv(Env env) {
         List<ModelChoice> models = new ArrayList<>();
         ModelIds ids = ModelIds.fromEnv(env);
+        Duration timeout = Duration.ofSeconds(env.integer(Setting.MODEL_TIMEOUT_SECONDS));
+        var bedrock = ids.ids().stream().anyMatch(id -> ModelIds.provider(id).equals("bedrock"))
+                ? BedrockModels.client(env, timeout) : null;
         for (String id : ids.ids()) {
-            models.add(build(env, id));
+            models.add(ModelIds.provider(id).equals("bedrock")
+                    ? new ModelChoice(id, BedrockModels.model(bedrock, ModelIds.name(id), timeout), ModelIds.name(id), false)
+                    : build(env, id));
         }
         return new ModelCatalog(models, ids.defaultId());
     }

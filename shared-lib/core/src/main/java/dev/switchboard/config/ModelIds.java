@@ -10,7 +10,7 @@ import java.util.List;
  */
 public record ModelIds(List<String> ids, String defaultId) {
     /** The providers a model id may name. */
-    public static final List<String> PROVIDERS = List.of("offline", "openai", "ollama", "bench");
+    public static final List<String> PROVIDERS = List.of("offline", "openai", "ollama", "bedrock", "bench");
     /** The offline model's name (it answers with an echo and says it is offline). */
     public static final String OFFLINE_NAME = "switchboard-offline-echo";
     public static final String OFFLINE_ID = "offline:" + OFFLINE_NAME;

@@ -46,6 +46,8 @@ public enum Setting {
     OPENAI_BASE_URL(Kind.TEXT, "https://api.openai.com/v1", false),
     OPENAI_API_KEY(Kind.TEXT, "not-needed", false),
     OLLAMA_BASE_URL(Kind.TEXT, "http://localhost:11434", false),
+    /** Endpoint of the Bedrock runtime API instead of AWS_REGION's (tests point it at a local double). */
+    BEDROCK_ENDPOINT(Kind.TEXT, null, false),
     MODEL_TIMEOUT_SECONDS(Kind.INT, "60", false, 1, 900),
     /** Pause per word of the offline model, to watch streaming. */
     OFFLINE_DELAY_MILLIS(Kind.INT, "0", false, 0, 10_000),

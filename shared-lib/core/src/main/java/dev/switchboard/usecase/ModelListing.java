@@ -25,7 +25,7 @@ public record ModelListing(List<ServerEvent.ModelInfo> models, String defaultMod
         for (String id : ids.ids()) {
             String provider = ModelIds.provider(id);
             infos.add(new ServerEvent.ModelInfo(id, provider, ModelIds.name(id),
-                    !provider.equals("openai") && !provider.equals("ollama")));
+                    provider.equals("offline") || provider.equals("bench")));
         }
         return new ModelListing(infos, ids.defaultOrFirst());
     }
