@@ -94,13 +94,20 @@ class TemplateTest {
                 }
                 JsonNode st = p.path("Statement");
                 for (JsonNode s : st.isArray() ? st : List.of(st)) {
-                    if (!s.isMissingNode()) {
-                        out.put(fn.getKey() + "#" + i++, s);
+                    JsonNode granted = conditionalStatement(s).map(c -> c.get(1)).orElse(s);
+                    if (!granted.isMissingNode()) {
+                        out.put(fn.getKey() + "#" + i++, granted);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /** A statement given as {@code !If [Condition, statement, !Ref AWS::NoValue]} (read as that list), else empty. */
+    private static java.util.Optional<JsonNode> conditionalStatement(JsonNode s) {
+        return s.isArray() && s.size() == 3 && s.get(0).isTextual() && s.get(1).isObject()
+                ? java.util.Optional.of(s) : java.util.Optional.empty();
     }
 
     private static int timeoutOf(String function) {
@@ -364,6 +371,40 @@ class TemplateTest {
             });
         }
         assertThat(found).as("statements granting execute-api:ManageConnections").isPositive();
+    }
+
+    @Test
+    void bedrockMayBeInvokedOnlyOnTheConfiguredModelArnsAndNotAtAllWithoutThem() {
+        JsonNode parameter = model.root().path("Parameters").path("BedrockModelArns");
+        assertThat(parameter.path("Type").asText()).isEqualTo("CommaDelimitedList");
+        assertThat(parameter.path("Default").asText()).isEmpty();
+        // HasBedrockModels: !Not [!Equals [!Join ['', !Ref BedrockModelArns], '']]
+        assertThat(model.root().path("Conditions").path("HasBedrockModels").toString())
+                .isEqualTo("[[[\"\",\"BedrockModelArns\"],\"\"]]");
+
+        List<JsonNode> bedrock = new ArrayList<>();
+        for (var fn : functions().entrySet()) {
+            for (JsonNode p : fn.getValue().path("Policies")) {
+                for (JsonNode s : p.path("Statement")) {
+                    JsonNode granted = conditionalStatement(s).map(c -> c.get(1)).orElse(s);
+                    if (strings(granted.path("Action")).stream().anyMatch(a -> a.startsWith("bedrock:"))) {
+                        assertThat(fn.getKey()).as("the function granted Bedrock").isEqualTo("WorkerFunction");
+                        bedrock.add(s);
+                    }
+                }
+            }
+        }
+        assertThat(bedrock).as("Bedrock statements").hasSize(1);
+        JsonNode conditional = conditionalStatement(bedrock.get(0)).orElseThrow(
+                () -> new AssertionError("the Bedrock statement is not conditional: " + bedrock.get(0)));
+        assertThat(conditional.get(0).asText()).isEqualTo("HasBedrockModels");
+        assertThat(conditional.get(2).asText()).as("no statement without ARNs").isEqualTo("AWS::NoValue");
+        JsonNode statement = conditional.get(1);
+        assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(strings(statement.path("Action"))).containsExactly("bedrock:InvokeModelWithResponseStream");
+        // the Resource is the parameter itself (!Ref BedrockModelArns): exactly the configured ARNs, nothing else
+        assertThat(statement.path("Resource").isTextual()).as(statement.toString()).isTrue();
+        assertThat(statement.path("Resource").asText()).isEqualTo("BedrockModelArns");
     }
 
     // ------------------------------------------------------------------ outputs
