@@ -111,7 +111,10 @@ public final class OperatorHandler
                 Clock.SYSTEM);
     }
 
-    /** One reachability check per model provider of MODELS (the offline model runs in process: always up). */
+    /**
+     * One reachability check per model provider of MODELS (the offline model runs in process: always up; Bedrock is
+     * not probed).
+     */
     static List<DependencyCheck> modelChecks(Env env) {
         Set<String> providers = new LinkedHashSet<>();
         for (ServerEvent.ModelInfo m : ModelListing.of(ModelIds.fromEnv(env)).models()) {
@@ -126,6 +129,8 @@ public final class OperatorHandler
                 case "ollama" -> new HttpEndpointCheck("model:ollama",
                         trimSlash(env.text(Setting.OLLAMA_BASE_URL)) + "/api/tags",
                         MODEL_PROBE_TIMEOUT);
+                // an AWS API the worker's role alone may call: the operator function has no Bedrock permission
+                case "bedrock" -> DependencyCheck.of("model:bedrock", "model", () -> "not probed (AWS API)");
                 default -> DependencyCheck.of("model:" + provider, "model", () -> "in process");
             });
         }

@@ -368,10 +368,11 @@ class OperatorHandlerTest {
     @Test
     void modelChecksFollowTheProvidersOfModels() {
         List<DependencyCheck> checks = OperatorHandler.modelChecks(new Env(Map.of(Setting.MODELS.name(),
-                "offline:switchboard-offline-echo,openai:gpt-4o-mini,openai:other,ollama:llama3.2",
+                "offline:switchboard-offline-echo,openai:gpt-4o-mini,openai:other,ollama:llama3.2,"
+                        + "bedrock:amazon.nova-lite-v1:0",
                 Setting.OPENAI_BASE_URL.name(), "http://127.0.0.1:9/v1/")));
         assertThat(checks).extracting(DependencyCheck::name)
-                .containsExactly("model:offline", "model:openai", "model:ollama");
+                .containsExactly("model:offline", "model:openai", "model:ollama", "model:bedrock");
         assertThat(checks).allMatch(c -> c.kind().equals("model"));
     }
 
