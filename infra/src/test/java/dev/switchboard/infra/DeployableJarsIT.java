@@ -39,8 +39,12 @@ class DeployableJarsIT {
                         .as("merged log4j plugin cache in %s", jar).isNotNull();
             }
             if (f.getKey().equals("WorkerFunction")) {
-                // the worker loads native libraries (ONNX runtime, tokenizer) that a JVM loads once: its own JVM
-                assertThat(probeInOwnJvm(jar, template.handlerClass(f.getKey()), env))
+                // the worker loads native libraries (ONNX runtime, tokenizer) that a JVM loads once: its own JVM;
+                // with a Bedrock model, so that its jar alone builds the Bedrock runtime client (Netty) at init
+                Map<String, String> worker = new java.util.HashMap<>(env);
+                worker.put("MODELS", "bedrock:amazon.nova-lite-v1:0," + dev.switchboard.config.ModelIds.OFFLINE_ID);
+                worker.put("BEDROCK_ENDPOINT", "http://127.0.0.1:1");
+                assertThat(probeInOwnJvm(jar, template.handlerClass(f.getKey()), worker))
                         .contains("PROBE-OK " + template.handlerClass(f.getKey()));
                 continue;
             }
