@@ -32,19 +32,19 @@ final class BedrockModels {
     static BedrockRuntimeAsyncClient client(Env env, Duration timeout) {
         var b = BedrockRuntimeAsyncClient.builder()
                 .region(Region.of(env.text(Setting.AWS_REGION)))
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1).readTimeout(timeout))
-                .overrideConfiguration(c -> c.apiCallTimeout(timeout));
+                // MODEL_TIMEOUT_SECONDS bounds connecting and each wait for the next bytes, not a whole streamed answer
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1)
+                        .connectionTimeout(timeout).readTimeout(timeout));
         Optional<String> endpoint = env.optional(Setting.BEDROCK_ENDPOINT);
         endpoint.ifPresent(e -> b.endpointOverride(URI.create(e)));
         b.credentialsProvider(credentials(endpoint.filter(e -> e.startsWith("http://")).isPresent()));
         return b.build();
     }
 
-    static StreamingChatModel model(BedrockRuntimeAsyncClient client, String modelId, Duration timeout) {
+    static StreamingChatModel model(BedrockRuntimeAsyncClient client, String modelId) {
         return BedrockStreamingChatModel.builder()
                 .client(client)
                 .modelId(modelId)
-                .timeout(timeout)
                 .build();
     }
 

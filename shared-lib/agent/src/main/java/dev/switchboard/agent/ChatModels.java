@@ -34,7 +34,7 @@ public final class ChatModels {
                 ? BedrockModels.client(env, timeout) : null;
         for (String id : ids.ids()) {
             models.add(ModelIds.provider(id).equals("bedrock")
-                    ? new ModelChoice(id, BedrockModels.model(bedrock, ModelIds.name(id), timeout), ModelIds.name(id), false)
+                    ? new ModelChoice(id, BedrockModels.model(bedrock, ModelIds.name(id)), ModelIds.name(id), false)
                     : build(env, id));
         }
         return new ModelCatalog(models, ids.defaultId());
