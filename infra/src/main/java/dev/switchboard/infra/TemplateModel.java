@@ -100,6 +100,28 @@ public final class TemplateModel {
         return i < 0 ? handler : handler.substring(0, i);
     }
 
+    /**
+     * The shaded jar of a function, which the Makefile copies into {@code sam build}'s artifacts folder:
+     * {@code functions/<m>/target/<m>-lambda.jar}, {@code m} being the handler's package below dev.switchboard.
+     */
+    public String jarOf(String function) {
+        String cls = handlerClass(function);
+        String module = cls.substring("dev.switchboard.".length(), cls.lastIndexOf('.'));
+        return "functions/" + module + "/target/" + module + "-lambda.jar";
+    }
+
+    /** The functions that serve a CloudFormation custom resource (its ServiceToken names their alias). */
+    public java.util.Set<String> customResourceFunctions() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        root.path("Resources").forEach(r -> {
+            if (r.path("Type").asText().startsWith("Custom::")) {
+                String token = r.path("Properties").path("ServiceToken").asText();
+                out.add(token.contains(".") ? token.substring(0, token.indexOf('.')) : token);
+            }
+        });
+        return out;
+    }
+
     /** The raw environment of a function: Globals first, then its own variables (unresolved). */
     public Map<String, String> rawEnvironment(String function) {
         Map<String, String> env = new LinkedHashMap<>();
