@@ -5,34 +5,28 @@
 # samconfig.toml sets build_in_source, so this runs in the project folder (Maven's incremental build and one reactor
 # run); without it SAM copies the folder per function first, which works too, only slower.
 MVN ?= mvn
+
+# The module of each function (its jar: functions/<module>/target/<module>-lambda.jar).
+MODULE_AuthorizerFunction := authorizer
+MODULE_ConnectFunction := connect
+MODULE_DisconnectFunction := disconnect
+MODULE_MessageFunction := message
+MODULE_WorkerFunction := worker
+MODULE_OperatorFunction := operator
+MODULE_ChatPageFunction := chatpage
 MODULES := authorizer connect disconnect message worker operator chatpage
+
 SOURCES := $(shell find pom.xml shared-lib functions infra/src/main/resources/web \( -name pom.xml -o -path '*/src/main/*' \) -type f)
 STAMP := target/sam-build.stamp
+comma := ,
+empty :=
+space := $(empty) $(empty)
 
 $(STAMP): $(SOURCES)
-	$(MVN) -B -ntp -q -DskipTests package -pl $(shell echo $(addprefix functions/,$(MODULES)) | tr ' ' ',') -am
+	$(MVN) -B -ntp -q -DskipTests package -pl $(subst $(space),$(comma),$(addprefix functions/,$(MODULES))) -am
 	mkdir -p target && touch $@
 
-build-AuthorizerFunction: $(STAMP)
-	mkdir -p "$(ARTIFACTS_DIR)/lib" && cp functions/authorizer/target/authorizer-lambda.jar "$(ARTIFACTS_DIR)/lib/"
-
-build-ConnectFunction: $(STAMP)
-	mkdir -p "$(ARTIFACTS_DIR)/lib" && cp functions/connect/target/connect-lambda.jar "$(ARTIFACTS_DIR)/lib/"
-
-build-DisconnectFunction: $(STAMP)
-	mkdir -p "$(ARTIFACTS_DIR)/lib" && cp functions/disconnect/target/disconnect-lambda.jar "$(ARTIFACTS_DIR)/lib/"
-
-build-MessageFunction: $(STAMP)
-	mkdir -p "$(ARTIFACTS_DIR)/lib" && cp functions/message/target/message-lambda.jar "$(ARTIFACTS_DIR)/lib/"
-
-build-WorkerFunction: $(STAMP)
-	mkdir -p "$(ARTIFACTS_DIR)/lib" && cp functions/worker/target/worker-lambda.jar "$(ARTIFACTS_DIR)/lib/"
-
-build-OperatorFunction: $(STAMP)
-	mkdir -p "$(ARTIFACTS_DIR)/lib" && cp functions/operator/target/operator-lambda.jar "$(ARTIFACTS_DIR)/lib/"
-
-build-ChatPageFunction: $(STAMP)
-	mkdir -p "$(ARTIFACTS_DIR)/lib" && cp functions/chatpage/target/chatpage-lambda.jar "$(ARTIFACTS_DIR)/lib/"
-
-.PHONY: build-AuthorizerFunction build-ConnectFunction build-DisconnectFunction build-MessageFunction \
-	build-WorkerFunction build-OperatorFunction build-ChatPageFunction
+build-%: $(STAMP)
+	@test -n "$(MODULE_$*)" || { echo "no function $* in the Makefile" >&2; exit 1; }
+	mkdir -p "$(ARTIFACTS_DIR)/lib"
+	cp functions/$(MODULE_$*)/target/$(MODULE_$*)-lambda.jar "$(ARTIFACTS_DIR)/lib/"

@@ -237,12 +237,14 @@ class DeploymentTemplateTest {
             assertThat(r.path("Metadata").path("BuildMethod").asText()).as(fn.getKey()).isEqualTo("makefile");
             assertThat(fn.getValue().path("CodeUri").asText()).as(fn.getKey() + " CodeUri: the Makefile's folder")
                     .isEqualTo(".");
-            String target = "build-" + fn.getKey() + ":";
-            assertThat(makefile).as("Makefile target " + target).contains(target);
-            String recipe = makefile.substring(makefile.indexOf(target)).split("\n\n", 2)[0];
-            assertThat(recipe).as(target + " copies the function's jar").contains("cp " + model.jarOf(fn.getKey()))
-                    .contains("$(ARTIFACTS_DIR)/lib");
+            String module = model.jarOf(fn.getKey()).split("/")[1];
+            assertThat(makefile).as("the Makefile's module of " + fn.getKey())
+                    .containsPattern("(?m)^MODULE_" + fn.getKey() + " := " + module + "$")
+                    .containsPattern("(?m)^MODULES := .*\\b" + module + "\\b");
         }
+        // build-<function> copies functions/<module>/target/<module>-lambda.jar, the jar TemplateModel.jarOf names
+        assertThat(makefile).contains("build-%: $(STAMP)")
+                .contains("cp functions/$(MODULE_$*)/target/$(MODULE_$*)-lambda.jar \"$(ARTIFACTS_DIR)/lib/\"");
         assertThat(Files.readString(root.resolve("samconfig.toml"))).contains("build_in_source = true");
         assertThat(Files.readString(root.resolve("pom.xml"))).as("reproducible jars")
                 .containsPattern("<project.build.outputTimestamp>\\d{4}-\\d\\d-\\d\\dT[^<]+</project.build.outputTimestamp>");
