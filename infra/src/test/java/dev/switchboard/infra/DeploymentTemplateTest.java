@@ -122,6 +122,10 @@ class DeploymentTemplateTest {
             assertThat(off.path(Setting.JWKS_URL.name()).path("Ref").asText()).isEqualTo("JwksUrl");
             assertThat(off.path(Setting.JWT_AUDIENCE.name()).path("Ref").asText()).isEqualTo("JwtAudience");
         }
+        // the local stack (TemplateModel) takes the own-issuer branch: it brings its own sign-in
+        Map<String, String> local = model.rawEnvironment("AuthorizerFunction");
+        assertThat(local).containsEntry(Setting.JWKS_URL.name(), "JwksUrl").containsEntry(Setting.AUTH_MODE.name(), "AuthMode")
+                .containsEntry(Setting.JWT_AUDIENCE.name(), "JwtAudience").containsEntry(Setting.JWT_ISSUER.name(), "JwtIssuer");
         // the own issuer's parameters are required only without the pool
         JsonNode rules = template.root().path("Rules");
         assertThat(template.root().path("Parameters").path("JwtIssuer").path("Default").asText()).isEmpty();
