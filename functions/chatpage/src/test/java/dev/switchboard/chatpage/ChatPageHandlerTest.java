@@ -270,4 +270,16 @@ class ChatPageHandlerTest {
         assertThat(PageFiles.contentType("a/b.CSS")).startsWith("text/css");
         assertThat(PageFiles.contentType("x.bin")).isEqualTo("application/octet-stream");
     }
+
+    @Test
+    void theSampleEventOfEventsRunsThroughTheHandler(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws IOException {
+        String file = dev.switchboard.testing.EventFixtures.prepare("chatpage-create.json", tmp,
+                Map.of("${RESPONSE_URL}", base + "/response", "${BUCKET}", "page"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> sample = JSON.readValue(java.nio.file.Files.readString(java.nio.file.Path.of(file)), Map.class);
+        handler().handleRequest(sample, null);
+        assertThat(answers.get(0).path("Status").asText()).isEqualTo("SUCCESS");
+        assertThat(JSON.readTree(objects.get("config.json").body()).path("logoutEndpoint").asText()).endsWith("/logout");
+    }
 }
