@@ -22,7 +22,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * and Update it writes the bundled page files and a {@code config.json} made from the stack's values into the page
  * bucket; on Delete it empties the bucket so CloudFormation can delete it. It always answers CloudFormation's
  * ResponseURL: FAILED with the reason when Create or Update fails; SUCCESS on Delete even when emptying failed (the
- * bucket's own deletion then fails, naming it), so a stack can always be deleted or rolled back.
+ * bucket's own deletion then fails, naming it), so a stack can always be deleted or rolled back. Only a failed init
+ * (no bundled page) leaves CloudFormation without an answer, until the resource's ServiceTimeout.
  */
 public final class ChatPageHandler implements RequestHandler<Map<String, Object>, Void> {
     /** Everything comes from the custom resource's properties; the region from Lambda's own AWS_REGION. */
@@ -65,7 +66,7 @@ public final class ChatPageHandler implements RequestHandler<Map<String, Object>
                 default -> throw new IllegalArgumentException("unknown RequestType " + event.requestType());
             };
             success = true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // whatever went wrong, CloudFormation hears of it now, not at its timeout
             reason = e.getClass().getSimpleName() + ": " + e.getMessage();
             success = "Delete".equals(event.requestType());
             LOG.error("chat page {} failed: {}", event.requestType(), reason);
