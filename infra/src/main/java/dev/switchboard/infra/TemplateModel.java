@@ -31,15 +31,28 @@ public final class TemplateModel {
 
     private static final Pattern ALIAS_REF = Pattern.compile("\\$\\{(\\w+)\\.Alias}");
 
+    /**
+     * The parameter values an environment variable's {@code Fn::If} is taken for: the local stack's, which brings its
+     * own sign-in and serves its own page (no user pool, no page on S3).
+     */
+    public static final Map<String, String> LOCAL_PARAMETERS = Map.of("CreateUserPool", "false", "ChatPage", "false");
+
     private final JsonNode root;
+    private final Optional<TemplateConditions> conditions;
 
     public TemplateModel(JsonNode root) {
+        this(root, Optional.empty());
+    }
+
+    private TemplateModel(JsonNode root, Optional<TemplateConditions> conditions) {
         this.root = root;
+        this.conditions = conditions;
     }
 
     public static TemplateModel load(Path path) {
         try {
-            return new TemplateModel(new ObjectMapper(new YAMLFactory()).readTree(Files.readString(path)));
+            return new TemplateModel(new ObjectMapper(new YAMLFactory()).readTree(Files.readString(path)),
+                    Optional.of(TemplateConditions.load(path)));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
         }
@@ -100,12 +113,57 @@ public final class TemplateModel {
         return i < 0 ? handler : handler.substring(0, i);
     }
 
-    /** The raw environment of a function: Globals first, then its own variables (unresolved). */
+    /**
+     * The shaded jar of a function, which the Makefile copies into {@code sam build}'s artifacts folder:
+     * {@code functions/<m>/target/<m>-lambda.jar}, {@code m} being the handler's package below dev.switchboard.
+     */
+    public String jarOf(String function) {
+        String cls = handlerClass(function);
+        String module = cls.substring("dev.switchboard.".length(), cls.lastIndexOf('.'));
+        return "functions/" + module + "/target/" + module + "-lambda.jar";
+    }
+
+    /** The functions that serve a CloudFormation custom resource (its ServiceToken names their alias). */
+    public java.util.Set<String> customResourceFunctions() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        root.path("Resources").forEach(r -> {
+            if (r.path("Type").asText().startsWith("Custom::")) {
+                String token = r.path("Properties").path("ServiceToken").asText();
+                out.add(token.contains(".") ? token.substring(0, token.indexOf('.')) : token);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The raw environment of a function: Globals first, then its own variables (unresolved, but a variable that is an
+     * {@code Fn::If} reads as the branch {@link #LOCAL_PARAMETERS} pick).
+     */
     public Map<String, String> rawEnvironment(String function) {
         Map<String, String> env = new LinkedHashMap<>();
         copyVariables(root.path("Globals").path("Function").path("Environment").path("Variables"), env);
         copyVariables(resources(FUNCTION).get(function).path("Environment").path("Variables"), env);
+        conditions.ifPresent(c -> {
+            JsonNode tagged = c.root().path("Resources").path(function).path("Properties").path("Environment")
+                    .path("Variables");
+            tagged.fields().forEachRemaining(e -> {
+                if (e.getValue().has("Fn::If")) {
+                    env.put(e.getKey(), plain(c.resolve(e.getValue(), LOCAL_PARAMETERS)));
+                }
+            });
+        });
         return env;
+    }
+
+    /** A resolved intrinsic as the short form reads without its tag: {@code !Ref X} as X, {@code !Sub s} as s. */
+    private static String plain(JsonNode n) {
+        if (n.isObject() && n.size() == 1) {
+            String name = n.fieldNames().next();
+            if (name.equals("Ref") || name.startsWith("Fn::")) {
+                return plain(n.get(name));
+            }
+        }
+        return n.isValueNode() ? n.asText() : n.toString();
     }
 
     private static void copyVariables(JsonNode vars, Map<String, String> into) {

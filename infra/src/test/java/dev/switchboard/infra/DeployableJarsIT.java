@@ -13,7 +13,7 @@ import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 
 /**
- * The jars that template.yaml deploys (each function's CodeUri), loaded alone as Lambda loads them: every handler
+ * The jars that template.yaml deploys (each function's shaded jar, which the Makefile hands to sam build), loaded alone as Lambda loads them: every handler
  * class is there, its composition root builds from the environment, the authorizer answers a real event and the
  * operator function answers liveness.
  */
@@ -32,8 +32,8 @@ class DeployableJarsIT {
                 Map.entry("DYNAMODB_ENDPOINT", "http://127.0.0.1:1"), Map.entry("SQS_ENDPOINT", "http://127.0.0.1:1"),
                 Map.entry("AWS_REGION", "us-east-1"), Map.entry("JWT_ISSUER", "iss"), Map.entry("JWT_SECRET", SECRET));
         for (var f : template.resources(TemplateModel.FUNCTION).entrySet()) {
-            Path jar = root.resolve(f.getValue().path("CodeUri").asText());
-            assertThat(jar).as("CodeUri of %s", f.getKey()).isRegularFile();
+            Path jar = root.resolve(template.jarOf(f.getKey()));
+            assertThat(jar).as("jar of %s (the Makefile copies it for sam build)", f.getKey()).isRegularFile();
             try (JarFile j = new JarFile(jar.toFile())) {
                 assertThat(j.getEntry("META-INF/org/apache/logging/log4j/core/config/plugins/Log4j2Plugins.dat"))
                         .as("merged log4j plugin cache in %s", jar).isNotNull();
@@ -107,7 +107,7 @@ class DeployableJarsIT {
         var key = Map.of("pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("user-alice"),
                 "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("conn-A1"));
         for (String function : new String[] {"ConnectFunction", "DisconnectFunction"}) {
-            Path jar = root.resolve(template.resources(TemplateModel.FUNCTION).get(function).path("CodeUri").asText());
+            Path jar = root.resolve(template.jarOf(function));
             String sample = function.equals("ConnectFunction") ? "connect.json" : "disconnect.json";
             try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},
                     ClassLoader.getPlatformClassLoader())) {

@@ -1,5 +1,6 @@
 package dev.switchboard.authorizer;
 
+import dev.switchboard.runtime.Priming;
 import dev.switchboard.config.Setting;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -77,9 +78,16 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     /** Primes the verifier's classes with a token that is refused; nothing is stored. */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        var e = new APIGatewayCustomAuthorizerEvent();
-        e.setQueryStringParameters(Map.of("token", "e30.e30.priming"));
-        handleRequest(e, null);
+        prime();
+    }
+
+    /** The priming steps; returns how many failed (logged, never thrown: see {@link Priming}). */
+    int prime() {
+        return Priming.run("authorizer", () -> {
+            var e = new APIGatewayCustomAuthorizerEvent();
+            e.setQueryStringParameters(Map.of("token", "e30.e30.priming"));
+            handleRequest(e, null);
+        });
     }
 
     @Override

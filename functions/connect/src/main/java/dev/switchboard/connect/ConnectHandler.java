@@ -1,5 +1,6 @@
 package dev.switchboard.connect;
 
+import dev.switchboard.runtime.Priming;
 import dev.switchboard.config.Setting;
 import dev.switchboard.protocol.Headers;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -61,8 +62,14 @@ public final class ConnectHandler
     /** Primes with a read of a user id no token can carry; writes nothing. */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        registry.prime(WebSocketEvents.PRIMING_USER);
-        handleRequest(new APIGatewayV2WebSocketEvent(), null); // no authorised user: refused before any write
+        prime();
+    }
+
+    /** The priming steps; returns how many failed (logged, never thrown: see {@link Priming}). */
+    int prime() {
+        return Priming.run("connect", () -> registry.prime(WebSocketEvents.PRIMING_USER),
+                // no authorised user: refused before any write
+                () -> handleRequest(new APIGatewayV2WebSocketEvent(), null));
     }
 
     @Override

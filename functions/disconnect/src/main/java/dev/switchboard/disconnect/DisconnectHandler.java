@@ -1,5 +1,6 @@
 package dev.switchboard.disconnect;
 
+import dev.switchboard.runtime.Priming;
 import dev.switchboard.config.Setting;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -55,7 +56,12 @@ public final class DisconnectHandler
     /** Primes with a read of a user id no token can carry; writes nothing. */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        registry.prime(WebSocketEvents.PRIMING_USER);
+        prime();
+    }
+
+    /** The priming steps; returns how many failed (logged, never thrown: see {@link Priming}). */
+    int prime() {
+        return Priming.run("disconnect", () -> registry.prime(WebSocketEvents.PRIMING_USER));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.switchboard.message;
 
+import dev.switchboard.runtime.Priming;
 import dev.switchboard.config.LimitSettings;
 import dev.switchboard.config.Setting;
 import dev.switchboard.usecase.ModelListing;
@@ -130,9 +131,15 @@ public final class MessageHandler
     /** Primes the real path with a ping and a history read of a user no token can carry; writes nothing. */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        handleRequest(WebSocketEvents.primingEvent("ping", "{\"action\":\"ping\"}"), null);
-        handleRequest(WebSocketEvents.primingEvent("getHistory",
-                "{\"action\":\"getHistory\",\"sessionId\":\"priming\"}"), null);
+        prime();
+    }
+
+    /** The priming steps; returns how many failed (logged, never thrown: see {@link Priming}). */
+    int prime() {
+        return Priming.run("message",
+                () -> handleRequest(WebSocketEvents.primingEvent("ping", "{\"action\":\"ping\"}"), null),
+                () -> handleRequest(WebSocketEvents.primingEvent("getHistory",
+                        "{\"action\":\"getHistory\",\"sessionId\":\"priming\"}"), null));
     }
 
     /** Restored copies of one snapshot must not share a random sequence (turn ids). */

@@ -1,5 +1,6 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.runtime.Priming;
 import dev.switchboard.config.Setting;
 import dev.switchboard.usecase.ModelListing;
 import dev.switchboard.config.ModelIds;
@@ -240,9 +241,14 @@ public final class OperatorHandler
     /** Primes liveness, a refused token and the per-user read path (a user no token can carry); writes nothing. */
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        handleRequest(primingEvent(null), null);
-        handleRequest(primingEvent("Bearer e30.e30.priming"), null);
-        api.prime(WebSocketEvents.PRIMING_USER);
+        prime();
+    }
+
+    /** The priming steps; returns how many failed (logged, never thrown: see {@link Priming}). */
+    int prime() {
+        return Priming.run("operator", () -> handleRequest(primingEvent(null), null),
+                () -> handleRequest(primingEvent("Bearer e30.e30.priming"), null),
+                () -> api.prime(WebSocketEvents.PRIMING_USER));
     }
 
     private static APIGatewayV2HTTPEvent primingEvent(String authorization) {

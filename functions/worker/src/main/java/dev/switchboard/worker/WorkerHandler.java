@@ -1,5 +1,6 @@
 package dev.switchboard.worker;
 
+import dev.switchboard.runtime.Priming;
 import dev.switchboard.config.Setting;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -249,8 +250,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         m.setAttributes(Map.of("MessageGroupId", "priming", "ApproximateReceiveCount", "1"));
         SQSEvent e = new SQSEvent();
         e.setRecords(List.of(m));
-        handleRequest(e, null);
-        batch.prime();
+        prime(e);
+    }
+
+    /** The priming steps; returns how many failed (logged, never thrown: see {@link Priming}). */
+    int prime(SQSEvent primingEvent) {
+        return Priming.run("worker", () -> handleRequest(primingEvent, null), batch::prime);
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class Architecture {
             "dev.switchboard.turn.."};
     static final String[] FUNCTIONS = {"dev.switchboard.authorizer..", "dev.switchboard.connect..",
             "dev.switchboard.disconnect..", "dev.switchboard.message..", "dev.switchboard.worker..",
-            "dev.switchboard.operator.."};
+            "dev.switchboard.operator..", "dev.switchboard.chatpage.."};
     static final String[] INFRA = {"dev.switchboard.infra.."};
 
     static final String[] AWS_LIBRARIES = {"software.amazon..", "com.amazonaws.."};
