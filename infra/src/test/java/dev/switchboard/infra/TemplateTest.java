@@ -222,6 +222,19 @@ class TemplateTest {
     }
 
     @Test
+    void everyFifoQueueHasHighThroughputOn() {
+        Map<String, JsonNode> fifo = model.resources(TemplateModel.QUEUE).entrySet().stream()
+                .filter(q -> q.getValue().path("FifoQueue").asBoolean())
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertThat(fifo).as("FIFO queues").isNotEmpty();
+        fifo.forEach((id, q) -> {
+            assertThat(q.path("DeduplicationScope").asText()).as(id + " DeduplicationScope").isEqualTo("messageGroup");
+            assertThat(q.path("FifoThroughputLimit").asText()).as(id + " FifoThroughputLimit")
+                    .isEqualTo("perMessageGroupId");
+        });
+    }
+
+    @Test
     void eventSourceMappingReportsBatchItemFailuresWithAFifoBatchSize() {
         Map<String, JsonNode> mappings = model.resources("AWS::Lambda::EventSourceMapping");
         assertThat(mappings).hasSize(1);
