@@ -4,7 +4,6 @@ import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.domain.Role;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Reliability scenario "throttling": 20 sessions, one user each, × 10 messages sent back to back (each as soon as the
@@ -123,7 +121,7 @@ class ThrottlingIT {
         List<String> sent = IntStream.range(0, MESSAGES).mapToObj(ThrottlingIT::text).toList();
         for (int s = 0; s < SESSIONS; s++) {
             figures.countSession(clients.get(s), sessionIds.get(s), sent,
-                    stored(stack, table, user(s), sessionIds.get(s)));
+                    ScenarioFigures.storedInTable(stack, table, user(s), sessionIds.get(s)));
         }
         ThrottledDynamoDb.Figures dynamo = throttle.settledFigures(Duration.ofSeconds(15));
         System.out.println(figures.line("throttling", ("%d of %d DynamoDB attempts throttled (%.1f %%), %d SDK "
@@ -144,20 +142,5 @@ class ThrottlingIT {
 
     private static String text(int i) {
         return "throttled message " + i;
-    }
-
-    /** The session's user messages and answers, read from the Messages table past the throttling proxy. */
-    private static List<ScenarioFigures.Stored> stored(LocalStack stack, String table, String userId,
-                                                       String sessionId) {
-        List<ScenarioFigures.Stored> stored = new ArrayList<>();
-        for (Map<String, AttributeValue> item : stack.dynamo().queryPaginator(b -> b.tableName(table)
-                .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
-                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(userId + "#" + sessionId),
-                        ":t", AttributeValue.fromS("T#")))
-                .consistentRead(true)).items()) {
-            stored.add(new ScenarioFigures.Stored(item.get("turnId").s(), Role.valueOf(item.get("role").s()).wire(),
-                    item.get("text").s()));
-        }
-        return stored;
     }
 }

@@ -20,6 +20,8 @@ import dev.switchboard.knowledge.UserKnowledgeCache;
 import dev.switchboard.runtime.InitTimer;
 import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbPendingTurns;
+import dev.switchboard.usecase.ReliableTurnQueue;
 import dev.switchboard.tools.ToolRegistry;
 import dev.switchboard.turn.UserDataJobs;
 import dev.switchboard.usecase.TurnLimits;
@@ -65,6 +67,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private static final long DEFAULT_REMAINING_MILLIS = 60_000;
 
     private final TurnBatch batch;
+    /** Sweeps the jobs held because the queue refused them (null: a handler built around a batch alone). */
+    private final ReliableTurnQueue queue;
     private final UserKnowledgeCache userCache;
     private final Metrics metrics;
     private final UsageMetrics usage;
@@ -88,6 +92,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     WorkerHandler(Composition c) {
         this.batch = c.batch();
+        this.queue = c.queue();
         this.userCache = c.userCache();
         this.metrics = c.metrics();
         this.usage = c.usage();
@@ -100,7 +105,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
      * resources to release on {@link #close}, in closing order.
      */
     record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, UsageMetrics usage,
-                       long initMillis, List<AutoCloseable> resources) {}
+                       long initMillis, List<AutoCloseable> resources, ReliableTurnQueue queue) {}
 
     /**
      * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
@@ -117,12 +122,14 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 () -> AwsClients.connections(env));
         var connectionsApi = new ApiGatewayConnections(connectionsClient);
         SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
-        var queue = new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper());
+        String userData = env.require(Setting.USER_DATA_TABLE);
+        var queue = new ReliableTurnQueue(new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper()),
+                new DynamoDbPendingTurns(dynamo, userData, codec.mapper()), env.integer(Setting.ENQUEUE_ATTEMPTS),
+                env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
         var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
                 env.integer(Setting.MESSAGE_RETENTION_DAYS));
         var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
         var connections = new DynamoDbConnectionStore(dynamo, env.require(Setting.CONNECTIONS_TABLE));
-        String userData = env.require(Setting.USER_DATA_TABLE);
         var memories = new DynamoDbMemoryStore(dynamo, userData);
         var documents = new DynamoDbDocumentStore(dynamo, userData);
         var versions = new DynamoDbKnowledgeVersions(dynamo, userData);
@@ -151,11 +158,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
-                List.of(tools, embedder, dynamo, sqs, connectionsClient));
+                List.of(tools, embedder, dynamo, sqs, connectionsClient), queue);
     }
 
     public WorkerHandler(TurnBatch batch) {
         this.batch = batch;
+        this.queue = null;
         this.userCache = null;
         this.metrics = Metrics.NONE;
         this.usage = null;
@@ -172,6 +180,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                     .toList();
             if (context != null && !warm.getAndSet(true)) {
                 metrics.coldStart(initMillis);
+            }
+            if (records.isEmpty() && queue != null) {
+                // the sweep schedule's event (template.yaml: an empty batch every minute)
+                ReliableTurnQueue.Swept swept = queue.sweep();
+                LOG.info("sweep of held jobs: {} queued, {} still held", swept.sent(), swept.stillHeld());
+                return SQSBatchResponse.builder().withBatchItemFailures(List.of()).build();
             }
             List<String> failed = batch.process(records,
                     () -> context == null ? DEFAULT_REMAINING_MILLIS : context.getRemainingTimeInMillis());
