@@ -2,16 +2,11 @@ package dev.switchboard.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.config.Setting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,8 +23,6 @@ class EnqueueFailureIT {
     private static final int SESSIONS = 20;
     private static final int MESSAGES = 10;
     private static final int REFUSED_PERCENT = 20;
-    /** Tries of one sendMessage by the client (the first and the resends after an error reply). */
-    private static final int CLIENT_TRIES = 5;
 
     @Test
     void everyAcceptedTurnIsAnsweredOnceWhileAFifthOfSendMessageCallsAreRefused() throws Exception {
@@ -50,21 +43,10 @@ class EnqueueFailureIT {
                     sessionIds.add(c.request("{\"action\":\"createSession\"}", "session").path("session")
                             .path("sessionId").asText());
                 }
-                int resends = sendAll(clients, sessionIds);
-                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                for (WsClient c : clients) {
-                    while (c.frames.stream().filter(WsClient.type("done")).count() < MESSAGES
-                            && System.nanoTime() < deadline) {
-                        Thread.sleep(50);
-                    }
-                }
-                String table = stack.environment("MessageFunction").get(Setting.MESSAGES_TABLE.name());
-                ScenarioFigures figures = new ScenarioFigures();
-                List<String> sent = IntStream.range(0, MESSAGES).mapToObj(EnqueueFailureIT::text).toList();
-                for (int s = 0; s < SESSIONS; s++) {
-                    figures.countSession(clients.get(s), sessionIds.get(s), sent,
-                            ScenarioFigures.storedInTable(stack, table, user(s), sessionIds.get(s)));
-                }
+                BackToBackSends load = new BackToBackSends(clients, sessionIds, MESSAGES, EnqueueFailureIT::user,
+                        EnqueueFailureIT::text);
+                int resends = load.send();
+                ScenarioFigures figures = load.awaitAndCount(stack, Duration.ofSeconds(90));
                 System.out.println(figures.line("enqueue failure", ("%d of %d SendMessage calls refused (%.1f %%), "
                         + "%d jobs held for the sweep, %d sweeps, %d client resends, %d s").formatted(
                         refusals.refused(), refusals.calls(), 100.0 * refusals.refused() / refusals.calls(),
@@ -79,36 +61,6 @@ class EnqueueFailureIT {
                 clients.forEach(WsClient::close);
             }
         }
-    }
-
-    /** Every session sends its messages back to back (resending one whose reply is an error), all sessions at once. */
-    private static int sendAll(List<WsClient> clients, List<String> sessionIds) throws Exception {
-        AtomicInteger resends = new AtomicInteger();
-        List<Future<?>> running = new ArrayList<>();
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int s = 0; s < SESSIONS; s++) {
-                WsClient c = clients.get(s);
-                String sessionId = sessionIds.get(s);
-                running.add(pool.submit(() -> {
-                    for (int i = 0; i < MESSAGES; i++) {
-                        String send = "{\"action\":\"sendMessage\",\"clientMessageId\":\"q-" + i
-                                + "\",\"sessionId\":\"" + sessionId + "\",\"text\":\"" + text(i) + "\"}";
-                        for (int attempt = 1; attempt <= CLIENT_TRIES; attempt++) {
-                            JsonNode reply = c.request(send, Duration.ofSeconds(30), "accepted", "error");
-                            if ("accepted".equals(reply.path("type").asText())) {
-                                break;
-                            }
-                            resends.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
-            }
-        }
-        for (Future<?> f : running) {
-            f.get();
-        }
-        return resends.get();
     }
 
     private static String user(int s) {

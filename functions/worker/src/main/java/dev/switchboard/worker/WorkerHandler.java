@@ -22,6 +22,11 @@ import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbPendingTurns;
 import dev.switchboard.usecase.ReliableTurnQueue;
+import dev.switchboard.usecase.PendingSweep;
+import dev.switchboard.usecase.CappedNoteStore;
+import dev.switchboard.usecase.HoldingLimits;
+import dev.switchboard.config.HoldingSettings;
+import dev.switchboard.adapter.dynamodb.DynamoDbUserHoldings;
 import dev.switchboard.tools.ToolRegistry;
 import dev.switchboard.turn.UserDataJobs;
 import dev.switchboard.usecase.TurnLimits;
@@ -68,7 +73,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     private final TurnBatch batch;
     /** Sweeps the jobs held because the queue refused them (null: a handler built around a batch alone). */
-    private final ReliableTurnQueue queue;
+    private final PendingSweep sweep;
     private final UserKnowledgeCache userCache;
     private final Metrics metrics;
     private final UsageMetrics usage;
@@ -92,7 +97,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     WorkerHandler(Composition c) {
         this.batch = c.batch();
-        this.queue = c.queue();
+        this.sweep = c.sweep();
         this.userCache = c.userCache();
         this.metrics = c.metrics();
         this.usage = c.usage();
@@ -105,7 +110,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
      * resources to release on {@link #close}, in closing order.
      */
     record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, UsageMetrics usage,
-                       long initMillis, List<AutoCloseable> resources, ReliableTurnQueue queue) {}
+                       long initMillis, List<AutoCloseable> resources, PendingSweep sweep) {}
 
     /**
      * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
@@ -123,9 +128,9 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         var connectionsApi = new ApiGatewayConnections(connectionsClient);
         SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
         String userData = env.require(Setting.USER_DATA_TABLE);
+        var pending = new DynamoDbPendingTurns(dynamo, userData, codec.mapper());
         var queue = new ReliableTurnQueue(new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper()),
-                new DynamoDbPendingTurns(dynamo, userData, codec.mapper()), env.integer(Setting.ENQUEUE_ATTEMPTS),
-                env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
+                pending, env.integer(Setting.ENQUEUE_ATTEMPTS), env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
         var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
                 env.integer(Setting.MESSAGE_RETENTION_DAYS));
         var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
@@ -137,7 +142,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         Metrics metrics = UsageMetrics.fanOut(List.of(emf, usage));
         ModelCatalog models = init.time("models", () -> ChatModels.catalogFromEnv(env));
         ToolRegistry tools = init.time("tools", () -> ToolRegistry.fromEnv(env, Clock.SYSTEM,
-                new DynamoDbNoteStore(dynamo, userData)));
+                new CappedNoteStore(new DynamoDbNoteStore(dynamo, userData), new HoldingLimits(
+                        new DynamoDbUserHoldings(dynamo, userData), HoldingSettings.fromEnv(env)))));
         MiniLmEmbedder embedder = init.time("embeddingModel", () -> {
             MiniLmEmbedder e = env.extra(PerInvocation.class).isPresent() ? MiniLmEmbedder.ownCopy()
                     : new MiniLmEmbedder();
@@ -158,12 +164,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
-                List.of(tools, embedder, dynamo, sqs, connectionsClient), queue);
+                List.of(tools, embedder, dynamo, sqs, connectionsClient), new PendingSweep(queue, pending));
     }
 
     public WorkerHandler(TurnBatch batch) {
         this.batch = batch;
-        this.queue = null;
+        this.sweep = null;
         this.userCache = null;
         this.metrics = Metrics.NONE;
         this.usage = null;
@@ -181,10 +187,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             if (context != null && !warm.getAndSet(true)) {
                 metrics.coldStart(initMillis);
             }
-            if (records.isEmpty() && queue != null) {
-                // the sweep schedule's event (template.yaml: an empty batch every minute)
-                ReliableTurnQueue.Swept swept = queue.sweep();
-                LOG.info("sweep of held jobs: {} queued, {} still held", swept.sent(), swept.stillHeld());
+            if (records.isEmpty() && sweep != null) {
+                sweep.sweep(); // the sweep schedule's event (template.yaml: an empty batch every minute)
                 return SQSBatchResponse.builder().withBatchItemFailures(List.of()).build();
             }
             List<String> failed = batch.process(records,

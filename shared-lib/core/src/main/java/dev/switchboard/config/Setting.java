@@ -96,10 +96,8 @@ public enum Setting {
     LIMIT_SESSIONS_PER_USER(Kind.INT, "1000", false, 0, 1_000_000),
     /** Most knowledge-base documents a user holds at once (counted atomically; 0 = no cap). */
     LIMIT_DOCUMENTS_PER_USER(Kind.INT, "50", false, 0, 1_000_000),
-    /** Most memories a user holds at once (counted atomically; 0 = no cap). */
-    LIMIT_MEMORIES_PER_USER(Kind.INT, "200", false, 0, 1_000_000),
-    /** Most notes a user holds at once (counted atomically; 0 = no cap). */
-    LIMIT_NOTES_PER_USER(Kind.INT, "100", false, 0, 1_000_000),
+    /** Most notes a user holds at once (counted atomically; 0 = only the tools' own limit of 100). */
+    LIMIT_NOTES_PER_USER(Kind.INT, "100", false, 0, 100),
     /** addDocument actions a user may make per minute (0 = no limit). */
     LIMIT_DOCUMENTS_PER_MINUTE(Kind.INT, "10", false, 0, 1_000_000),
     /** createSession actions (and first messages that create a session) a user may make per minute (0 = no limit). */

@@ -9,7 +9,7 @@ package dev.switchboard.port;
 public interface UserHoldings {
     /** The kinds of item a user holds; {@code wire} names them in errors and keys. */
     enum Kind {
-        SESSIONS("sessions"), DOCUMENTS("documents"), MEMORIES("memories"), NOTES("notes");
+        SESSIONS("sessions"), DOCUMENTS("documents"), NOTES("notes");
 
         private final String wire;
 

@@ -8,7 +8,7 @@ import dev.switchboard.protocol.ServerEvent;
 import java.util.Optional;
 
 /**
- * The caps on what a user holds (sessions, documents, memories, notes) and the per-minute limits on creating sessions
+ * The caps on what a user holds (sessions, documents, notes) and the per-minute limits on creating sessions
  * and documents, counted atomically through {@link UserHoldings}: a creator {@linkplain #take takes} a count before it
  * writes and {@linkplain #release gives it back} when the write fails, the item already existed or is deleted. Beyond
  * a limit the user gets {@code LIMIT_REACHED} saying which.
@@ -28,7 +28,6 @@ public final class HoldingLimits {
         return switch (kind) {
             case SESSIONS -> settings.sessionsPerUser();
             case DOCUMENTS -> settings.documentsPerUser();
-            case MEMORIES -> settings.memoriesPerUser();
             case NOTES -> settings.notesPerUser();
         };
     }
@@ -37,7 +36,7 @@ public final class HoldingLimits {
         return switch (kind) {
             case SESSIONS -> settings.sessionsPerMinute();
             case DOCUMENTS -> settings.documentsPerMinute();
-            case MEMORIES, NOTES -> 0;
+            case NOTES -> 0;
         };
     }
 
@@ -56,7 +55,7 @@ public final class HoldingLimits {
         return takeHeld(userId, kind, action, sessionId);
     }
 
-    /** {@link #take} without the per-minute limit (items a worker creates: memories, notes). */
+    /** {@link #take} without the per-minute limit (items the worker creates: notes). */
     public boolean tryTake(String userId, Kind kind) {
         return holdings.tryAdd(userId, kind, cap(kind));
     }

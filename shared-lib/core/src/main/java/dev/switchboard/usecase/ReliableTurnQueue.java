@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The turns queue as the ingress and the worker use it: nothing accepted is lost when the queue refuses a send. A
  * send is tried {@code attempts} times with a doubling backoff; when every try fails the job is held durably in
- * {@link PendingTurns} (so the client's {@code accepted} stays true), and {@link #sweep} (the worker, on a schedule)
+ * {@link PendingTurns} (so the client's {@code accepted} stays true), and {@link PendingSweep} (the worker, on a schedule)
  * sends it later. Only when the hold fails too does {@link #enqueue} throw, and then the client gets an error and may
  * resend the same clientMessageId safely (the turn is claimed once; every step of a resend is idempotent).
  * <p>
@@ -22,12 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReliableTurnQueue implements TurnQueue {
     private static final Logger LOG = LoggerFactory.getLogger(ReliableTurnQueue.class);
-    /** Groups one sweep handles at most (the next sweep takes the rest). */
-    static final int GROUPS_PER_SWEEP = 100;
-
-    /** What one sweep did: jobs sent, jobs still held because the queue refused them again. */
-    public record Swept(int sent, int stillHeld) {}
-
     private final TurnQueue queue;
     private final PendingTurns pending;
     private final int attempts;
@@ -77,32 +71,8 @@ public final class ReliableTurnQueue implements TurnQueue {
                 failure.getClass().getSimpleName());
     }
 
-    /** Sends every held job it can, group by group in the order held; a group whose send fails waits for the next sweep. */
-    public Swept sweep() {
-        int sent = 0;
-        int stillHeld = 0;
-        for (PendingTurns.Group group : pending.groups(GROUPS_PER_SWEEP)) {
-            pending.unlist(group);
-            List<TurnRequest> jobs = pending.held(group);
-            for (int i = 0; i < jobs.size(); i++) {
-                TurnRequest job = jobs.get(i);
-                if (trySend(job) != null) {
-                    stillHeld += jobs.size() - i;
-                    pending.hold(job); // lists the group again; the later jobs stay held behind it
-                    break;
-                }
-                pending.release(job);
-                sent++;
-            }
-        }
-        if (sent + stillHeld > 0) {
-            LOG.info("sweep: {} held jobs queued, {} still held", sent, stillHeld);
-        }
-        return new Swept(sent, stillHeld);
-    }
-
-    /** @return null when the job was sent, else the last failure */
-    private RuntimeException trySend(TurnRequest job) {
+    /** @return null when the job was sent (tried as {@link #enqueue} tries), else the last failure */
+    RuntimeException trySend(TurnRequest job) {
         RuntimeException last = null;
         long pause = backoffMillis;
         for (int attempt = 1; attempt <= attempts; attempt++) {

@@ -35,13 +35,13 @@ public final class UserKnowledgeActions implements KnowledgeActions {
     private final Clock clock;
     private final HoldingLimits holdings;
 
-    /** No caps on documents and memories, no limit on adding documents. */
+    /** No cap on documents, no limit on adding them. */
     public UserKnowledgeActions(MemoryStore memories, DocumentStore documents, KnowledgeVersions versions,
                                 TurnQueue queue, Clock clock) {
         this(memories, documents, versions, queue, clock, HoldingLimits.NONE);
     }
 
-    /** @param holdings the caps on documents and memories and the per-minute limit on adding documents */
+    /** @param holdings the cap on documents and the per-minute limit on adding them */
     public UserKnowledgeActions(MemoryStore memories, DocumentStore documents, KnowledgeVersions versions,
                                 TurnQueue queue, Clock clock, HoldingLimits holdings) {
         this.holdings = holdings;
@@ -70,7 +70,6 @@ public final class UserKnowledgeActions implements KnowledgeActions {
         if (!memories.delete(userId, d.memoryId())) {
             return new ServerEvent.Error(ErrorCode.NOT_FOUND.name(), "No such memory", d.action(), null, null, null);
         }
-        holdings.release(userId, UserHoldings.Kind.MEMORIES, 1);
         versions.bump(userId);
         LOG.info("memory deleted");
         return new ServerEvent.MemoryDeleted(d.memoryId(), 1);
@@ -79,7 +78,6 @@ public final class UserKnowledgeActions implements KnowledgeActions {
     /** Forgets everything remembered about the user. */
     public int deleteAllMemories(String userId) {
         int deleted = memories.deleteAll(userId);
-        holdings.clear(userId, UserHoldings.Kind.MEMORIES);
         versions.bump(userId);
         return deleted;
     }

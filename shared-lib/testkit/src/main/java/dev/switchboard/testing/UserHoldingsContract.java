@@ -74,7 +74,7 @@ public abstract class UserHoldingsContract {
 
     @Test
     void aCapOfZeroCountsNothing() {
-        assertThat(holdings.tryAdd(user, Kind.MEMORIES, 0)).isTrue();
-        assertThat(holdings.count(user, Kind.MEMORIES)).isZero();
+        assertThat(holdings.tryAdd(user, Kind.NOTES, 0)).isTrue();
+        assertThat(holdings.count(user, Kind.NOTES)).isZero();
     }
 }

@@ -25,7 +25,7 @@ class HoldingLimitsTest extends IngressTestBed {
     @BeforeEach
     void build() {
         HoldingLimits holdings = new HoldingLimits(counts,
-                new HoldingSettings(SESSIONS, DOCUMENTS, 0, 0, PER_MINUTE, PER_MINUTE));
+                new HoldingSettings(SESSIONS, DOCUMENTS, 0, PER_MINUTE, PER_MINUTE));
         var knowledge = new UserKnowledgeActions(new InMemoryMemoryStore(), documents,
                 new InMemoryKnowledgeVersions(), queue, now::get, holdings);
         ingress = new ChatIngress(codec, sessions, messages, queue, ids, now::get, MODELS,
@@ -79,7 +79,7 @@ class HoldingLimitsTest extends IngressTestBed {
 
     @Test
     void creatingIsLimitedPerMinuteAndTheNextMinuteStartsAfresh() {
-        HoldingLimits fast = new HoldingLimits(counts, new HoldingSettings(0, 0, 0, 0, 2, 2));
+        HoldingLimits fast = new HoldingLimits(counts, new HoldingSettings(0, 0, 0, 2, 2));
         var control = new SessionControl(sessions, messages, queue, MODELS, now::get, fast);
         for (int i = 0; i < 2; i++) {
             assertThat(control.create(ALICE, new dev.switchboard.protocol.ClientAction.CreateSession(null, null, null,
@@ -91,5 +91,29 @@ class HoldingLimitsTest extends IngressTestBed {
         now.addAndGet(60_000);
         assertThat(control.create(ALICE, new dev.switchboard.protocol.ClientAction.CreateSession(null, null, null,
                 null, null))).isInstanceOf(ServerEvent.SessionInfo.class);
+    }
+
+    @Test
+    void parallelNotePutsNeverPassTheNotesCapAndADeleteMakesRoom() throws Exception {
+        var notes = new dev.switchboard.testing.InMemoryNoteStore();
+        var capped = new CappedNoteStore(notes, new HoldingLimits(counts, new HoldingSettings(0, 0, 5, 0, 0)));
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 40; i++) {
+                String id = String.format("%013d-%08x", i, i);
+                pool.submit(() -> {
+                    try {
+                        capped.put(new dev.switchboard.domain.Note(ALICE, id, "note", 1));
+                    } catch (CappedNoteStore.CapReachedException e) {
+                        refused.incrementAndGet();
+                    }
+                });
+            }
+        }
+        assertThat(notes.count(ALICE)).isEqualTo(5);
+        assertThat(refused).hasValue(35);
+        assertThat(capped.delete(ALICE, notes.list(ALICE).get(0).noteId())).isTrue();
+        capped.put(new dev.switchboard.domain.Note(ALICE, "0000000000099-00000099", "again", 2));
+        assertThat(notes.count(ALICE)).isEqualTo(5);
     }
 }

@@ -34,6 +34,7 @@ class ReliableTurnQueueTest {
     private final InMemoryPendingTurns pending = new InMemoryPendingTurns();
     private final List<Long> pauses = new ArrayList<>();
     private final ReliableTurnQueue reliable = new ReliableTurnQueue(queue, pending, 3, 50, pauses::add);
+    private final PendingSweep sweep = new PendingSweep(reliable, pending);
 
     private static TurnRequest turn(String session, long at) {
         return new TurnRequest("u1", session, "t-" + at, "c-" + at, at);
@@ -56,10 +57,10 @@ class ReliableTurnQueueTest {
         assertThat(queue.sent.enqueued).isEmpty();
         assertThat(pending.size()).isEqualTo(1);
 
-        assertThat(reliable.sweep()).isEqualTo(new ReliableTurnQueue.Swept(1, 0));
+        assertThat(sweep.sweep()).isEqualTo(new PendingSweep.Swept(1, 0));
         assertThat(queue.sent.enqueued).containsExactly(turn("s1", 1));
         assertThat(pending.size()).isZero();
-        assertThat(reliable.sweep()).isEqualTo(new ReliableTurnQueue.Swept(0, 0));
+        assertThat(sweep.sweep()).isEqualTo(new PendingSweep.Swept(0, 0));
         assertThat(queue.sent.enqueued).hasSize(1);
     }
 
@@ -71,7 +72,7 @@ class ReliableTurnQueueTest {
         reliable.enqueue(turn("s2", 3)); // another session is not held up
         assertThat(queue.sent.enqueued).containsExactly(turn("s2", 3));
 
-        reliable.sweep();
+        sweep.sweep();
         assertThat(queue.sent.enqueued).containsExactly(turn("s2", 3), turn("s1", 1), turn("s1", 2));
     }
 
@@ -82,9 +83,9 @@ class ReliableTurnQueueTest {
         reliable.enqueue(turn("s1", 2));
         queue.refusals = 3;
 
-        assertThat(reliable.sweep()).isEqualTo(new ReliableTurnQueue.Swept(0, 2));
+        assertThat(sweep.sweep()).isEqualTo(new PendingSweep.Swept(0, 2));
         assertThat(pending.groups(10)).containsExactly(new PendingTurns.Group("u1", turn("s1", 1).groupId()));
-        assertThat(reliable.sweep()).isEqualTo(new ReliableTurnQueue.Swept(2, 0));
+        assertThat(sweep.sweep()).isEqualTo(new PendingSweep.Swept(2, 0));
         assertThat(queue.sent.enqueued).containsExactly(turn("s1", 1), turn("s1", 2));
     }
 
