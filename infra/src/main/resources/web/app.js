@@ -34,6 +34,11 @@ const ERRORS = {
 };
 const WHO = { user: 'You', assistant: 'Assistant', tool: 'Tool', note: 'Note', error: 'Problem', command: 'Command' };
 const PING_MILLIS = 5 * 60 * 1000; // the gateway closes a connection after 10 idle minutes
+// a sendMessage without a reply after REPLY_MILLIS, or answered with a retryable error, is sent again with the same
+// clientMessageId (the server stores and answers it once) after each of these pauses, then given up with the error
+const REPLY_MILLIS = 10 * 1000;
+const RESEND_MILLIS = [1000, 2000, 4000, 8000];
+const RETRYABLE = new Set(['INTERNAL']);
 
 const state = {
   auth: null,            // the sign-in (startChat): its user, token(), expired(), signOut(); null: signed out
@@ -49,6 +54,7 @@ const state = {
   turns: new Map(),      // turnId → {sessionId, el, parts, count}: answers being streamed
   running: new Map(),    // turnId → sessionId, from accepted until done or TURN_FAILED
   outbox: new Map(),     // clientMessageId → sendMessage frame, until accepted (sent again after a reconnect)
+  resends: new Map(),    // clientMessageId → { tries, timer }: the outbox's resend schedule
   pending: [],           // requests waiting for their reply
   loadingSessions: false,
   sessionsStale: false,
@@ -381,6 +387,8 @@ function signOut() {
   socket?.close(1000, 'signed out');
   state.sessions.clear();
   state.outbox.clear();
+  for (const r of state.resends.values()) clearTimeout(r.timer);
+  state.resends.clear();
   state.running.clear();
   state.turns.clear();
   ui.sessions.replaceChildren();
@@ -400,7 +408,7 @@ function open(token) {
     state.attempt = 0;
     setStatus('open', `Connected as ${state.auth.user}`);
     state.pingTimer = setInterval(() => send({ action: 'ping' }), PING_MILLIS);
-    for (const frame of state.outbox.values()) send(frame); // accepted never came: same clientMessageId again
+    for (const frame of state.outbox.values()) sendTracked(frame); // accepted never came: same clientMessageId again
     loadModels();
     loadSessions();
     if (reconnected && state.current) {
@@ -534,7 +542,8 @@ function onError(ev) {
     return;
   }
   if (ev.action === 'sendMessage') {
-    state.outbox.delete(ev.clientMessageId);
+    if (RETRYABLE.has(ev.code) && resendLater(ev.clientMessageId)) return;
+    settleOutbox(ev.clientMessageId);
     showError(ev);
     return;
   }
@@ -543,8 +552,39 @@ function onError(ev) {
   else showError(ev);
 }
 
+/** Sends a sendMessage frame of the outbox and sends it again (same clientMessageId) if no reply comes. */
+function sendTracked(frame) {
+  const id = frame.clientMessageId;
+  const entry = state.resends.get(id) || { tries: 0, timer: null };
+  state.resends.set(id, entry);
+  clearTimeout(entry.timer);
+  entry.timer = setTimeout(() => {
+    if (state.outbox.has(id) && !resendLater(id)) {
+      settleOutbox(id);
+      showError({ code: 'INTERNAL', message: 'No reply from the server; your message may not have been sent.' });
+    }
+  }, REPLY_MILLIS);
+  send(frame);
+}
+
+/** Schedules the next resend of an outbox frame; false when it was tried often enough. */
+function resendLater(id) {
+  const entry = state.resends.get(id);
+  const frame = state.outbox.get(id);
+  if (!entry || !frame || entry.tries >= RESEND_MILLIS.length) return false;
+  clearTimeout(entry.timer);
+  entry.timer = setTimeout(() => { if (state.outbox.has(id)) sendTracked(frame); }, RESEND_MILLIS[entry.tries++]);
+  return true;
+}
+
+function settleOutbox(id) {
+  state.outbox.delete(id);
+  clearTimeout(state.resends.get(id)?.timer);
+  state.resends.delete(id);
+}
+
 function onAccepted(ev) {
-  state.outbox.delete(ev.clientMessageId);
+  settleOutbox(ev.clientMessageId);
   state.running.set(ev.turnId, ev.sessionId);
   if (!state.sessions.has(ev.sessionId)) loadSessions();
   updateCancel();
@@ -888,8 +928,9 @@ async function submit() {
   const frame = { action: 'sendMessage', clientMessageId: newId('m'), text };
   if (sessionId) frame.sessionId = sessionId;
   append(messageEl('user', text, { dataset: { clientMessageId: frame.clientMessageId } }));
-  if (!isCommand(text)) state.outbox.set(frame.clientMessageId, frame); // a command is not stored: no retry
-  send(frame);
+  if (isCommand(text)) return send(frame); // a command is not stored: no retry
+  state.outbox.set(frame.clientMessageId, frame);
+  sendTracked(frame);
 }
 
 function updateCancel() {

@@ -61,6 +61,11 @@ final class FunctionHost {
         }
     }
 
+    /** Whether {@code function}'s handler is built for each invocation now. */
+    boolean composesPerInvocation(String function) {
+        return perInvocation.contains(function);
+    }
+
     /** Handlers built per invocation so far, and the time their composition roots took in all. */
     LocalStack.Compositions perInvocationCompositions() {
         return new LocalStack.Compositions(perInvocationBuilds.sum(), perInvocationBuildNanos.sum() / 1_000_000);

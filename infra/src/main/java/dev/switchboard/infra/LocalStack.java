@@ -281,6 +281,11 @@ public final class LocalStack implements AutoCloseable {
         return poller.redeliveries();
     }
 
+    /** Empty batches the worker got from the local sweep schedule (it sends the jobs held for the queue). */
+    public long workerSweeps() {
+        return poller.sweeps();
+    }
+
     /** Records per worker invocation at most (the options' batch size, or template.yaml's). */
     public int workerBatchSize() {
         return workerBatchSize;

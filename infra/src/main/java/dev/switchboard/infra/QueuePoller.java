@@ -26,6 +26,10 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * after its maximum receives. A batch is received invisible for the function's timeout (on AWS the queue's
  * visibility timeout must be at least that, so a running batch is never delivered twice); failed records come back
  * after {@code retrySeconds} when set (the stack's short retry delay for tests), else after the queue's timeout.
+ * <p>
+ * It also stands in for the worker's sweep schedule (template.yaml's {@code PendingSweep}, every minute on AWS): every
+ * {@value #SWEEP_SECONDS} s it invokes the function with an empty batch, which sends the queue jobs held because the
+ * queue refused them.
  */
 final class QueuePoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueuePoller.class);
@@ -43,6 +47,10 @@ final class QueuePoller implements AutoCloseable {
 
     private final int inFlightSeconds;
     private final int retrySeconds;
+    /** How often the local sweep runs (AWS: every minute); short so a held job shows within a test. */
+    static final int SWEEP_SECONDS = 2;
+    private final java.util.concurrent.ScheduledExecutorService sweeper;
+    private final AtomicLong sweeps = new AtomicLong();
 
     QueuePoller(SqsClient sqs, String queueUrl, String queueArn, int batchSize, FunctionHost functions, String function,
                 int threads, int inFlightSeconds, int retrySeconds) {
@@ -61,6 +69,31 @@ final class QueuePoller implements AutoCloseable {
         });
         for (int i = 0; i < threads; i++) {
             pollers.submit(this::loop);
+        }
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sweep-schedule");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Sweeps run so far (empty batches the function got from the schedule). */
+    long sweeps() {
+        return sweeps.get();
+    }
+
+    private void sweep() {
+        if (!running || functions.composesPerInvocation(function)) {
+            return; // a benchmark that counts compositions per invocation: no extra ones
+        }
+        SQSEvent event = new SQSEvent();
+        event.setRecords(List.of());
+        try {
+            functions.invoke(function, event);
+            sweeps.incrementAndGet();
+        } catch (RuntimeException e) {
+            LOG.warn("sweep failed: {}", e.toString());
         }
     }
 
@@ -158,6 +191,7 @@ final class QueuePoller implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        sweeper.shutdownNow();
         pollers.shutdown();
         try {
             if (!pollers.awaitTermination(10, TimeUnit.SECONDS)) {

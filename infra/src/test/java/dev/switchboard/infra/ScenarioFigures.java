@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.switchboard.domain.Role;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The figures of a reliability scenario, counted session by session and printed as one line
@@ -98,6 +100,23 @@ final class ScenarioFigures {
         List<Stored> stored = new ArrayList<>();
         for (JsonNode m : history.path("messages")) {
             stored.add(new Stored(m.path("turnId").asText(), m.path("role").asText(), m.path("text").asText()));
+        }
+        return stored;
+    }
+
+    /**
+     * The session's user messages and answers, read from the Messages table itself (past any failure injected into the
+     * functions' clients).
+     */
+    static List<Stored> storedInTable(LocalStack stack, String table, String userId, String sessionId) {
+        List<Stored> stored = new ArrayList<>();
+        for (Map<String, AttributeValue> item : stack.dynamo().queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
+                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(userId + "#" + sessionId),
+                        ":t", AttributeValue.fromS("T#")))
+                .consistentRead(true)).items()) {
+            stored.add(new Stored(item.get("turnId").s(), Role.valueOf(item.get("role").s()).wire(),
+                    item.get("text").s()));
         }
         return stored;
     }

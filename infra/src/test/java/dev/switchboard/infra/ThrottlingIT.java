@@ -1,20 +1,15 @@
 package dev.switchboard.infra;
 
-import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.domain.Role;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Reliability scenario "throttling": 20 sessions, one user each, × 10 messages sent back to back (each as soon as the
@@ -37,8 +32,6 @@ class ThrottlingIT {
     private static final int VISIBILITY_SECONDS = 30;
     /** Concurrent worker invocations, as Lambda scales a FIFO queue's consumers with its message groups. */
     private static final int POLLERS = 10;
-    /** Tries of one sendMessage by the client (the first and the resends after an error reply). */
-    private static final int CLIENT_TRIES = 5;
 
     @Test
     void everyTurnIsStoredAndAnsweredOnceWhileAFifthOfDynamoDbAttemptsAreThrottled() throws Exception {
@@ -90,46 +83,15 @@ class ThrottlingIT {
      */
     private static void run(LocalStack stack, ThrottledDynamoDb throttle, List<WsClient> clients,
                             List<String> sessionIds, long started) throws Exception {
-        AtomicInteger resends = new AtomicInteger();
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int s = 0; s < SESSIONS; s++) {
-                WsClient c = clients.get(s);
-                String sessionId = sessionIds.get(s);
-                pool.submit(() -> {
-                    for (int i = 0; i < MESSAGES; i++) {
-                        String send = "{\"action\":\"sendMessage\",\"clientMessageId\":\"t-" + i
-                                + "\",\"sessionId\":\"" + sessionId + "\",\"text\":\"" + text(i) + "\"}";
-                        for (int attempt = 1; attempt <= CLIENT_TRIES; attempt++) {
-                            JsonNode reply = c.request(send, Duration.ofSeconds(30), "accepted", "error");
-                            if ("accepted".equals(reply.path("type").asText())) {
-                                break;
-                            }
-                            resends.incrementAndGet();
-                        }
-                    }
-                    return null;
-                });
-            }
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        for (WsClient c : clients) {
-            while (c.frames.stream().filter(WsClient.type("done")).count() < MESSAGES
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-        }
-        String table = stack.environment("MessageFunction").get(Setting.MESSAGES_TABLE.name());
-        ScenarioFigures figures = new ScenarioFigures();
-        List<String> sent = IntStream.range(0, MESSAGES).mapToObj(ThrottlingIT::text).toList();
-        for (int s = 0; s < SESSIONS; s++) {
-            figures.countSession(clients.get(s), sessionIds.get(s), sent,
-                    stored(stack, table, user(s), sessionIds.get(s)));
-        }
+        BackToBackSends load = new BackToBackSends(clients, sessionIds, MESSAGES, ThrottlingIT::user,
+                ThrottlingIT::text);
+        int resends = load.send();
+        ScenarioFigures figures = load.awaitAndCount(stack, Duration.ofSeconds(60));
         ThrottledDynamoDb.Figures dynamo = throttle.settledFigures(Duration.ofSeconds(15));
         System.out.println(figures.line("throttling", ("%d of %d DynamoDB attempts throttled (%.1f %%), %d SDK "
                 + "retries, %d calls given up by the SDK, %d client resends, %d turn redeliveries, %d s")
                 .formatted(dynamo.throttled(), dynamo.attempts(), 100.0 * dynamo.throttled() / dynamo.attempts(),
-                        dynamo.retries(), dynamo.gaveUp(), resends.get(), stack.workerRedeliveries(),
+                        dynamo.retries(), dynamo.gaveUp(), resends, stack.workerRedeliveries(),
                         Duration.ofNanos(System.nanoTime() - started).toSeconds())));
         figures.assertClean();
         // the injection really happened, and the throttled attempts were retried by the SDK (a retry still in its
@@ -144,20 +106,5 @@ class ThrottlingIT {
 
     private static String text(int i) {
         return "throttled message " + i;
-    }
-
-    /** The session's user messages and answers, read from the Messages table past the throttling proxy. */
-    private static List<ScenarioFigures.Stored> stored(LocalStack stack, String table, String userId,
-                                                       String sessionId) {
-        List<ScenarioFigures.Stored> stored = new ArrayList<>();
-        for (Map<String, AttributeValue> item : stack.dynamo().queryPaginator(b -> b.tableName(table)
-                .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
-                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(userId + "#" + sessionId),
-                        ":t", AttributeValue.fromS("T#")))
-                .consistentRead(true)).items()) {
-            stored.add(new ScenarioFigures.Stored(item.get("turnId").s(), Role.valueOf(item.get("role").s()).wire(),
-                    item.get("text").s()));
-        }
-        return stored;
     }
 }

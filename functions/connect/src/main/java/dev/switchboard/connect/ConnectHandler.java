@@ -51,7 +51,7 @@ public final class ConnectHandler
                 LOG.warn("connect without an authorised user: refused");
                 return WebSocketEvents.response(403, null, null);
             }
-            var protocol = registry.open(userId, connectionId,
+            var protocol = registry.open(userId, connectionId, WebSocketEvents.tokenExpiresAt(event),
                     Headers.get(event.getHeaders(), "sec-websocket-protocol"));
             LOG.info("connected");
             return WebSocketEvents.response(200, null,

@@ -75,6 +75,22 @@ class ConnectHandlerTest {
     }
 
     @Test
+    void theConnectionExpiresWithItsTokenWhenThatComesBeforeTheConnectionLimit() {
+        var soon = connectEvent("user-alice", "conn-short", Map.of());
+        soon.getRequestContext().getAuthorizer().put(WebSocketEvents.EXPIRES_AT, NOW / 1000 + 600);
+        var late = connectEvent("user-alice", "conn-long", Map.of());
+        late.getRequestContext().getAuthorizer().put(WebSocketEvents.EXPIRES_AT, String.valueOf(NOW / 1000 + 86_400));
+
+        handler.handleRequest(soon, null);
+        handler.handleRequest(late, null);
+
+        assertThat(connections.listByUser("user-alice")).extracting(Connection::connectionId,
+                        Connection::expiresAtEpochSeconds)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("conn-short", NOW / 1000 + 600),
+                        org.assertj.core.groups.Tuple.tuple("conn-long", NOW / 1000 + TTL));
+    }
+
+    @Test
     void expiresAtIsAboutTwoHoursFromNowWithTheSystemClock() {
         var h = new ConnectHandler(new ConnectionRegistry(connections, System::currentTimeMillis, 7200));
         long before = System.currentTimeMillis() / 1000;

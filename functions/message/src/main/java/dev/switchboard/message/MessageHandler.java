@@ -1,7 +1,12 @@
 package dev.switchboard.message;
 
 import dev.switchboard.runtime.Priming;
+import dev.switchboard.config.HoldingSettings;
 import dev.switchboard.config.LimitSettings;
+import dev.switchboard.adapter.dynamodb.DynamoDbUserHoldings;
+import dev.switchboard.usecase.HoldingLimits;
+import dev.switchboard.usecase.ReliableTurnQueue;
+import dev.switchboard.adapter.dynamodb.DynamoDbPendingTurns;
 import dev.switchboard.config.Setting;
 import dev.switchboard.usecase.ModelListing;
 import dev.switchboard.config.ModelIds;
@@ -77,15 +82,20 @@ public final class MessageHandler
         var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
         var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
                 env.integer(Setting.MESSAGE_RETENTION_DAYS));
-        var queue = new SqsTurnQueue(AwsClients.sqs(env), env.require(Setting.TURNS_QUEUE_URL), codec.mapper());
         String userData = env.require(Setting.USER_DATA_TABLE);
+        var queue = new ReliableTurnQueue(
+                new SqsTurnQueue(AwsClients.sqs(env), env.require(Setting.TURNS_QUEUE_URL), codec.mapper()),
+                new DynamoDbPendingTurns(dynamo, userData, codec.mapper()), env.integer(Setting.ENQUEUE_ATTEMPTS),
+                env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
+        var holdings = new HoldingLimits(new DynamoDbUserHoldings(dynamo, userData), HoldingSettings.fromEnv(env));
         var knowledge = new UserKnowledgeActions(new DynamoDbMemoryStore(dynamo, userData),
                 new DynamoDbDocumentStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData), queue,
-                Clock.SYSTEM);
+                Clock.SYSTEM, holdings);
         ModelListing models = ModelListing.of(ModelIds.fromEnv(env));
         return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
                 ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge,
-                new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env)));
+                new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env)),
+                holdings);
     }
 
     public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {

@@ -21,6 +21,13 @@ import dev.switchboard.knowledge.UserKnowledgeCache;
 import dev.switchboard.runtime.InitTimer;
 import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.adapter.dynamodb.DynamoDbNoteStore;
+import dev.switchboard.adapter.dynamodb.DynamoDbPendingTurns;
+import dev.switchboard.usecase.ReliableTurnQueue;
+import dev.switchboard.usecase.PendingSweep;
+import dev.switchboard.usecase.CappedNoteStore;
+import dev.switchboard.usecase.HoldingLimits;
+import dev.switchboard.config.HoldingSettings;
+import dev.switchboard.adapter.dynamodb.DynamoDbUserHoldings;
 import dev.switchboard.tools.ToolRegistry;
 import dev.switchboard.turn.UserDataJobs;
 import dev.switchboard.usecase.TurnLimits;
@@ -66,6 +73,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private static final long DEFAULT_REMAINING_MILLIS = 60_000;
 
     private final TurnBatch batch;
+    /** Sweeps the jobs held because the queue refused them (null: a handler built around a batch alone). */
+    private final PendingSweep sweep;
     private final UserKnowledgeCache userCache;
     private final Metrics metrics;
     private final UsageMetrics usage;
@@ -89,6 +98,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     WorkerHandler(Composition c) {
         this.batch = c.batch();
+        this.sweep = c.sweep();
         this.userCache = c.userCache();
         this.metrics = c.metrics();
         this.usage = c.usage();
@@ -101,7 +111,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
      * resources to release on {@link #close}, in closing order.
      */
     record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, UsageMetrics usage,
-                       long initMillis, List<AutoCloseable> resources) {}
+                       long initMillis, List<AutoCloseable> resources, PendingSweep sweep) {}
 
     /**
      * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
@@ -118,12 +128,14 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 () -> AwsClients.connections(env));
         var connectionsApi = new ApiGatewayConnections(connectionsClient);
         SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
-        var queue = new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper());
+        String userData = env.require(Setting.USER_DATA_TABLE);
+        var pending = new DynamoDbPendingTurns(dynamo, userData, codec.mapper());
+        var queue = new ReliableTurnQueue(new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper()),
+                pending, env.integer(Setting.ENQUEUE_ATTEMPTS), env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
         var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
                 env.integer(Setting.MESSAGE_RETENTION_DAYS));
         var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
         var connections = new DynamoDbConnectionStore(dynamo, env.require(Setting.CONNECTIONS_TABLE));
-        String userData = env.require(Setting.USER_DATA_TABLE);
         var memories = new DynamoDbMemoryStore(dynamo, userData);
         var documents = new DynamoDbDocumentStore(dynamo, userData);
         var versions = new DynamoDbKnowledgeVersions(dynamo, userData);
@@ -131,7 +143,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         Metrics metrics = UsageMetrics.fanOut(List.of(emf, usage));
         ModelCatalog models = init.time("models", () -> ChatModels.catalogFromEnv(env));
         ToolRegistry tools = init.time("tools", () -> ToolRegistry.fromEnv(env, Clock.SYSTEM,
-                new DynamoDbNoteStore(dynamo, userData)));
+                new CappedNoteStore(new DynamoDbNoteStore(dynamo, userData), new HoldingLimits(
+                        new DynamoDbUserHoldings(dynamo, userData), HoldingSettings.fromEnv(env)))));
         MiniLmEmbedder embedder = init.time("embeddingModel", () -> {
             MiniLmEmbedder e = env.extra(PerInvocation.class).isPresent() ? MiniLmEmbedder.ownCopy()
                     : new MiniLmEmbedder();
@@ -152,11 +165,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
-                List.of(tools, embedder, dynamo, sqs, connectionsClient));
+                List.of(tools, embedder, dynamo, sqs, connectionsClient), new PendingSweep(queue, pending));
     }
 
     public WorkerHandler(TurnBatch batch) {
         this.batch = batch;
+        this.sweep = null;
         this.userCache = null;
         this.metrics = Metrics.NONE;
         this.usage = null;
@@ -173,6 +187,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                     .toList();
             if (context != null && !warm.getAndSet(true)) {
                 metrics.coldStart(initMillis);
+            }
+            if (records.isEmpty() && sweep != null) {
+                sweep.sweep(); // the sweep schedule's event (template.yaml: an empty batch every minute)
+                return SQSBatchResponse.builder().withBatchItemFailures(List.of()).build();
             }
             List<String> failed = batch.process(records,
                     () -> context == null ? DEFAULT_REMAINING_MILLIS : context.getRemainingTimeInMillis());

@@ -15,13 +15,18 @@ import java.util.Map;
 
 /**
  * The user tier: each user's {@link UserKnowledge}, loaded from the stores on first use and kept for a while in a
- * bounded in-process cache (Caffeine). Whoever changes a user's memories or documents calls {@link #invalidate}; other
+ * bounded in-process cache (Caffeine), bounded both by users and by bytes: every entry weighs its estimated heap bytes
+ * ({@link #weight}), but at least {@code maximumBytes / maximumSize}, so the cache holds at most {@code maximumSize}
+ * users and at most {@code maximumBytes} (one user's chunks and vectors can take tens of MB, so a count alone does not
+ * bound the heap). Whoever changes a user's memories or documents calls {@link #invalidate}; other
  * instances of the function see the change when their entry expires. Maintenance (eviction) runs on the calling
  * thread, so nothing runs in the background between invocations.
  */
 public final class UserKnowledgeCache {
     /** Users kept at most, unless {@link Setting#USER_CACHE_SIZE} says otherwise. */
     public static final int DEFAULT_SIZE = Integer.parseInt(Setting.USER_CACHE_SIZE.defaultValue());
+    /** Bytes kept at most, unless {@link Setting#USER_CACHE_MAX_MB} says otherwise. */
+    public static final long DEFAULT_MAX_BYTES = Long.parseLong(Setting.USER_CACHE_MAX_MB.defaultValue()) << 20;
     /** Seconds an entry is kept after loading, unless {@link Setting#USER_CACHE_TTL_SECONDS} says otherwise. */
     public static final int DEFAULT_TTL_SECONDS = Integer.parseInt(Setting.USER_CACHE_TTL_SECONDS.defaultValue());
 
@@ -31,21 +36,41 @@ public final class UserKnowledgeCache {
     private final MemoryStore memories;
     private final DocumentStore documents;
     private final Cache<String, UserKnowledge> cache;
+    private final long maximumBytes;
 
     public UserKnowledgeCache(MemoryStore memories, DocumentStore documents, long maximumSize, Duration ttl) {
-        this(memories, documents, maximumSize, ttl, Ticker.systemTicker());
+        this(memories, documents, maximumSize, DEFAULT_MAX_BYTES, ttl, Ticker.systemTicker());
+    }
+
+    public UserKnowledgeCache(MemoryStore memories, DocumentStore documents, long maximumSize, long maximumBytes,
+                              Duration ttl) {
+        this(memories, documents, maximumSize, maximumBytes, ttl, Ticker.systemTicker());
     }
 
     /** @param ticker the time source of expiry (a fake one in tests) */
     public UserKnowledgeCache(MemoryStore memories, DocumentStore documents, long maximumSize, Duration ttl,
                               Ticker ticker) {
-        if (maximumSize < 0 || ttl.isNegative()) {
-            throw new IllegalArgumentException("cache size and TTL must not be negative");
+        this(memories, documents, maximumSize, DEFAULT_MAX_BYTES, ttl, ticker);
+    }
+
+    /**
+     * @param maximumSize  users kept at most (0 = no caching)
+     * @param maximumBytes estimated heap bytes kept at most (0 = no caching)
+     * @param ticker       the time source of expiry (a fake one in tests)
+     */
+    public UserKnowledgeCache(MemoryStore memories, DocumentStore documents, long maximumSize, long maximumBytes,
+                              Duration ttl, Ticker ticker) {
+        if (maximumSize < 0 || maximumBytes < 0 || ttl.isNegative()) {
+            throw new IllegalArgumentException("cache size, bytes and TTL must not be negative");
         }
         this.memories = memories;
         this.documents = documents;
+        this.maximumBytes = maximumSize == 0 ? 0 : maximumBytes;
+        long floor = maximumSize == 0 ? 1 : Math.max(1, maximumBytes / maximumSize);
         this.cache = Caffeine.newBuilder()
-                .maximumSize(maximumSize)
+                .maximumWeight(this.maximumBytes)
+                .<String, UserKnowledge>weigher((user, k) -> (int) Math.min(Integer.MAX_VALUE,
+                        Math.max(floor, weight(k))))
                 .expireAfterWrite(ttl)
                 .ticker(ticker)
                 .executor(Runnable::run)
@@ -53,11 +78,14 @@ public final class UserKnowledgeCache {
                 .build();
     }
 
-    /** Size and TTL from {@link Setting#USER_CACHE_SIZE} and {@link Setting#USER_CACHE_TTL_SECONDS}, with the defaults above. */
+    /**
+     * Size, bytes and TTL from {@link Setting#USER_CACHE_SIZE}, {@link Setting#USER_CACHE_MAX_MB} and
+     * {@link Setting#USER_CACHE_TTL_SECONDS}, with the defaults above.
+     */
     public static UserKnowledgeCache fromEnv(Env env, MemoryStore memories, DocumentStore documents) {
         // the settings' ranges refuse negative values, naming the variable
         return new UserKnowledgeCache(memories, documents, env.integer(Setting.USER_CACHE_SIZE),
-                Duration.ofSeconds(env.integer(Setting.USER_CACHE_TTL_SECONDS)));
+                (long) env.integer(Setting.USER_CACHE_MAX_MB) << 20, Duration.ofSeconds(env.integer(Setting.USER_CACHE_TTL_SECONDS)));
     }
 
     /** The user's knowledge, from the cache or loaded from the stores (three Queries on the user's partition). */
@@ -74,6 +102,37 @@ public final class UserKnowledgeCache {
     public void invalidate(String userId) {
         cache.invalidate(userId);
     }
+
+    /** The estimated heap bytes of the cached entries (their weights; never above {@link #maximumBytes()}). */
+    public long weightedBytes() {
+        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    }
+
+    public long maximumBytes() {
+        return maximumBytes;
+    }
+
+    /**
+     * Estimated heap bytes of one user's entry: strings at two bytes a char, vectors at four bytes a dimension, plus
+     * the objects around them (a generous {@value #OBJECT_BYTES} bytes each).
+     */
+    public static long weight(UserKnowledge k) {
+        long bytes = OBJECT_BYTES;
+        for (var m : k.memories()) {
+            bytes += OBJECT_BYTES * 3 + 2L * (m.text().length() + m.memoryId().length() + m.userId().length())
+                    + (m.vector() == null ? 0 : 4L * m.vector().length);
+        }
+        for (var c : k.chunks()) {
+            bytes += OBJECT_BYTES * 3 + 2L * (c.text().length() + c.documentId().length())
+                    + (c.vector() == null ? 0 : 4L * c.vector().length);
+        }
+        for (var t : k.documentTitles().entrySet()) {
+            bytes += OBJECT_BYTES * 2 + 2L * (t.getKey().length() + t.getValue().length());
+        }
+        return bytes;
+    }
+
+    private static final int OBJECT_BYTES = 48;
 
     public Stats stats() {
         var s = cache.stats();

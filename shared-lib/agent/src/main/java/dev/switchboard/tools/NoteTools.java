@@ -82,7 +82,11 @@ final class NoteTools {
             }
             long now = clock.millis();
             String noteId = String.format(Locale.ROOT, "%013d-%s", now, UUID.randomUUID().toString().substring(0, 8));
-            notes.put(new Note(context.userId(), noteId, text, now));
+            try {
+                notes.put(new Note(context.userId(), noteId, text, now));
+            } catch (dev.switchboard.usecase.CappedNoteStore.CapReachedException e) {
+                throw new ToolException("note limit reached: " + e.getMessage()); // a parallel save took the last one
+            }
             return ToolArguments.object().put("saved", true).put("noteId", noteId).put("notes", count + 1).toString();
         }
     }

@@ -85,11 +85,29 @@ public enum Setting {
     // user tier
     USER_CACHE_SIZE(Kind.INT, "1000", false, 0, 10_000_000),
     USER_CACHE_TTL_SECONDS(Kind.INT, "300", false, 0, 86_400),
+    /** Estimated heap MB the user cache may hold (its entries weigh their chunks, vectors and memories). */
+    USER_CACHE_MAX_MB(Kind.INT, "256", false, 1, 1_000_000),
 
     // per-user limits (0 = off)
     LIMIT_TURNS_PER_MINUTE(Kind.INT, "20", false, 0, 1_000_000),
     LIMIT_CONCURRENT_TURNS(Kind.INT, "4", false, 0, 1_000_000),
     LIMIT_TOKENS_PER_DAY(Kind.LONG, "200000", false, 0, Long.MAX_VALUE),
+    /** Most sessions a user holds at once (counted atomically; 0 = no cap). */
+    LIMIT_SESSIONS_PER_USER(Kind.INT, "1000", false, 0, 1_000_000),
+    /** Most knowledge-base documents a user holds at once (counted atomically; 0 = no cap). */
+    LIMIT_DOCUMENTS_PER_USER(Kind.INT, "50", false, 0, 1_000_000),
+    /** Most notes a user holds at once (counted atomically; 0 = only the tools' own limit of 100). */
+    LIMIT_NOTES_PER_USER(Kind.INT, "100", false, 0, 100),
+    /** addDocument actions a user may make per minute (0 = no limit). */
+    LIMIT_DOCUMENTS_PER_MINUTE(Kind.INT, "10", false, 0, 1_000_000),
+    /** createSession actions (and first messages that create a session) a user may make per minute (0 = no limit). */
+    LIMIT_SESSIONS_PER_MINUTE(Kind.INT, "30", false, 0, 1_000_000),
+
+    // sending to the turns queue: tries, then the job is held durably for the sweep (docs/reliability.md)
+    /** Sends tried before a queue job is held for the sweep. */
+    ENQUEUE_ATTEMPTS(Kind.INT, "3", false, 1, 10),
+    /** Pause before the second send, doubled before each later one. */
+    ENQUEUE_BACKOFF_MILLIS(Kind.INT, "50", false, 0, 5_000),
 
     // observability
     METRICS_NAMESPACE(Kind.TEXT, "Switchboard", false),

@@ -56,6 +56,13 @@ public final class ChatIngress {
     public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
                        Clock clock, ModelListing models, SlashCommands commands,
                        KnowledgeActions knowledge, TurnLimits limits) {
+        this(codec, sessions, messages, queue, ids, clock, models, commands, knowledge, limits, HoldingLimits.NONE);
+    }
+
+    /** @param holdings the cap on sessions per user and the per-minute limit on creating them */
+    public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
+                       Clock clock, ModelListing models, SlashCommands commands,
+                       KnowledgeActions knowledge, TurnLimits limits, HoldingLimits holdings) {
         this.limits = limits;
         this.codec = codec;
         this.sessions = sessions;
@@ -63,7 +70,7 @@ public final class ChatIngress {
         this.queue = queue;
         this.ids = ids;
         this.clock = clock;
-        this.control = new SessionControl(sessions, messages, queue, models, clock);
+        this.control = new SessionControl(sessions, messages, queue, models, clock, holdings);
         this.commands = commands;
         this.knowledge = knowledge;
     }
@@ -149,18 +156,27 @@ public final class ChatIngress {
         String sessionId = m.sessionId();
         Session session;
         boolean admitted = false;
-        if (sessionId == null) {
+        // a resend of a first message finds the session it created (its id follows from the clientMessageId)
+        Optional<Session> found = sessions.get(userId, sessionId != null ? sessionId
+                : Ids.sessionIdFor(userId, m.clientMessageId()));
+        if (sessionId == null && found.isEmpty()) {
             sessionId = Ids.sessionIdFor(userId, m.clientMessageId());
             // limits first, so a refused first message leaves no empty session behind
-            Optional<ServerEvent> refused = limits.admit(userId, sessionId, false, now);
+            Optional<ServerEvent> refused = control.takeSession(userId, now, m.action(), sessionId);
+            if (refused.isEmpty()) {
+                refused = limits.admit(userId, sessionId, false, now);
+                if (refused.isPresent()) {
+                    control.releaseSession(userId);
+                }
+            }
             if (refused.isPresent()) {
                 LOG.info("message refused: a per-user limit is reached");
                 return refused.get();
             }
             admitted = true;
-            session = sessions.createIfAbsent(new Session(userId, sessionId, title(text), now, now));
+            session = control.createTaken(new Session(userId, sessionId, title(text), now, now));
         } else {
-            Optional<Session> found = sessions.get(userId, sessionId);
+            sessionId = sessionId != null ? sessionId : Ids.sessionIdFor(userId, m.clientMessageId());
             if (found.isEmpty()) {
                 return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
                         m.action(), sessionId, null, m.clientMessageId());
@@ -307,6 +323,9 @@ public final class ChatIngress {
         int deleted = messages.deleteSession(userId, d.sessionId());
         if (!existed && deleted == 0) {
             return ServerEvent.Error.sessionNotFound(d.action(), d.sessionId());
+        }
+        if (existed) {
+            control.releaseSession(userId);
         }
         LOG.info("session deleted ({} messages)", deleted);
         return new ServerEvent.SessionDeleted(d.sessionId(), deleted);

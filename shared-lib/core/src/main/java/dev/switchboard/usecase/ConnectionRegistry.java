@@ -18,14 +18,28 @@ public final class ConnectionRegistry {
         this.ttlSeconds = ttlSeconds;
     }
 
-    /**
-     * Stores the connection (TTL: the API Gateway connection limit, 2 h by default) and returns the subprotocol to
-     * echo in the handshake: {@value AuthorizeConnection#SUBPROTOCOL} when the client offered it (browsers require
-     * the echo of one offered protocol), else none.
-     */
+    /** {@link #open(String, String, long, String)} for a token whose expiry is unknown. */
     public Optional<String> open(String userId, String connectionId, String offeredProtocols) {
+        return open(userId, connectionId, 0, offeredProtocols);
+    }
+
+    /**
+     * Stores the connection and returns the subprotocol to echo in the handshake:
+     * {@value AuthorizeConnection#SUBPROTOCOL} when the client offered it (browsers require the echo of one offered
+     * protocol), else none. The connection item expires with the token it was opened with, or at the API Gateway
+     * connection limit (2 h by default) when that comes first: the worker sends nothing to an expired item (TTL
+     * deletes lazily, so readers skip it), so a stolen short-lived token mirrors a user's answers no longer than the
+     * token lives.
+     *
+     * @param tokenExpiresAt when the token expires (epoch seconds; 0 = unknown)
+     */
+    public Optional<String> open(String userId, String connectionId, long tokenExpiresAt, String offeredProtocols) {
         long now = clock.millis();
-        connections.put(new Connection(userId, connectionId, now, now / 1000 + ttlSeconds));
+        long expires = now / 1000 + ttlSeconds;
+        if (tokenExpiresAt > 0) {
+            expires = Math.min(expires, tokenExpiresAt);
+        }
+        connections.put(new Connection(userId, connectionId, now, expires));
         if (offeredProtocols != null && Arrays.stream(offeredProtocols.split(","))
                 .map(String::trim).anyMatch(AuthorizeConnection.SUBPROTOCOL::equals)) {
             return Optional.of(AuthorizeConnection.SUBPROTOCOL);

@@ -13,6 +13,7 @@ import dev.switchboard.port.Clock;
 import dev.switchboard.port.MessageStore;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.TurnQueue;
+import dev.switchboard.port.UserHoldings;
 import dev.switchboard.protocol.ClientAction;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ServerEvent;
@@ -36,9 +37,17 @@ public final class SessionControl {
     private final TurnQueue queue;
     private final ModelListing models;
     private final Clock clock;
+    private final HoldingLimits holdings;
 
     public SessionControl(SessionStore sessions, MessageStore messages, TurnQueue queue,
                           ModelListing models, Clock clock) {
+        this(sessions, messages, queue, models, clock, HoldingLimits.NONE);
+    }
+
+    /** @param holdings the cap on sessions per user and the per-minute limit on creating them */
+    public SessionControl(SessionStore sessions, MessageStore messages, TurnQueue queue,
+                          ModelListing models, Clock clock, HoldingLimits holdings) {
+        this.holdings = holdings;
         this.sessions = sessions;
         this.messages = messages;
         this.queue = queue;
@@ -57,11 +66,62 @@ public final class SessionControl {
         }
         long now = clock.millis();
         String sessionId = c.sessionId() != null ? c.sessionId() : "s-" + UUID.randomUUID();
-        Session created = sessions.createIfAbsent(new Session(userId, sessionId,
+        Optional<Session> existing = c.sessionId() == null ? Optional.empty() : sessions.get(userId, sessionId);
+        if (existing.isPresent()) {
+            LOG.info("session found");
+            return new ServerEvent.SessionInfo(summary(existing.get()));
+        }
+        NewSession created = createCounted(new Session(userId, sessionId,
                 c.title() == null ? "New session" : c.title(), now, now, blankToNull(c.model()),
-                blankToNull(c.systemPrompt()), BusyPolicy.fromWire(c.busyPolicy()), null, null, null, null));
+                blankToNull(c.systemPrompt()), BusyPolicy.fromWire(c.busyPolicy()), null, null, null, null),
+                c.action());
+        if (created.refused() != null) {
+            LOG.info("session refused: a per-user limit is reached");
+            return created.refused();
+        }
         LOG.info("session created or found");
-        return new ServerEvent.SessionInfo(summary(created));
+        return new ServerEvent.SessionInfo(summary(created.session()));
+    }
+
+    /** The stored session, or why it was not created (then {@code session} is null). */
+    record NewSession(Session session, ServerEvent refused) {}
+
+    /**
+     * Creates {@code candidate} unless a session with its id exists, counted against the user's session cap and
+     * per-minute limit.
+     */
+    NewSession createCounted(Session candidate, String action) {
+        Optional<ServerEvent> refused = takeSession(candidate.userId(), candidate.createdAtMillis(), action,
+                candidate.sessionId());
+        return refused.isPresent() ? new NewSession(null, refused.get()) : new NewSession(createTaken(candidate), null);
+    }
+
+    /** Counts a session about to be created against the user's cap and per-minute limit, or says why not. */
+    Optional<ServerEvent> takeSession(String userId, long nowMillis, String action, String sessionId) {
+        return holdings.take(userId, UserHoldings.Kind.SESSIONS, nowMillis, action, sessionId);
+    }
+
+    /**
+     * Creates {@code candidate} (its count {@linkplain #takeSession taken}) unless a session with its id exists; gives
+     * the count back when it existed already (a racing create counted it) or the write failed.
+     */
+    Session createTaken(Session candidate) {
+        Session stored;
+        try {
+            stored = sessions.createIfAbsent(candidate);
+        } catch (RuntimeException e) {
+            releaseSession(candidate.userId());
+            throw e;
+        }
+        if (stored.createdAtMillis() != candidate.createdAtMillis()) {
+            releaseSession(candidate.userId());
+        }
+        return stored;
+    }
+
+    /** Gives back a session's count (it was deleted, or taken for a session that was not created). */
+    void releaseSession(String userId) {
+        holdings.release(userId, UserHoldings.Kind.SESSIONS, 1);
     }
 
     public ServerEvent update(String userId, ClientAction.UpdateSession u) {

@@ -4,12 +4,12 @@ import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.domain.Chunk;
 import dev.switchboard.port.DocumentStore;
 import dev.switchboard.domain.KnowledgeDocument;
-import dev.switchboard.domain.KnowledgeLimits;
 import dev.switchboard.port.KnowledgeVersions;
 import dev.switchboard.domain.Memory;
 import dev.switchboard.port.MemoryStore;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.TurnQueue;
+import dev.switchboard.port.UserHoldings;
 import dev.switchboard.protocol.ClientAction;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ServerEvent;
@@ -33,9 +33,18 @@ public final class UserKnowledgeActions implements KnowledgeActions {
     private final KnowledgeVersions versions;
     private final TurnQueue queue;
     private final Clock clock;
+    private final HoldingLimits holdings;
 
+    /** No cap on documents, no limit on adding them. */
     public UserKnowledgeActions(MemoryStore memories, DocumentStore documents, KnowledgeVersions versions,
                                 TurnQueue queue, Clock clock) {
+        this(memories, documents, versions, queue, clock, HoldingLimits.NONE);
+    }
+
+    /** @param holdings the cap on documents and the per-minute limit on adding them */
+    public UserKnowledgeActions(MemoryStore memories, DocumentStore documents, KnowledgeVersions versions,
+                                TurnQueue queue, Clock clock, HoldingLimits holdings) {
+        this.holdings = holdings;
         this.memories = memories;
         this.documents = documents;
         this.versions = versions;
@@ -75,10 +84,12 @@ public final class UserKnowledgeActions implements KnowledgeActions {
 
     @Override
     public ServerEvent addDocument(String userId, ClientAction.AddDocument a) {
-        if (documents.listDocuments(userId).size() >= KnowledgeLimits.MAX_DOCUMENTS_PER_USER) {
-            return new ServerEvent.Error(ErrorCode.LIMIT_REACHED.name(), "At most "
-                    + KnowledgeLimits.MAX_DOCUMENTS_PER_USER + " documents per user; delete one first",
-                    a.action(), null, null, null);
+        long now = clock.millis();
+        // the count is taken before the write (one conditional update), so parallel adds cannot pass the cap
+        var refused = holdings.take(userId, UserHoldings.Kind.DOCUMENTS, now, a.action(), null);
+        if (refused.isPresent()) {
+            LOG.info("document refused: a per-user limit is reached");
+            return refused.get();
         }
         String documentId = "d-" + UUID.randomUUID().toString().replace("-", "");
         List<String> texts = Chunker.DEFAULT.split(a.text());
@@ -86,10 +97,14 @@ public final class UserKnowledgeActions implements KnowledgeActions {
         for (int i = 0; i < texts.size(); i++) {
             chunks.add(new Chunk(userId, documentId, i, texts.get(i), null));
         }
-        long now = clock.millis();
         KnowledgeDocument document = new KnowledgeDocument(userId, documentId, a.title(),
                 a.text().codePointCount(0, a.text().length()), chunks.size(), KnowledgeDocument.Status.INDEXING, now);
-        documents.putDocument(document, chunks);
+        try {
+            documents.putDocument(document, chunks);
+        } catch (RuntimeException e) {
+            holdings.release(userId, UserHoldings.Kind.DOCUMENTS, 1);
+            throw e;
+        }
         queue.enqueue(new TurnRequest(userId, null, documentId, null, now, TurnRequest.Kind.INDEX, null,
                 dev.switchboard.log.LogContext.correlationId()));
         LOG.info("document stored ({} chunks), indexing queued", chunks.size());
@@ -108,6 +123,7 @@ public final class UserKnowledgeActions implements KnowledgeActions {
         if (!documents.deleteDocument(userId, d.documentId())) {
             return new ServerEvent.Error(ErrorCode.NOT_FOUND.name(), "No such document", d.action(), null, null, null);
         }
+        holdings.release(userId, UserHoldings.Kind.DOCUMENTS, 1);
         versions.bump(userId);
         LOG.info("document deleted");
         return new ServerEvent.DocumentDeleted(d.documentId());
