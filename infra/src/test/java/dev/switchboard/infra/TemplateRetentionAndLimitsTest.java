@@ -17,7 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class TemplateRetentionAndLimitsTest {
     private static final List<Setting> PER_USER_SETTINGS = List.of(Setting.LIMIT_TURNS_PER_MINUTE,
-            Setting.LIMIT_CONCURRENT_TURNS, Setting.LIMIT_TOKENS_PER_DAY, Setting.MESSAGE_RETENTION_DAYS);
+            Setting.LIMIT_CONCURRENT_TURNS, Setting.LIMIT_TOKENS_PER_DAY, Setting.MESSAGE_RETENTION_DAYS,
+            Setting.LIMIT_SESSIONS_PER_USER, Setting.LIMIT_DOCUMENTS_PER_USER, Setting.LIMIT_NOTES_PER_USER,
+            Setting.LIMIT_SESSIONS_PER_MINUTE, Setting.LIMIT_DOCUMENTS_PER_MINUTE);
     private static final String NO_VALUE = "AWS::NoValue";
 
     private static TemplateModel model;
