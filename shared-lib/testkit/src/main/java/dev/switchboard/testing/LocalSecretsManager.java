@@ -1,0 +1,108 @@
+package dev.switchboard.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A local test double of the Secrets Manager HTTP API, as much as the functions use of it: {@code GetSecretValue}
+ * over JSON 1.1 ({@code POST /}, {@code X-Amz-Target: secretsmanager.GetSecretValue}, body {@code {"SecretId": …}}),
+ * answering the stored value as {@code SecretString}, {@code ResourceNotFoundException} for a secret it does not
+ * hold and {@code AccessDeniedException} for one {@linkplain #deny denied}; any other operation is refused. Counts
+ * the reads of each secret. Binds 127.0.0.1 on a free port; point the client at {@link #endpoint()}.
+ */
+public final class LocalSecretsManager implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TARGET = "secretsmanager.GetSecretValue";
+
+    private final HttpServer server;
+    private final Map<String, String> values = new ConcurrentHashMap<>();
+    private final Set<String> denied = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+    private final AtomicInteger versions = new AtomicInteger();
+
+    public LocalSecretsManager() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /** http://127.0.0.1:port: the Secrets Manager client's endpoint override. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Stores {@code value} as the current version of {@code secretId} (a new secret, or a rotation). */
+    public void put(String secretId, String value) {
+        denied.remove(secretId);
+        values.put(secretId, value);
+    }
+
+    /** From now on every read of {@code secretId} is refused with AccessDeniedException. */
+    public void deny(String secretId) {
+        denied.add(secretId);
+    }
+
+    /** How many GetSecretValue requests named {@code secretId}. */
+    public int reads(String secretId) {
+        AtomicInteger n = reads.get(secretId);
+        return n == null ? 0 : n.get();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+            JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+            if (!"POST".equals(exchange.getRequestMethod()) || !TARGET.equals(target)) {
+                error(exchange, "UnknownOperationException", "only " + TARGET + " is served here, not " + target);
+                return;
+            }
+            String id = body.path("SecretId").asText();
+            reads.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            String value = values.get(id);
+            if (denied.contains(id)) {
+                error(exchange, "AccessDeniedException", "User is not authorized to perform: "
+                        + "secretsmanager:GetSecretValue on resource: " + id);
+            } else if (value == null) {
+                error(exchange, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+            } else {
+                reply(exchange, 200, JSON.createObjectNode().put("ARN", id).put("Name", id)
+                        .put("SecretString", value).put("VersionId", "v" + versions.incrementAndGet())
+                        .put("CreatedDate", 1.7e9).set("VersionStages", JSON.createArrayNode().add("AWSCURRENT")));
+            }
+        }
+    }
+
+    private static void error(HttpExchange exchange, String type, String message) throws IOException {
+        exchange.getResponseHeaders().add("x-amzn-ErrorType", type);
+        reply(exchange, 400, JSON.createObjectNode().put("__type", type).put("message", message));
+    }
+
+    private static void reply(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
