@@ -2,9 +2,9 @@ package dev.switchboard.config;
 
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.SecretSource;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * {@link SecretSource} (Secrets Manager) at init, again after {@link #refresh()} (SnapStart restore) and when older
  * than SECRET_MAX_AGE_SECONDS; the plain variable is then not allowed (init fails naming both). Without an ARN the
  * plain variable (or its default) is the value: the local stack's development path. The source is built only when
- * an ARN is set, on the first secret that needs it.
+ * an ARN is set, on the first secret that needs it; each secret is resolved once.
  */
 public final class Secrets {
     /** Each secret setting and the setting of its ARN. */
@@ -25,7 +25,8 @@ public final class Secrets {
     private final Env env;
     private final Supplier<SecretSource> sources;
     private final Clock clock;
-    private final List<Secret> read = new CopyOnWriteArrayList<>();
+    /** The secrets resolved so far, each once: asking again gives the same {@link Secret}. */
+    private final Map<Setting, Secret> resolved = new EnumMap<>(Setting.class);
     private final ReentrantLock lock = new ReentrantLock();
     private SecretSource source;
 
@@ -58,6 +59,20 @@ public final class Secrets {
         if (arnSetting == null) {
             throw new IllegalArgumentException(setting + " is not a secret setting");
         }
+        lock.lock();
+        try {
+            Secret known = resolved.get(setting);
+            if (known == null) {
+                known = resolve(setting, arnSetting);
+                resolved.put(setting, known);
+            }
+            return known;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Secret resolve(Setting setting, Setting arnSetting) {
         var arn = env.optional(arnSetting);
         if (arn.isEmpty()) {
             String value = env.text(setting);
@@ -71,25 +86,21 @@ public final class Secrets {
             throw new IllegalStateException(arnSetting + " and " + setting + " are both set: set only "
                     + arnSetting + " (the value is read from Secrets Manager)");
         }
-        Secret secret = Secret.managed(arn.get(), source(), env.integer(Setting.SECRET_MAX_AGE_SECONDS), clock);
-        read.add(secret);
-        return secret;
+        if (source == null) {
+            source = sources.get();
+        }
+        return Secret.managed(arn.get(), source, env.integer(Setting.SECRET_MAX_AGE_SECONDS), clock);
     }
 
     /** Reads every secret of a source again (after a SnapStart restore); fixed values stay as they are. */
     public void refresh() {
-        read.forEach(Secret::refresh);
-    }
-
-    private SecretSource source() {
+        List<Secret> all;
         lock.lock();
         try {
-            if (source == null) {
-                source = sources.get();
-            }
-            return source;
+            all = List.copyOf(resolved.values());
         } finally {
             lock.unlock();
         }
+        all.forEach(Secret::refresh);
     }
 }

@@ -1,5 +1,9 @@
 package dev.switchboard.adapter.secretsmanager;
 
+import dev.switchboard.adapter.aws.AwsClients;
+import dev.switchboard.config.Env;
+import dev.switchboard.config.Secrets;
+import dev.switchboard.port.Clock;
 import dev.switchboard.port.SecretSource;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -16,6 +20,14 @@ public final class SecretsManagerSecretSource implements SecretSource {
 
     public SecretsManagerSecretSource(SecretsManagerClient client) {
         this.client = client;
+    }
+
+    /**
+     * A function's secrets (JWT_SECRET_ARN / OPENAI_API_KEY_SECRET_ARN, else the plain variables): the Secrets Manager
+     * client is built only when the first ARN is set.
+     */
+    public static Secrets secretsOf(Env env) {
+        return new Secrets(env, () -> new SecretsManagerSecretSource(AwsClients.secretsManager(env)), Clock.SYSTEM);
     }
 
     @Override
