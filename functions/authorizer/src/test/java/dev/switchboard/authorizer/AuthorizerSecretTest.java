@@ -35,9 +35,9 @@ class AuthorizerSecretTest {
     }
 
     private Env env() {
-        return new Env(Map.of(Setting.AWS_REGION.name(), "us-east-1", Setting.AUTH_MODE.name(), "hs256",
-                Setting.JWT_ISSUER.name(), ISSUER, Setting.JWT_SECRET_ARN.name(), arn,
-                Setting.SECRETS_MANAGER_ENDPOINT.name(), secretsManager.endpoint()));
+        return secretsManager.envReading(new Env(Map.of(Setting.AWS_REGION.name(), "us-east-1",
+                Setting.AUTH_MODE.name(), "hs256", Setting.JWT_ISSUER.name(), ISSUER)),
+                Setting.JWT_SECRET, Setting.JWT_SECRET_ARN, arn);
     }
 
     private static String effect(AuthorizerHandler handler, String secret) {

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.config.Env;
+import dev.switchboard.config.Setting;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +47,18 @@ public final class LocalSecretsManager implements AutoCloseable {
     /** http://127.0.0.1:port: the Secrets Manager client's endpoint override. */
     public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /**
+     * {@code base} with the secret of {@code plain} (JWT_SECRET, OPENAI_API_KEY) coming from this double instead:
+     * the plain variable removed, {@code arnSetting} set to {@code arn}, the client's endpoint pointed here.
+     */
+    public Env envReading(Env base, Setting plain, Setting arnSetting, String arn) {
+        Map<String, String> vars = new HashMap<>(base.asMap());
+        vars.remove(plain.name());
+        vars.put(arnSetting.name(), arn);
+        vars.put(Setting.SECRETS_MANAGER_ENDPOINT.name(), endpoint());
+        return new Env(vars);
     }
 
     /** Stores {@code value} as the current version of {@code secretId} (a new secret, or a rotation). */
