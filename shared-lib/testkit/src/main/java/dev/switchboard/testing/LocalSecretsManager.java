@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hold and {@code AccessDeniedException} for one {@linkplain #deny denied}; any other operation is refused. Counts
  * the reads of each secret. Binds 127.0.0.1 on a free port; point the client at {@link #endpoint()}.
  */
-public final class LocalSecretsManager implements AutoCloseable {
+public final class LocalSecretsManager implements SecretsDouble, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TARGET = "secretsmanager.GetSecretValue";
 
@@ -61,18 +61,18 @@ public final class LocalSecretsManager implements AutoCloseable {
         return new Env(vars);
     }
 
-    /** Stores {@code value} as the current version of {@code secretId} (a new secret, or a rotation). */
+    @Override
     public void put(String secretId, String value) {
         denied.remove(secretId);
         values.put(secretId, value);
     }
 
-    /** From now on every read of {@code secretId} is refused with AccessDeniedException. */
+    @Override
     public void deny(String secretId) {
         denied.add(secretId);
     }
 
-    /** How many GetSecretValue requests named {@code secretId}. */
+    @Override
     public int reads(String secretId) {
         AtomicInteger n = reads.get(secretId);
         return n == null ? 0 : n.get();

@@ -11,33 +11,33 @@ import org.junit.jupiter.api.Test;
 /** The {@link SecretSource} port's contract, for every implementation. */
 public abstract class SecretSourceContract {
     protected SecretSource source;
+    protected SecretsDouble secrets;
     protected String arn;
 
     protected abstract SecretSource source();
 
-    /** Stores (or rotates) {@code value} as the current value of {@code secretId} where {@link #source()} reads. */
-    protected abstract void put(String secretId, String value);
-
-    /** Makes {@code secretId} unreadable to the source's caller. */
-    protected abstract void deny(String secretId);
+    /** The secrets where {@link #source()} reads. */
+    protected abstract SecretsDouble secrets();
 
     @BeforeEach
     void setUpContract() {
         source = source();
+        secrets = secrets();
         arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchboard/" + UUID.randomUUID();
     }
 
     @Test
     void readsTheCurrentValueAndARotatedOneOnTheNextRead() {
-        put(arn, "first-value");
+        secrets.put(arn, "first-value");
         assertThat(source.read(arn)).isEqualTo("first-value");
-        put(arn, "rotated-value");
+        secrets.put(arn, "rotated-value");
         assertThat(source.read(arn)).isEqualTo("rotated-value");
+        assertThat(secrets.reads(arn)).as("one read each").isEqualTo(2);
     }
 
     @Test
     void aMissingSecretFailsNamingItsId() {
-        put(arn + "-other", "a-value-of-another-secret");
+        secrets.put(arn + "-other", "a-value-of-another-secret");
         assertThatThrownBy(() -> source.read(arn))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(arn)
@@ -47,8 +47,8 @@ public abstract class SecretSourceContract {
 
     @Test
     void aDeniedSecretFailsNamingItsIdWithoutItsValue() {
-        put(arn, "the-denied-value");
-        deny(arn);
+        secrets.put(arn, "the-denied-value");
+        secrets.deny(arn);
         assertThatThrownBy(() -> source.read(arn))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(arn)

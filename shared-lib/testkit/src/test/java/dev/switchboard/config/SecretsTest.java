@@ -16,7 +16,7 @@ class SecretsTest {
     private static final String VALUE = "first-value-of-the-hs256-secret-0123456789";
     private static final String ROTATED = "rotated-value-of-the-hs256-secret-987654321";
 
-    private final InMemorySecretSource store = new InMemorySecretSource().put(ARN, VALUE);
+    private final InMemorySecretSource store = new InMemorySecretSource().with(ARN, VALUE);
     private final AtomicLong now = new AtomicLong(1_000_000);
     private final AtomicInteger sourcesBuilt = new AtomicInteger();
 

@@ -11,12 +11,7 @@ class InMemorySecretSourceTest extends SecretSourceContract {
     }
 
     @Override
-    protected void put(String secretId, String value) {
-        fake.put(secretId, value);
-    }
-
-    @Override
-    protected void deny(String secretId) {
-        fake.deny(secretId);
+    protected SecretsDouble secrets() {
+        return fake;
     }
 }

@@ -10,6 +10,7 @@ import dev.switchboard.port.SecretSource;
 import dev.switchboard.testing.LocalSecretsManager;
 import dev.switchboard.testing.LogLines;
 import dev.switchboard.testing.SecretSourceContract;
+import dev.switchboard.testing.SecretsDouble;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -33,20 +34,8 @@ class SecretsManagerSecretSourceTest extends SecretSourceContract {
     }
 
     @Override
-    protected void put(String secretId, String value) {
-        DOUBLE.put(secretId, value);
-    }
-
-    @Override
-    protected void deny(String secretId) {
-        DOUBLE.deny(secretId);
-    }
-
-    @Test
-    void oneReadIsOneGetSecretValueRequest() {
-        DOUBLE.put(arn, "counted-value");
-        assertThat(source.read(arn)).isEqualTo("counted-value");
-        assertThat(DOUBLE.reads(arn)).isEqualTo(1);
+    protected SecretsDouble secrets() {
+        return DOUBLE;
     }
 
     @Test
