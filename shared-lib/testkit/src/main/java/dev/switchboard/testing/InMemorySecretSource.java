@@ -2,6 +2,7 @@ package dev.switchboard.testing;
 
 import dev.switchboard.port.SecretSource;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,16 +36,24 @@ public final class InMemorySecretSource implements SecretSource, SecretsDouble {
         return n == null ? 0 : n.get();
     }
 
+    /**
+     * The Secrets Manager error code a read of {@code secretId} gets now (AccessDeniedException,
+     * ResourceNotFoundException); empty when it has a value.
+     */
+    public Optional<String> refusal(String secretId) {
+        if (denied.contains(secretId)) {
+            return Optional.of("AccessDeniedException");
+        }
+        return values.containsKey(secretId) ? Optional.empty() : Optional.of("ResourceNotFoundException");
+    }
+
     @Override
     public String read(String secretId) {
         reads.computeIfAbsent(secretId, k -> new AtomicInteger()).incrementAndGet();
-        if (denied.contains(secretId)) {
-            throw new IllegalStateException("cannot read secret " + secretId + ": AccessDeniedException");
+        Optional<String> refused = refusal(secretId);
+        if (refused.isPresent()) {
+            throw new IllegalStateException("cannot read secret " + secretId + ": " + refused.get());
         }
-        String value = values.get(secretId);
-        if (value == null) {
-            throw new IllegalStateException("cannot read secret " + secretId + ": ResourceNotFoundException");
-        }
-        return value;
+        return values.get(secretId);
     }
 }

@@ -10,11 +10,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,9 +26,8 @@ public final class LocalSecretsManager implements SecretsDouble, AutoCloseable {
     private static final String TARGET = "secretsmanager.GetSecretValue";
 
     private final HttpServer server;
-    private final Map<String, String> values = new ConcurrentHashMap<>();
-    private final Set<String> denied = ConcurrentHashMap.newKeySet();
-    private final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+    /** What the double holds and counts; it answers over HTTP what the fake answers in process. */
+    private final InMemorySecretSource secrets = new InMemorySecretSource();
     private final AtomicInteger versions = new AtomicInteger();
 
     public LocalSecretsManager() {
@@ -63,19 +59,17 @@ public final class LocalSecretsManager implements SecretsDouble, AutoCloseable {
 
     @Override
     public void put(String secretId, String value) {
-        denied.remove(secretId);
-        values.put(secretId, value);
+        secrets.put(secretId, value);
     }
 
     @Override
     public void deny(String secretId) {
-        denied.add(secretId);
+        secrets.deny(secretId);
     }
 
     @Override
     public int reads(String secretId) {
-        AtomicInteger n = reads.get(secretId);
-        return n == null ? 0 : n.get();
+        return secrets.reads(secretId);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -87,18 +81,19 @@ public final class LocalSecretsManager implements SecretsDouble, AutoCloseable {
                 return;
             }
             String id = body.path("SecretId").asText();
-            reads.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-            String value = values.get(id);
-            if (denied.contains(id)) {
-                error(exchange, "AccessDeniedException", "User is not authorized to perform: "
-                        + "secretsmanager:GetSecretValue on resource: " + id);
-            } else if (value == null) {
-                error(exchange, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
-            } else {
-                reply(exchange, 200, JSON.createObjectNode().put("ARN", id).put("Name", id)
-                        .put("SecretString", value).put("VersionId", "v" + versions.incrementAndGet())
-                        .put("CreatedDate", 1.7e9).set("VersionStages", JSON.createArrayNode().add("AWSCURRENT")));
+            String value;
+            try {
+                value = secrets.read(id);
+            } catch (IllegalStateException refused) {
+                String code = secrets.refusal(id).orElseThrow();
+                error(exchange, code, code.equals("AccessDeniedException")
+                        ? "User is not authorized to perform: secretsmanager:GetSecretValue on resource: " + id
+                        : "Secrets Manager can't find the specified secret.");
+                return;
             }
+            reply(exchange, 200, JSON.createObjectNode().put("ARN", id).put("Name", id)
+                    .put("SecretString", value).put("VersionId", "v" + versions.incrementAndGet())
+                    .put("CreatedDate", 1.7e9).set("VersionStages", JSON.createArrayNode().add("AWSCURRENT")));
         }
     }
 
