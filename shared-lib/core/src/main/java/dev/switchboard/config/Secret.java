@@ -11,11 +11,13 @@ import org.slf4j.LoggerFactory;
  * A named secret's current value: either a fixed value (the plain environment variable of local development) or one
  * read from a {@link SecretSource}, read when this is made (so a missing or unreadable secret fails at init), read
  * again when it is older than its maximum age and by {@link #refresh()} (after a SnapStart restore), so a rotated
- * value is picked up. When a later read fails the last value stays in use and the next use tries again (a warning
- * names the secret, never its value). {@link #toString()} names the secret and never shows the value.
+ * value is picked up. When a later read fails the last value stays in use and a use at least 5 s later tries again
+ * (a warning names the secret, never its value). {@link #toString()} names the secret and never shows the value.
  */
 public final class Secret {
     private static final Logger LOG = LoggerFactory.getLogger(Secret.class);
+    /** After a failed re-read, the next attempt waits this long (or the maximum age, if shorter). */
+    static final long RETRY_AFTER_MILLIS = 5_000;
 
     private final String name;
     /** Whether the value comes from a source (else it is fixed and never read again). */
@@ -95,8 +97,10 @@ public final class Secret {
             readAtMillis = now;
             LOG.info("secret {} read again ({}): {}", name, why, changed ? "a new value" : "unchanged");
         } catch (RuntimeException e) {
-            LOG.warn("secret {} could not be read again ({}); the last value stays in use: {}", name, why,
-                    e.getMessage());
+            // due again RETRY_AFTER_MILLIS from now: a throttled or unreachable store is not asked on every use
+            readAtMillis = now - maxAgeMillis + Math.min(RETRY_AFTER_MILLIS, maxAgeMillis);
+            LOG.warn("secret {} could not be read again ({}); the last value stays in use, next try in {} ms: {}",
+                    name, why, Math.min(RETRY_AFTER_MILLIS, maxAgeMillis), e.getMessage());
         }
     }
 

@@ -119,19 +119,26 @@ class SecretsTest {
     }
 
     @Test
-    void aFailedReReadKeepsTheLastValueAndTriesAgainOnTheNextUse() {
-        Secret s = secrets(Map.of("JWT_SECRET_ARN", ARN, "SECRET_MAX_AGE_SECONDS", "1")).get(Setting.JWT_SECRET);
+    void aFailedReReadKeepsTheLastValueAndTriesAgainFiveSecondsLater() {
+        Secret s = secrets(Map.of("JWT_SECRET_ARN", ARN, "SECRET_MAX_AGE_SECONDS", "60")).get(Setting.JWT_SECRET);
         store.deny(ARN);
-        now.addAndGet(1_000);
+        now.addAndGet(60_000);
         try (LogLines logs = LogLines.capture()) {
-            assertThat(s.value()).isEqualTo(VALUE);
-            s.refresh();
-            assertThat(s.value()).isEqualTo(VALUE);
+            assertThat(s.value()).as("the re-read by age fails: the last value").isEqualTo(VALUE);
+            assertThat(store.reads(ARN)).isEqualTo(2);
+            store.put(ARN, ROTATED);
+            now.addAndGet(Secret.RETRY_AFTER_MILLIS - 1);
+            assertThat(s.value()).as("not asked again at once").isEqualTo(VALUE);
+            assertThat(store.reads(ARN)).isEqualTo(2);
             assertThat(logs.lines()).anyMatch(l -> l.startsWith("WARN") && l.contains(ARN))
                     .noneMatch(l -> l.contains(VALUE));
         }
-        store.put(ARN, ROTATED);
-        assertThat(s.value()).isEqualTo(ROTATED);
+        now.addAndGet(1);
+        assertThat(s.value()).as("the retry").isEqualTo(ROTATED);
+        assertThat(store.reads(ARN)).isEqualTo(3);
+        store.deny(ARN);
+        s.refresh();
+        assertThat(s.value()).as("a failed refresh keeps the value too").isEqualTo(ROTATED);
     }
 
     @Test
