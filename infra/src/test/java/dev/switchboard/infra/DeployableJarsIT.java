@@ -69,6 +69,31 @@ class DeployableJarsIT {
         }
     }
 
+    /**
+     * The authorizer's jar alone reads its HS256 secret from Secrets Manager (JWT_SECRET_ARN) through the SDK client
+     * it carries, here against the local double of the Secrets Manager API, and verifies a token with it.
+     */
+    @Test
+    void theAuthorizersJarReadsItsSecretFromSecretsManager() throws Exception {
+        TemplateModel template = TemplateModel.load(TemplateModel.locate());
+        Path jar = TemplateModel.locate().getParent()
+                .resolve(template.resources(TemplateModel.FUNCTION).get("AuthorizerFunction").path("CodeUri").asText());
+        String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchboard/jwt-InJar";
+        try (var secretsManager = new dev.switchboard.testing.LocalSecretsManager();
+             URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},
+                     ClassLoader.getPlatformClassLoader())) {
+            secretsManager.put(arn, SECRET);
+            Map<String, String> env = Map.of("AWS_REGION", "us-east-1", "JWT_ISSUER", "iss", "AUTH_MODE", "hs256",
+                    "JWT_SECRET_ARN", arn, "SECRETS_MANAGER_ENDPOINT", secretsManager.endpoint());
+            Class<?> handler = loader.loadClass(template.handlerClass("AuthorizerFunction"));
+            Class<?> envClass = loader.loadClass("dev.switchboard.config.Env");
+            Object instance = handler.getConstructor(envClass)
+                    .newInstance(envClass.getConstructor(Map.class).newInstance(env));
+            assertThat(secretsManager.reads(arn)).isEqualTo(1);
+            assertThat(authorize(loader, instance)).isEqualTo("user-in-jar");
+        }
+    }
+
     /** Builds the handler in a child JVM whose class path is the jar alone and whose environment is {@code env}. */
     private static String probeInOwnJvm(Path jar, String handlerClass, Map<String, String> env) throws Exception {
         Path probe = Path.of(DeployableJarsIT.class.getResource("/probe/HandlerProbe.java").toURI());

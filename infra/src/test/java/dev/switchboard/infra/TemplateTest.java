@@ -315,7 +315,7 @@ class TemplateTest {
         // the function checks the operator's token itself: same verifier settings as the WebSocket authorizer
         Map<String, String> authorizer = model.rawEnvironment(model.authorizerFunction());
         Map<String, String> operator = model.rawEnvironment("OperatorFunction");
-        for (String name : List.of(Setting.AUTH_MODE.name(), Setting.JWT_SECRET.name(), Setting.JWKS_URL.name(), Setting.JWT_ISSUER.name(), Setting.JWT_AUDIENCE.name())) {
+        for (String name : List.of(Setting.AUTH_MODE.name(), Setting.JWT_SECRET_ARN.name(), Setting.JWKS_URL.name(), Setting.JWT_ISSUER.name(), Setting.JWT_AUDIENCE.name())) {
             assertThat(operator.get(name)).as(name).isEqualTo(authorizer.get(name));
         }
         assertThat(operator).containsKeys(Setting.OPERATOR_CLAIM.name(), Setting.OPERATOR_CLAIM_VALUE.name());
@@ -374,6 +374,83 @@ class TemplateTest {
             }
             List<String> resources = strings(s.getValue().path("Resource"));
             assertThat(resources).as(s.getKey() + " Resource").isNotEmpty().doesNotContain("*");
+        }
+    }
+
+    // ------------------------------------------------------------------ secrets
+
+    /** The template parameters that name a secret (its Secrets Manager ARN) and the variable each one feeds. */
+    private static final Map<String, String> SECRET_PARAMETERS = Map.of(
+            "JwtSecretArn", Setting.JWT_SECRET_ARN.name(),
+            "OpenAiApiKeySecretArn", Setting.OPENAI_API_KEY_SECRET_ARN.name());
+
+    /** The functions' policies that are {@code !If [condition, policy, !Ref AWS::NoValue]}, keyed "Function#n". */
+    private static Map<String, JsonNode> conditionalPolicies() {
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        for (var fn : functions().entrySet()) {
+            int i = 0;
+            for (JsonNode p : fn.getValue().path("Policies")) {
+                if (p.isArray()) {
+                    out.put(fn.getKey() + "#" + i++, p);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void noFunctionEnvironmentVariableHoldsASecretValue() {
+        JsonNode parameters = model.root().path("Parameters");
+        parameters.fields().forEachRemaining(p -> assertThat(p.getValue().path("NoEcho").asBoolean(false))
+                .as("parameter %s is NoEcho: a secret value would pass through the template", p.getKey()).isFalse());
+        assertThat(SECRET_PARAMETERS.keySet()).allSatisfy(name -> assertThat(model.isParameter(name)).isTrue());
+        for (String fn : functions().keySet()) {
+            Map<String, String> env = model.rawEnvironment(fn);
+            assertThat(env).as(fn + ": the plain secret variables are for local development only")
+                    .doesNotContainKeys(Setting.JWT_SECRET.name(), Setting.OPENAI_API_KEY.name());
+            for (var v : env.entrySet()) {
+                for (var secret : SECRET_PARAMETERS.entrySet()) {
+                    if (v.getValue().contains(secret.getKey())) {
+                        assertThat(v.getKey()).as(fn + ": what %s feeds", secret.getKey()).isEqualTo(secret.getValue());
+                        assertThat(v.getValue()).as(fn + " " + v.getKey()).isEqualTo(secret.getKey());
+                    }
+                }
+                assertThat(v.getKey()).as(fn + ": a variable named like a secret is an ARN")
+                        .matches(k -> !k.matches(".*(SECRET|KEY|PASSWORD|TOKEN).*") || k.endsWith("_ARN"));
+            }
+        }
+        assertThat(model.rawEnvironment(model.authorizerFunction())).containsEntry(Setting.JWT_SECRET_ARN.name(), "JwtSecretArn");
+        assertThat(model.rawEnvironment("OperatorFunction")).containsEntry(Setting.JWT_SECRET_ARN.name(), "JwtSecretArn");
+        assertThat(model.rawEnvironment("WorkerFunction"))
+                .containsEntry(Setting.OPENAI_API_KEY_SECRET_ARN.name(), "OpenAiApiKeySecretArn");
+        model.root().path("Outputs").fields().forEachRemaining(o -> SECRET_PARAMETERS.keySet().forEach(name ->
+                assertThat(o.getValue().toString()).as("output " + o.getKey()).doesNotContain(name)));
+    }
+
+    @Test
+    void getSecretValueIsAllowedOnlyOnTheSecretParametersAndOnlyWhenTheyAreSet() {
+        Map<String, String> readers = new HashMap<>();
+        for (var p : conditionalPolicies().entrySet()) {
+            JsonNode ifNode = p.getValue();
+            assertThat(ifNode).as(p.getKey() + " !If").hasSize(3);
+            assertThat(ifNode.get(2).asText()).as(p.getKey() + " else").isEqualTo("AWS::NoValue");
+            JsonNode statements = ifNode.get(1).path("Statement");
+            assertThat(statements).as(p.getKey()).hasSize(1);
+            JsonNode st = statements.get(0);
+            assertThat(strings(st.path("Action"))).as(p.getKey()).containsExactly("secretsmanager:GetSecretValue");
+            String resource = st.path("Resource").asText();
+            assertThat(SECRET_PARAMETERS).as(p.getKey() + " Resource").containsKey(resource);
+            // the condition: that very parameter is not empty
+            JsonNode condition = model.root().path("Conditions").path(ifNode.get(0).asText());
+            assertThat(condition.toString()).as("condition " + ifNode.get(0).asText())
+                    .contains(resource).contains("\"\"");
+            readers.merge(p.getKey().substring(0, p.getKey().indexOf('#')), resource, (a, b) -> a + "," + b);
+        }
+        assertThat(readers).containsOnly(Map.entry(model.authorizerFunction(), "JwtSecretArn"),
+                Map.entry("OperatorFunction", "JwtSecretArn"), Map.entry("WorkerFunction", "OpenAiApiKeySecretArn"));
+        // nowhere else: no unconditional statement names Secrets Manager
+        for (var s : statements().entrySet()) {
+            assertThat(s.getValue().toString()).as(s.getKey()).doesNotContain("secretsmanager");
         }
     }
 

@@ -7,7 +7,9 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayCustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.IamPolicyResponse;
 import dev.switchboard.auth.TokenVerifier;
+import dev.switchboard.adapter.secretsmanager.SecretsManagerSecretSource;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Secrets;
 import dev.switchboard.log.LogContext;
 import dev.switchboard.runtime.RequestIds;
 import dev.switchboard.runtime.WebSocketEvents;
@@ -25,6 +27,8 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     private static final Logger LOG = LoggerFactory.getLogger(AuthorizerHandler.class);
 
     private final AuthorizeConnection authorize;
+    /** The HS256 secret, when it comes from Secrets Manager: read again after a restore. */
+    private final Secrets secrets;
 
     /** Lambda's entry point: the composition root. */
     public AuthorizerHandler() {
@@ -32,12 +36,21 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
     }
 
     public AuthorizerHandler(Env env) {
-        this(new AuthorizeConnection(TokenVerifier.fromEnv(env)));
+        this(env, SecretsManagerSecretSource.secretsOf(env));
         Core.getGlobalContext().register(this);
     }
 
+    private AuthorizerHandler(Env env, Secrets secrets) {
+        this(new AuthorizeConnection(TokenVerifier.fromEnv(env, secrets)), secrets);
+    }
+
     public AuthorizerHandler(AuthorizeConnection authorize) {
+        this(authorize, Secrets.none());
+    }
+
+    AuthorizerHandler(AuthorizeConnection authorize, Secrets secrets) {
         this.authorize = authorize;
+        this.secrets = secrets;
     }
 
     @Override
@@ -92,6 +105,7 @@ public final class AuthorizerHandler implements RequestHandler<APIGatewayCustomA
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
-        // nothing random or connected is held: the JWKS source refetches keys on its own schedule
+        // the snapshot's secret may have been rotated since; the JWKS source refetches keys on its own schedule
+        secrets.refresh();
     }
 }

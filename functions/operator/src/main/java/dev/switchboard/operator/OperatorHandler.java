@@ -22,7 +22,9 @@ import dev.switchboard.adapter.http.HttpEndpointCheck;
 import dev.switchboard.adapter.sqs.SqsQueueMonitor;
 import dev.switchboard.auth.OperatorPolicy;
 import dev.switchboard.auth.TokenVerifier;
+import dev.switchboard.adapter.secretsmanager.SecretsManagerSecretSource;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Secrets;
 import dev.switchboard.log.LogContext;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.DependencyCheck;
@@ -69,6 +71,8 @@ public final class OperatorHandler
 
     private final OperatorApi api;
     private final OperatorAccess access;
+    /** The HS256 secret, when it comes from Secrets Manager: read again after a restore. */
+    private final Secrets secrets;
     private final JsonResponses responses = new JsonResponses();
     private final ProcessFigures figures = new ProcessFigures();
 
@@ -78,13 +82,23 @@ public final class OperatorHandler
     }
 
     public OperatorHandler(Env env) {
-        this(compose(env), new OperatorAccess(TokenVerifier.fromEnv(env), OperatorPolicy.fromEnv(env)));
+        this(env, SecretsManagerSecretSource.secretsOf(env));
         Core.getGlobalContext().register(this);
     }
 
+    private OperatorHandler(Env env, Secrets secrets) {
+        this(compose(env), new OperatorAccess(TokenVerifier.fromEnv(env, secrets), OperatorPolicy.fromEnv(env)),
+                secrets);
+    }
+
     public OperatorHandler(OperatorApi api, OperatorAccess access) {
+        this(api, access, Secrets.none());
+    }
+
+    OperatorHandler(OperatorApi api, OperatorAccess access, Secrets secrets) {
         this.api = api;
         this.access = access;
+        this.secrets = secrets;
     }
 
     private static OperatorApi compose(Env env) {
@@ -271,5 +285,6 @@ public final class OperatorHandler
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
         figures.restored();
+        secrets.refresh();
     }
 }

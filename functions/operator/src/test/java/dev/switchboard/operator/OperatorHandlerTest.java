@@ -22,6 +22,8 @@ import dev.switchboard.port.DependencyCheck;
 import dev.switchboard.port.QueueMonitor;
 import dev.switchboard.port.UsageCounters;
 import dev.switchboard.testing.CracFixtures;
+import dev.switchboard.testing.LocalSecretsManager;
+import dev.switchboard.testing.LogLines;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.FixedMonitoring;
 import dev.switchboard.testing.InMemoryConnectionStore;
@@ -381,6 +383,21 @@ class OperatorHandlerTest {
         OperatorHandler built = new OperatorHandler(CracFixtures.offlineEnv());
 
         CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
+    void theHs256SecretComesFromSecretsManagerAtInitAndAgainAfterARestore() {
+        String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchboard/jwt-Op1";
+        try (var secretsManager = new LocalSecretsManager(); var logs = LogLines.capture()) {
+            String value = "operator-hs256-secret-" + java.util.UUID.randomUUID();
+            secretsManager.put(arn, value);
+            OperatorHandler built = new OperatorHandler(secretsManager.envReading(CracFixtures.offlineEnv(),
+                    Setting.JWT_SECRET, Setting.JWT_SECRET_ARN, arn));
+            assertThat(secretsManager.reads(arn)).as("read at init").isEqualTo(1);
+            built.afterRestore(null);
+            assertThat(secretsManager.reads(arn)).as("read again after a restore").isEqualTo(2);
+            assertThat(logs.lines()).noneMatch(l -> l.contains(value));
+        }
     }
 
     @Test

@@ -34,7 +34,9 @@ import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ChatModels;
+import dev.switchboard.adapter.secretsmanager.SecretsManagerSecretSource;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Secrets;
 import dev.switchboard.config.LimitSettings;
 import dev.switchboard.adapter.metrics.EmfMetrics;
 import dev.switchboard.port.Metrics;
@@ -83,6 +85,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private final long initMillis;
     /** What the composition root built that holds connections, threads or native memory (closed by {@link #close}). */
     private final List<AutoCloseable> resources;
+    /** The model API key, when it comes from Secrets Manager: read again after a restore. */
+    private final Secrets secrets;
     /** Whether this execution environment has served an invocation yet (the first one is a cold start). */
     private final java.util.concurrent.atomic.AtomicBoolean warm = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -104,6 +108,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         this.usage = c.usage();
         this.initMillis = c.initMillis();
         this.resources = c.resources();
+        this.secrets = c.secrets();
     }
 
     /**
@@ -111,7 +116,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
      * resources to release on {@link #close}, in closing order.
      */
     record Composition(TurnBatch batch, UserKnowledgeCache userCache, Metrics metrics, UsageMetrics usage,
-                       long initMillis, List<AutoCloseable> resources, PendingSweep sweep) {}
+                       long initMillis, List<AutoCloseable> resources, PendingSweep sweep, Secrets secrets) {}
 
     /**
      * The global tier, built once per execution environment (and snapshotted by SnapStart): clients, stores, the
@@ -141,7 +146,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         var versions = new DynamoDbKnowledgeVersions(dynamo, userData);
         var usage = new UsageMetrics(new DynamoDbUsageCounters(dynamo, userData), Clock.SYSTEM);
         Metrics metrics = UsageMetrics.fanOut(List.of(emf, usage));
-        ModelCatalog models = init.time("models", () -> ChatModels.catalogFromEnv(env));
+        Secrets secrets = SecretsManagerSecretSource.secretsOf(env);
+        ModelCatalog models = init.time("models", () -> ChatModels.catalogFromEnv(env, secrets));
         ToolRegistry tools = init.time("tools", () -> ToolRegistry.fromEnv(env, Clock.SYSTEM,
                 new CappedNoteStore(new DynamoDbNoteStore(dynamo, userData), new HoldingLimits(
                         new DynamoDbUserHoldings(dynamo, userData), HoldingSettings.fromEnv(env)))));
@@ -165,7 +171,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
-                List.of(tools, embedder, dynamo, sqs, connectionsClient), new PendingSweep(queue, pending));
+                List.of(tools, embedder, dynamo, sqs, connectionsClient), new PendingSweep(queue, pending), secrets);
     }
 
     public WorkerHandler(TurnBatch batch) {
@@ -176,6 +182,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         this.usage = null;
         this.initMillis = 0;
         this.resources = List.of();
+        this.secrets = Secrets.none();
     }
 
     @Override
@@ -278,6 +285,8 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     @Override
     public void afterRestore(org.crac.Context<? extends Resource> context) {
-        // turn ids are made by the message function; the worker holds nothing random or unique
+        // turn ids are made by the message function; the worker holds nothing random or unique. The snapshot's API
+        // key may have been rotated since it was taken.
+        secrets.refresh();
     }
 }

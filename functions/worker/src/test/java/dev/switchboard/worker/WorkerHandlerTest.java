@@ -15,6 +15,7 @@ import dev.switchboard.agent.AgentFactory;
 import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.OfflineChatModel;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Setting;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
@@ -26,6 +27,8 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.runtime.PerInvocation;
 import dev.switchboard.testing.CracFixtures;
+import dev.switchboard.testing.LocalSecretsManager;
+import dev.switchboard.testing.LogLines;
 import dev.switchboard.testing.EventFixtures;
 import dev.switchboard.testing.InMemoryConnectionStore;
 import dev.switchboard.testing.InMemoryMessageStore;
@@ -187,6 +190,27 @@ class WorkerHandlerTest {
         WorkerHandler built = new WorkerHandler(CracFixtures.offlineEnv());
 
         CracFixtures.assertRegisteredWithTheGlobalContext(built);
+    }
+
+    @Test
+    void theApiKeyComesFromSecretsManagerAtInitAndAgainAfterARestore() {
+        String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchboard/openai-Wk1";
+        try (var secretsManager = new LocalSecretsManager(); var logs = LogLines.capture()) {
+            String value = "sk-worker-key-" + java.util.UUID.randomUUID();
+            secretsManager.put(arn, value);
+            Map<String, String> vars = new java.util.HashMap<>(CracFixtures.offlineEnv().asMap());
+            vars.put(Setting.MODELS.name(), "openai:gpt-test");
+            WorkerHandler built = new WorkerHandler(secretsManager.envReading(new Env(vars),
+                    Setting.OPENAI_API_KEY, Setting.OPENAI_API_KEY_SECRET_ARN, arn));
+            try {
+                assertThat(secretsManager.reads(arn)).as("read at init").isEqualTo(1);
+                built.afterRestore(null);
+                assertThat(secretsManager.reads(arn)).as("read again after a restore").isEqualTo(2);
+            } finally {
+                built.close();
+            }
+            assertThat(logs.lines()).noneMatch(l -> l.contains(value));
+        }
     }
 
     @Test

@@ -5,9 +5,13 @@ import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.switchboard.config.Env;
 import dev.switchboard.config.ModelIds;
+import dev.switchboard.config.Secret;
+import dev.switchboard.config.Secrets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Builds the model allow-list from the environment. {@code MODELS} lists {@code provider:name} ids, comma-separated;
@@ -27,6 +31,15 @@ public final class ChatModels {
     }
 
     public static ModelCatalog catalogFromEnv(Env env) {
+        return catalogFromEnv(env, Secrets.plain(env));
+    }
+
+    /**
+     * The allow-list, with the OpenAI-compatible API key from {@code secrets} (OPENAI_API_KEY_SECRET_ARN, else
+     * OPENAI_API_KEY), resolved only when an {@code openai} model is listed and sent with each request as its
+     * current value, so a rotated key applies to the next call.
+     */
+    public static ModelCatalog catalogFromEnv(Env env, Secrets secrets) {
         List<ModelChoice> models = new ArrayList<>();
         ModelIds ids = ModelIds.fromEnv(env);
         Duration timeout = Duration.ofSeconds(env.integer(Setting.MODEL_TIMEOUT_SECONDS));
@@ -35,12 +48,12 @@ public final class ChatModels {
         for (String id : ids.ids()) {
             models.add(ModelIds.provider(id).equals("bedrock")
                     ? new ModelChoice(id, BedrockModels.model(bedrock, ModelIds.name(id)), ModelIds.name(id), false)
-                    : build(env, id));
+                    : build(env, id, secrets));
         }
         return new ModelCatalog(models, ids.defaultId());
     }
 
-    static ModelChoice build(Env env, String id) {
+    static ModelChoice build(Env env, String id, Secrets secrets) {
         String provider = ModelIds.provider(id);
         String name = ModelIds.name(id);
         Duration timeout = Duration.ofSeconds(env.integer(Setting.MODEL_TIMEOUT_SECONDS));
@@ -53,7 +66,7 @@ public final class ChatModels {
             }
             case "openai" -> new ModelChoice(id, OpenAiStreamingChatModel.builder()
                     .baseUrl(env.text(Setting.OPENAI_BASE_URL))
-                    .apiKey(env.text(Setting.OPENAI_API_KEY))
+                    .customHeaders(bearer(secrets.get(Setting.OPENAI_API_KEY)))
                     .modelName(name)
                     .timeout(timeout)
                     .build(), name, false);
@@ -68,5 +81,10 @@ public final class ChatModels {
                     env.integer(Setting.BENCH_ANSWER_TOKENS)), name, true);
             default -> throw new IllegalStateException("no client for model provider '" + provider + "'");
         };
+    }
+
+    /** The Authorization header with the key's current value, taken for each request. */
+    private static Supplier<Map<String, String>> bearer(Secret key) {
+        return () -> Map.of("Authorization", "Bearer " + key.value());
     }
 }

@@ -3,7 +3,9 @@ package dev.switchboard.auth;
 import dev.switchboard.config.Setting;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
@@ -14,6 +16,8 @@ import com.nimbusds.jwt.proc.ConfigurableJWTProcessor;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Secret;
+import dev.switchboard.config.Secrets;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,11 +42,32 @@ public final class TokenVerifier {
 
     /** HS256 with a secret of at least 32 bytes. */
     public static TokenVerifier hs256(String secret, String issuer, String audience) {
-        byte[] key = secret.getBytes(StandardCharsets.UTF_8);
-        if (key.length < 32) {
-            throw new IllegalStateException(Setting.JWT_SECRET.name() + " must be at least 32 bytes for HS256");
+        return hs256(Secret.fixed(Setting.JWT_SECRET.name(), secret), issuer, audience);
+    }
+
+    /**
+     * HS256 with the secret's current value, taken on every verification, so a rotated secret (read again by
+     * {@link Secret}) applies to the next token. The value must be at least 32 bytes: at init this fails, later a
+     * shorter value refuses every token.
+     */
+    public static TokenVerifier hs256(Secret secret, String issuer, String audience) {
+        if (hs256Key(secret.value()) == null) {
+            throw new IllegalStateException(secret.name() + " must be at least 32 bytes for HS256");
         }
-        return build(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(key)), issuer, audience);
+        JWKSource<SecurityContext> keys = (selector, context) -> {
+            byte[] key = hs256Key(secret.value());
+            if (key == null) {
+                throw new KeySourceException(secret.name() + " is shorter than 32 bytes");
+            }
+            return selector.select(new JWKSet(new OctetSequenceKey.Builder(key).build()));
+        };
+        return build(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, keys), issuer, audience);
+    }
+
+    /** The value's bytes when they make an HS256 key (at least 32 bytes), else null. */
+    private static byte[] hs256Key(String value) {
+        byte[] key = value.getBytes(StandardCharsets.UTF_8);
+        return key.length < 32 ? null : key;
     }
 
     public static TokenVerifier jwks(String jwksUrl, String issuer, String audience) {
@@ -58,11 +83,19 @@ public final class TokenVerifier {
 
     /** Built from AUTH_MODE (hs256 | jwks, default hs256), JWT_SECRET or JWKS_URL, JWT_ISSUER, JWT_AUDIENCE. */
     public static TokenVerifier fromEnv(Env env) {
+        return fromEnv(env, Secrets.plain(env));
+    }
+
+    /**
+     * Like {@link #fromEnv(Env)}, with the HS256 secret from {@code secrets}: JWT_SECRET_ARN (Secrets Manager) when
+     * set, else JWT_SECRET. Nothing is read in jwks mode.
+     */
+    public static TokenVerifier fromEnv(Env env, Secrets secrets) {
         String mode = env.text(Setting.AUTH_MODE);
         String issuer = env.require(Setting.JWT_ISSUER);
         String audience = env.text(Setting.JWT_AUDIENCE);
         return switch (mode) {
-            case "hs256" -> hs256(env.require(Setting.JWT_SECRET), issuer, audience);
+            case "hs256" -> hs256(secrets.get(Setting.JWT_SECRET), issuer, audience);
             case "jwks" -> jwks(env.require(Setting.JWKS_URL), issuer, audience);
             default -> throw new IllegalStateException(Setting.AUTH_MODE.name() + " must be hs256 or jwks, got '" + mode + "'");
         };

@@ -22,6 +22,16 @@ public enum Setting {
     AWS_REGION(Kind.TEXT, "us-east-1", true),
     DYNAMODB_ENDPOINT(Kind.TEXT, null, true),
     SQS_ENDPOINT(Kind.TEXT, null, true),
+    /** Endpoint override of the Secrets Manager client (tests' local double); unset on AWS. */
+    SECRETS_MANAGER_ENDPOINT(Kind.TEXT, null, true),
+
+    // secrets: the ARN variable wins (read from Secrets Manager); the plain variable only when no ARN is set
+    /** Secrets Manager ARN of the HS256 secret (instead of JWT_SECRET). */
+    JWT_SECRET_ARN(Kind.TEXT, null, true),
+    /** Secrets Manager ARN of the OpenAI-compatible API key (instead of OPENAI_API_KEY). */
+    OPENAI_API_KEY_SECRET_ARN(Kind.TEXT, null, true),
+    /** A secret read from Secrets Manager is read again once its value is older than this (seconds). */
+    SECRET_MAX_AGE_SECONDS(Kind.INT, "300", false, 1, 86_400),
 
     // auth (the local stack signs its own HS256 development tokens)
     /** hs256 | jwks. */

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Secret;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -173,6 +176,28 @@ class TokenVerifierTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("JWT_SECRET");
         assertThat(TokenVerifier.hs256("x".repeat(32), ISSUER, AUDIENCE)).isNotNull();
+    }
+
+    @Test
+    void aRotatedSecretAppliesToTheNextToken() throws Exception {
+        String rotated = "the-rotated-hs256-secret-of-at-least-32-bytes";
+        AtomicReference<String> stored = new AtomicReference<>(SECRET);
+        AtomicLong now = new AtomicLong();
+        Secret secret = Secret.managed("arn:test:jwt", id -> stored.get(), 60, now::get);
+        TokenVerifier verifier = TokenVerifier.hs256(secret, ISSUER, AUDIENCE);
+        DevTokens next = new DevTokens(rotated, ISSUER, AUDIENCE);
+        assertThat(verifier.verify(tokens.issue("user-1", Duration.ofMinutes(1))).userId()).isEqualTo("user-1");
+        stored.set(rotated);
+        secret.refresh();
+        assertThat(verifier.verify(next.issue("user-2", Duration.ofMinutes(1))).userId()).isEqualTo("user-2");
+        assertThatThrownBy(() -> verifier.verify(tokens.issue("user-1", Duration.ofMinutes(1))))
+                .isInstanceOf(TokenRejectedException.class);
+        stored.set("tiny-x9");
+        now.addAndGet(60_000);
+        assertThatThrownBy(() -> verifier.verify(next.issue("user-2", Duration.ofMinutes(1))))
+                .as("a rotated value under 32 bytes refuses every token")
+                .isInstanceOf(TokenRejectedException.class).hasMessageContaining("arn:test:jwt")
+                .hasMessageNotContaining("tiny-x9");
     }
 
     @Test

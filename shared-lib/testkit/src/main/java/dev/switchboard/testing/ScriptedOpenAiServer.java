@@ -95,6 +95,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     private final Script script;
     private final Duration pieceDelay;
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final AtomicInteger abortedStreams = new AtomicInteger();
 
     private ScriptedOpenAiServer(Script script, Duration pieceDelay) throws IOException {
@@ -180,6 +181,11 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** The Authorization header of every request on the completions path, in order ("" when there was none). */
+    public List<String> authorizations() {
+        return List.copyOf(authorizations);
+    }
+
     /** Streams the client stopped reading before their end (a cancelled turn, say). */
     public int abortedStreams() {
         return abortedStreams.get();
@@ -199,6 +205,8 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             }
             JsonNode body = JSON.readTree(ex.getRequestBody());
             requests.add(body);
+            String authorization = ex.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(authorization == null ? "" : authorization);
             Reply reply = script.reply(body);
             String model = body.path("model").asText("scripted-model");
             if (reply instanceof Reply.Failure f) {
