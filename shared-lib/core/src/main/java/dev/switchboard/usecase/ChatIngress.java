@@ -152,7 +152,7 @@ public final class ChatIngress {
         if (sessionId == null) {
             sessionId = Ids.sessionIdFor(userId, m.clientMessageId());
             // limits first, so a refused first message leaves no empty session behind
-            Optional<ServerEvent> refused = limits.admit(userId, sessionId, false, now);
+            Optional<ServerEvent> refused = limits.admit(userId, sessionId, m.clientMessageId(), now);
             if (refused.isPresent()) {
                 LOG.info("message refused: a per-user limit is reached");
                 return refused.get();
@@ -184,8 +184,10 @@ public final class ChatIngress {
             }
         }
         boolean retry = m.clientMessageId().equals(session.lastClientMessageId());
-        if (!retry && !admitted) {
-            Optional<ServerEvent> refused = limits.admit(userId, sessionId, session.busy(), now);
+        // only a resend of the turn still pending skips the limits; a resend of a turn that ended (failed and given
+        // up, say, after the queue's deduplication window) would call the model again, so it is admitted anew
+        if (!(retry && session.busy()) && !admitted) {
+            Optional<ServerEvent> refused = limits.admit(userId, sessionId, m.clientMessageId(), now);
             if (refused.isPresent()) {
                 LOG.info("message refused: a per-user limit is reached");
                 return refused.get();
