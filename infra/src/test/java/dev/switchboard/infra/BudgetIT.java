@@ -33,7 +33,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * exhaustion}.
  */
 class BudgetIT {
-    private static final long BUDGET = 6_000;
+    private static final long BUDGET = 20_000;
     private static final int SLOTS = 4;
     private static final int PARALLEL = 50;
     private static final int LONG_WORDS = 300;
