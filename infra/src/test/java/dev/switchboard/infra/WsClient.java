@@ -100,7 +100,8 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
         return ws.getSubprotocol();
     }
 
-    void send(String json) {
+    /** Synchronized: the JDK WebSocket refuses a send while another is pending (parallel requests on one client). */
+    synchronized void send(String json) {
         ws.sendText(json, true).join();
     }
 

@@ -94,7 +94,7 @@ public final class MessageHandler
         ModelListing models = ModelListing.of(ModelIds.fromEnv(env));
         return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
                 ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge,
-                new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env)),
+                new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), LimitSettings.fromEnv(env)),
                 holdings);
     }
 

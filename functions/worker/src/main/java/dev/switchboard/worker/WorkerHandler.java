@@ -48,7 +48,6 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.PerInvocation;
 import dev.switchboard.runtime.WebSocketEvents;
-import dev.switchboard.turn.AfterAnswer;
 import dev.switchboard.turn.TurnBatch;
 import dev.switchboard.turn.TurnRunner;
 import java.util.List;
@@ -161,13 +160,14 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         var context = new KnowledgeContextSource(new KnowledgeRetriever(embedder, cache), cache, versions,
                 env.integer(Setting.USER_CACHE_SIZE),
                 java.time.Duration.ofSeconds(env.integer(Setting.USER_CACHE_TTL_SECONDS)));
+        var limits = new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), LimitSettings.fromEnv(env));
         var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
-                connections, connectionsApi, codec, Clock.SYSTEM);
+                connections, connectionsApi, codec, Clock.SYSTEM, limits);
         TurnRunner runner = new TurnRunner(messages, sessions, connections, connectionsApi,
                 new AgentFactory(models, env.text(Setting.SYSTEM_PROMPT), tools, context),
                 codec, Clock.SYSTEM,
                 TurnSettingsFromEnv.read(env),
-                afterAnswer(jobs.afterAnswer(), new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), sessions, LimitSettings.fromEnv(env))), metrics);
+                jobs.afterAnswer(), metrics, limits);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
@@ -226,18 +226,6 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 LOG.warn("closing {} failed: {}", r.getClass().getSimpleName(), e.toString());
             }
         }
-    }
-
-    /** After an answer: queue the memory job, and add the turn's tokens to the user's daily budget (best effort). */
-    static AfterAnswer afterAnswer(AfterAnswer memory, TurnLimits limits) {
-        return (turn, tokens) -> {
-            try {
-                limits.charge(turn.userId(), System.currentTimeMillis(), tokens);
-            } catch (RuntimeException e) {
-                LOG.warn("tokens not added to the daily budget: {}", e.getClass().getSimpleName());
-            }
-            memory.answered(turn, tokens);
-        };
     }
 
     /** Sends the cache's hits and misses since the last report, and its size, to the shared usage counters. */

@@ -20,8 +20,11 @@ import org.slf4j.LoggerFactory;
 final class ModelStream {
     private static final Logger LOG = LoggerFactory.getLogger(ModelStream.class);
 
-    /** The model's complete response, or null when the turn was cancelled while it streamed. */
-    record Result(ChatResponse response, boolean cancelled) {}
+    /**
+     * The model's complete response, or null when the turn was cancelled while it streamed; the tokens the call was
+     * charged (see {@link TokenCount#charged}).
+     */
+    record Result(ChatResponse response, boolean cancelled, TokenCount tokens) {}
 
     private final long pollMillis;
 
@@ -42,33 +45,43 @@ final class ModelStream {
      * @param waitMillis how long the model may take
      * @param partials   each streamed text, on the model's thread
      * @param cancelled  the poll, asked each interval: true when the turn was cancelled
+     * @param charge     gets the call's tokens once it ended, however it ended (before this returns or throws)
      * @throws TurnFailedException when the model failed or did not finish in time
      */
     Result stream(StreamingChatModel model, ChatRequest request, String turnId, long waitMillis,
-                  Consumer<String> partials, BooleanSupplier cancelled) {
+                  Consumer<String> partials, BooleanSupplier cancelled, Consumer<TokenCount> charge) {
         StreamedCall call = StreamedCall.start(model, request, "model-" + turnId, partials);
-        // the wait is measured on the monotonic clock
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, waitMillis));
-        while (true) {
-            long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
-            if (left <= 0) {
-                call.stop();
-                throw new TurnFailedException("model did not finish before the invocation's deadline", null);
+        Result result = null;
+        try {
+            // the wait is measured on the monotonic clock
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, waitMillis));
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+                if (left <= 0) {
+                    call.stop();
+                    throw new TurnFailedException("model did not finish before the invocation's deadline", null);
+                }
+                Optional<ChatResponse> response;
+                try {
+                    response = call.await(Math.min(left, pollMillis));
+                } catch (ModelCallException e) {
+                    throw new TurnFailedException(e.getMessage(), e.getCause());
+                }
+                if (response.isPresent()) {
+                    result = new Result(response.get(), false,
+                            TokenCount.charged(request, response.get(), call.streamedChars()));
+                    return result;
+                }
+                if (cancelled.getAsBoolean()) {
+                    call.stop();
+                    LOG.info("turn cancelled by the user; model stream closed");
+                    result = new Result(null, true, TokenCount.charged(request, null, call.streamedChars()));
+                    return result;
+                }
             }
-            Optional<ChatResponse> response;
-            try {
-                response = call.await(Math.min(left, pollMillis));
-            } catch (ModelCallException e) {
-                throw new TurnFailedException(e.getMessage(), e.getCause());
-            }
-            if (response.isPresent()) {
-                return new Result(response.get(), false);
-            }
-            if (cancelled.getAsBoolean()) {
-                call.stop();
-                LOG.info("turn cancelled by the user; model stream closed");
-                return new Result(null, true);
-            }
+        } finally {
+            // a call that failed or ran out of time is charged what it read and streamed
+            charge.accept(result != null ? result.tokens() : TokenCount.charged(request, null, call.streamedChars()));
         }
     }
 }

@@ -28,6 +28,8 @@ final class StreamedCall implements StreamingChatResponseHandler {
     private StreamingHandle handle;
     /** Guarded by {@link #lock}. */
     private boolean stopped;
+    /** The characters of text that streamed before the stop (guarded by {@link #lock}). */
+    private long streamedChars;
 
     private StreamedCall(Consumer<String> partials) {
         this.partials = partials;
@@ -67,6 +69,16 @@ final class StreamedCall implements StreamingChatResponseHandler {
         }
     }
 
+    /** The characters of text that reached the consumer so far. */
+    long streamedChars() {
+        lock.lock();
+        try {
+            return streamedChars;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Closes the model's stream; later partial texts are dropped. */
     void stop() {
         lock.lock();
@@ -89,6 +101,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
                 handle.cancel();
                 return;
             }
+            streamedChars += partial.text() == null ? 0 : partial.text().length();
             partials.accept(partial.text());
         } finally {
             lock.unlock();
@@ -100,6 +113,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
         lock.lock();
         try {
             if (!stopped) {
+                streamedChars += partial == null ? 0 : partial.length();
                 partials.accept(partial);
             }
         } finally {

@@ -102,7 +102,7 @@ public final class TurnBatch {
                 if (turn.runsTurn()) {
                     runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
                 } else if (jobs != null) {
-                    jobs.run(turn);
+                    jobs.run(turn, r.receiveCount());
                 } else {
                     LOG.warn("{} job acknowledged: memory and documents are off here", turn.kind());
                 }

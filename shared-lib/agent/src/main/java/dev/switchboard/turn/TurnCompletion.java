@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TurnCompletion {
     private static final Logger LOG = LoggerFactory.getLogger(TurnCompletion.class);
+    /** The finish reason of a turn stopped because the user's daily token budget is spent (docs/protocol.md). */
+    static final String BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED";
 
     private final MessageStore messages;
     private final SessionStore sessions;
@@ -51,16 +53,27 @@ final class TurnCompletion {
         this.metrics = metrics;
     }
 
+    /** How a turn that gets as far as its answer ends. */
+    enum Ending {
+        ANSWERED, CANCELLED,
+        /** The user's daily token budget was spent before a model call (finish reason {@code BUDGET_EXHAUSTED}). */
+        OUT_OF_BUDGET
+    }
+
     /** Stores the answer (the deltas are flushed: it is exactly what was streamed), settles the session, sends done. */
-    TurnRunner.Outcome finish(RunningTurn turn, ChatResponse last, boolean cancelled, TokenCount tokens,
+    TurnRunner.Outcome finish(RunningTurn turn, ChatResponse last, Ending ending, TokenCount tokens,
                               int toolCalls) {
+        boolean cancelled = ending == Ending.CANCELLED;
         TurnRequest request = turn.request();
         TurnOutput output = turn.output();
         long now = clock.millis();
         TurnOutput.Streamed streamed = output.streamed();
         StoredMessage answer = new StoredMessage(request.userId(), request.sessionId(), request.turnId(), Role.ASSISTANT,
-                streamed.text(), now, turn.model().name(), cancelled ? StoredMessage.CANCELLED : null, null,
-                streamed.marks());
+                streamed.text(), now, turn.model().name(), switch (ending) {
+                    case ANSWERED -> null;
+                    case CANCELLED -> StoredMessage.CANCELLED;
+                    case OUT_OF_BUDGET -> StoredMessage.OUT_OF_BUDGET;
+                }, null, streamed.marks());
         if (!messages.putIfAbsent(answer)) {
             LOG.warn("answer was stored by a concurrent delivery; done not sent twice");
             lease.release(request, turn.attempt());
@@ -70,8 +83,11 @@ final class TurnCompletion {
         if (!settle(turn, now, cancelled ? ResumeStatus.CANCELLED : ResumeStatus.RUNNING)) {
             return TurnRunner.Outcome.TURN_GONE;
         }
-        String finishReason = cancelled ? "CANCELLED"
-                : last == null || last.finishReason() == null ? "STOP" : last.finishReason().name();
+        String finishReason = switch (ending) {
+            case CANCELLED -> "CANCELLED";
+            case OUT_OF_BUDGET -> BUDGET_EXHAUSTED;
+            case ANSWERED -> last == null || last.finishReason() == null ? "STOP" : last.finishReason().name();
+        };
         long queued = Math.max(0, turn.started() - request.enqueuedAt());
         long firstDelta = output.firstDeltaAt() == 0 ? 0 : output.firstDeltaAt() - turn.started();
         output.send(new ServerEvent.Done(request.sessionId(), request.turnId(), output.seq(), turn.model().name(),
@@ -80,12 +96,16 @@ final class TurnCompletion {
                 new ServerEvent.Timings(queued, firstDelta, now - turn.started()),
                 turn.context().sources().isEmpty() ? null : turn.context().sources(),
                 turn.context().memories() == 0 ? null : turn.context().memories()));
-        String outcome = cancelled ? "cancelled" : "answered";
+        String outcome = switch (ending) {
+            case ANSWERED -> "answered";
+            case CANCELLED -> "cancelled";
+            case OUT_OF_BUDGET -> "stopped: budget spent";
+        };
         LOG.info("turn {}: deltas={} toolCalls={} posts={}", outcome, output.seq(), toolCalls, output.posts());
         metrics.turn(new Metrics.TurnFigures(outcome, turn.model().name(), queued, firstDelta, now - turn.started(),
                 tokens.input(), tokens.output(), toolCalls));
-        if (cancelled) {
-            return TurnRunner.Outcome.CANCELLED;
+        if (ending != Ending.ANSWERED) {
+            return cancelled ? TurnRunner.Outcome.CANCELLED : TurnRunner.Outcome.OUT_OF_BUDGET;
         }
         try {
             afterAnswer.answered(request, tokens.total());

@@ -22,6 +22,7 @@ import dev.switchboard.port.SessionStore;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.usecase.Broadcaster;
+import dev.switchboard.usecase.TurnLimits;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,7 @@ public final class TurnRunner {
     /** Below this much time left in the invocation a turn is not started (the queue redelivers it). */
     static final long MIN_MILLIS_TO_START = RESERVE_MILLIS + 1_000;
 
-    public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL }
+    public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL, OUT_OF_BUDGET }
 
     private final MessageStore messages;
     private final SessionStore sessions;
@@ -60,6 +61,8 @@ public final class TurnRunner {
     private final ModelStream stream;
     private final TurnCompletion completion;
     private final CancelPoll cancels;
+    private final TurnLimits limits;
+    private final TokenBudget budget;
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
@@ -76,6 +79,19 @@ public final class TurnRunner {
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
                       TurnSettings settings, AfterAnswer afterAnswer, Metrics metrics) {
+        this(messages, sessions, connections, gateway, agents, codec, clock, settings, afterAnswer, metrics,
+                TurnLimits.NONE);
+    }
+
+    /**
+     * @param limits the user's daily token budget, asked before every model call and charged with each call's tokens,
+     *               and the running-answer slot, released when the turn ends (however it ends)
+     */
+    public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
+                      ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
+                      TurnSettings settings, AfterAnswer afterAnswer, Metrics metrics, TurnLimits limits) {
+        this.limits = limits;
+        this.budget = new TokenBudget(limits, clock);
         this.messages = messages;
         this.sessions = sessions;
         this.connections = connections;
@@ -109,15 +125,29 @@ public final class TurnRunner {
      *                          ({@code receiveCount >= maxReceiveCount}) the owner is sent {@code TURN_FAILED} first
      */
     public Outcome run(TurnRequest turn, int receiveCount, long remainingMillis) {
+        Outcome outcome;
         try {
-            return answer(turn, receiveCount, remainingMillis);
+            outcome = answer(turn, receiveCount, remainingMillis);
         } catch (TurnHeldException e) {
             throw e;
         } catch (RuntimeException e) {
             if (receiveCount >= settings.maxReceiveCount()) {
                 completion.givenUp(turn, receiveCount);
+                releaseSlot(turn);
             }
             throw e;
+        }
+        releaseSlot(turn);
+        return outcome;
+    }
+
+    /** The turn ended (answered, cancelled, paused, stopped, gone or given up): its running-answer slot is free. */
+    private void releaseSlot(TurnRequest turn) {
+        try {
+            limits.release(turn.userId(), turn.sessionId(), turn.clientMessageId());
+        } catch (RuntimeException e) {
+            LOG.warn("could not release the running-answer slot (it lapses by itself): {}",
+                    e.getClass().getSimpleName());
         }
     }
 
@@ -188,7 +218,7 @@ public final class TurnRunner {
         output.serveResumes(session.resumes(), ResumeStatus.RUNNING);
         ToolRounds tools = new ToolRounds(messages, agents.tools(), clock, request, output, conversation, steps);
         if (session.cancelled(request.turnId())) {
-            return completion.finish(turn, null, true, TokenCount.NONE, tools.calls());
+            return completion.finish(turn, null, TurnCompletion.Ending.CANCELLED, TokenCount.NONE, tools.calls());
         }
         try {
             return rounds(turn, conversation, tools);
@@ -205,21 +235,28 @@ public final class TurnRunner {
         tools.catchUp();
         ChatResponse last = null;
         TokenCount tokens = TokenCount.NONE;
-        while (true) {
+        for (int call = 0; ; call++) {
+            if (!budget.left(request.userId())) {
+                LOG.info("the user's daily token budget is spent: turn stopped before model call {}", call);
+                return completion.finish(turn, last, TurnCompletion.Ending.OUT_OF_BUDGET, tokens, tools.calls());
+            }
             List<ToolSpecification> specs = tools.round() < settings.maxToolRounds()
                     ? agents.tools().specifications() : List.of();
+            // the call's identity: this run of the turn (a redelivery is another run) and the call within the run
+            String callId = request.turnId() + "#" + turn.attempt() + "#" + call;
             ModelStream.Result streamed = stream.stream(turn.model().model(), ModelStream.request(conversation, specs),
-                    request.turnId(), turn.deadline() - clock.millis(), output::add, () -> cancels.cancelled(turn));
+                    request.turnId(), turn.deadline() - clock.millis(), output::add, () -> cancels.cancelled(turn),
+                    spent -> budget.charge(request.userId(), callId, spent));
             output.flush();
+            tokens = tokens.plus(streamed.tokens());
             if (streamed.cancelled()) {
-                return completion.finish(turn, last, true, tokens, tools.calls());
+                return completion.finish(turn, last, TurnCompletion.Ending.CANCELLED, tokens, tools.calls());
             }
             last = streamed.response();
-            tokens = tokens.plus(last.tokenUsage());
             AiMessage ai = last.aiMessage();
             // past the last tool round the model was offered no tools: a tool call it makes anyway is not run
             if (ai == null || !ai.hasToolExecutionRequests() || tools.round() >= settings.maxToolRounds()) {
-                return completion.finish(turn, last, false, tokens, tools.calls());
+                return completion.finish(turn, last, TurnCompletion.Ending.ANSWERED, tokens, tools.calls());
             }
             if (tools.run(ai, output.takeRoundText())) {
                 sessions.settle(request.userId(), request.sessionId(), request.turnId(), clock.millis())

@@ -31,7 +31,9 @@ import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.TurnQueue;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.usecase.TurnLimits;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,11 +61,22 @@ public final class UserDataJobs {
     private final ConnectionGateway gateway;
     private final ProtocolCodec codec;
     private final Clock clock;
+    private final TokenBudget budget;
 
     public UserDataJobs(MessageStore messages, SessionStore sessions, MemoryStore memories, DocumentStore documents,
                         KnowledgeVersions versions, UserKnowledgeCache cache, Embedder embedder, ModelCatalog models,
                         TurnQueue queue, ConnectionStore connections, ConnectionGateway gateway, ProtocolCodec codec,
                         Clock clock) {
+        this(messages, sessions, memories, documents, versions, cache, embedder, models, queue, connections, gateway,
+                codec, clock, TurnLimits.NONE);
+    }
+
+    /** @param limits the user's daily token budget: asked before the memory extraction's call, charged with it */
+    public UserDataJobs(MessageStore messages, SessionStore sessions, MemoryStore memories, DocumentStore documents,
+                        KnowledgeVersions versions, UserKnowledgeCache cache, Embedder embedder, ModelCatalog models,
+                        TurnQueue queue, ConnectionStore connections, ConnectionGateway gateway, ProtocolCodec codec,
+                        Clock clock, TurnLimits limits) {
+        this.budget = new TokenBudget(limits, clock);
         this.messages = messages;
         this.sessions = sessions;
         this.memories = memories;
@@ -86,19 +99,28 @@ public final class UserDataJobs {
     }
 
     public void run(TurnRequest job) {
+        run(job, 1);
+    }
+
+    /** @param receiveCount how often the queue has delivered this job (a redelivery's model call is another call) */
+    public void run(TurnRequest job, int receiveCount) {
         switch (job.kind()) {
-            case MEMORY -> remember(job);
+            case MEMORY -> remember(job, receiveCount);
             case INDEX -> index(job);
             case null, default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
         }
     }
 
-    private void remember(TurnRequest job) {
+    private void remember(TurnRequest job, int receiveCount) {
         List<StoredMessage> turn = messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(), 2);
         StoredMessage question = StoredMessage.find(turn, job.turnId(), Role.USER);
         StoredMessage answer = StoredMessage.find(turn, job.turnId(), Role.ASSISTANT);
         if (question == null || answer == null || answer.status() != null) {
             LOG.info("memory job: turn gone or not answered, nothing to remember");
+            return;
+        }
+        if (!budget.left(job.userId())) {
+            LOG.info("memory job: the user's daily token budget is spent, the model is not called");
             return;
         }
         List<Memory> existing = memories.list(job.userId());
@@ -107,7 +129,9 @@ public final class UserDataJobs {
                         .stream().map(VectorRanking.Scored::item).toList();
         ModelChoice model = models.forSession(sessions.get(job.userId(), job.sessionId())
                 .map(dev.switchboard.domain.Session::model).orElse(null));
-        List<MemoryOp> ops = new MemoryExtractor((system, user) -> complete(model, system, user))
+        String callId = "memory#" + job.turnId() + "#" + receiveCount;
+        List<MemoryOp> ops = new MemoryExtractor((system, user) -> complete(model, system, user,
+                spent -> budget.charge(job.userId(), callId, spent)))
                 .extract(question.text(), answer.text(), related);
         MemoryReconciler.Summary summary = MemoryReconciler.apply(job.userId(), job.sessionId(), job.turnId(), ops,
                 memories, embedder, clock);
@@ -138,20 +162,27 @@ public final class UserDataJobs {
         LOG.info("index job: {} chunks embedded", chunks.size());
     }
 
-    /** A whole (non-streamed) answer of the model, collected from its stream. */
-    static String complete(ModelChoice model, String system, String user) {
-        StreamedCall call = StreamedCall.start(model.model(),
-                ChatRequest.builder().messages(SystemMessage.from(system), UserMessage.from(user)).build(),
-                "memory-model", piece -> { });
-        ChatResponse r;
+    /**
+     * A whole (non-streamed) answer of the model, collected from its stream.
+     *
+     * @param charge gets the call's tokens once it ended, however it ended (see {@link TokenCount#charged})
+     */
+    static String complete(ModelChoice model, String system, String user, Consumer<TokenCount> charge) {
+        ChatRequest request = ChatRequest.builder().messages(SystemMessage.from(system), UserMessage.from(user)).build();
+        StreamedCall call = StreamedCall.start(model.model(), request, "memory-model", piece -> { });
+        ChatResponse r = null;
         try {
             r = call.await(COMPLETION_TIMEOUT_MILLIS).orElse(null);
         } catch (ModelCallException e) {
             throw new UserDataJobFailedException(e.getCause() instanceof InterruptedException ? "interrupted"
                     : "memory extraction failed: " + e.getCause().getClass().getSimpleName(), e.getCause());
+        } finally {
+            if (r == null) {
+                call.stop();
+            }
+            charge.accept(TokenCount.charged(request, r, call.streamedChars()));
         }
         if (r == null) {
-            call.stop();
             throw new UserDataJobFailedException("memory extraction timed out", null);
         }
         return r.aiMessage() == null || r.aiMessage().text() == null ? "" : r.aiMessage().text();

@@ -26,6 +26,7 @@ import dev.switchboard.port.Clock;
 import dev.switchboard.port.ConnectionStore;
 import dev.switchboard.port.MessageStore;
 import dev.switchboard.port.SessionStore;
+import dev.switchboard.port.Metrics;
 import dev.switchboard.port.UserQuotas;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
@@ -212,10 +213,11 @@ final class IsolationWorld {
         ModelListing listing = new ModelListing(List.of(new ServerEvent.ModelInfo(choice.id(),
                 choice.provider(), choice.name(), false)), choice.id());
         var knowledge = new UserKnowledgeActions(memories, documents, versions, queue, clock);
+        var limits = new TurnLimits(quotas, TurnLimits.DEFAULT_TURNS_PER_MINUTE, TurnLimits.DEFAULT_CONCURRENT_TURNS,
+                TurnLimits.DEFAULT_TOKENS_PER_DAY);
         ingress = new ChatIngress(codec, sessions, messages, queue, ids, clock, listing,
                 ChatIngress.defaultCommands(sessions, messages, listing, new MemoryCommand(knowledge)), knowledge,
-                new TurnLimits(quotas, sessions, TurnLimits.DEFAULT_TURNS_PER_MINUTE,
-                        TurnLimits.DEFAULT_CONCURRENT_TURNS, TurnLimits.DEFAULT_TOKENS_PER_DAY));
+                limits);
 
         // the worker (WorkerHandler.compose): user tier, jobs, tools and the runner
         ModelCatalog models = ModelCatalog.of(choice);
@@ -226,14 +228,10 @@ final class IsolationWorld {
         var tools = ToolRegistry.create(Set.of(BuiltinTools.SAVE_NOTE, BuiltinTools.LIST_NOTES),
                 Set.of(BuiltinTools.SAVE_NOTE), List.of(), clock, guard.guard(NoteStore.class, rawNotes));
         var jobs = new UserDataJobs(messages, sessions, memories, documents, versions, cache, embedder, models, queue,
-                connections, gateway, codec, clock);
-        AfterAnswer afterAnswer = (turn, tokens) -> { // as WorkerHandler.afterAnswer
-            quotas.addTokens(turn.userId(), clock.millis(), tokens);
-            jobs.afterAnswer().answered(turn, tokens);
-        };
+                connections, gateway, codec, clock, limits);
         var runner = new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(models, AgentFactory.DEFAULT_SYSTEM_PROMPT, tools, context), codec, clock,
-                new TurnSettings(20, 100, 256, MAX_RECEIVES, 50, 3), afterAnswer);
+                new TurnSettings(20, 100, 256, MAX_RECEIVES, 50, 3), jobs.afterAnswer(), Metrics.NONE, limits);
         batch = new TurnBatch(runner, json, jobs);
     }
 

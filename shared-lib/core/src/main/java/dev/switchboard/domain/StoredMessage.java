@@ -16,6 +16,8 @@ public record StoredMessage(String userId, String sessionId, String turnId, Role
     }
 
     public static final String CANCELLED = "cancelled";
+    /** An answer cut short because the user's daily token budget was spent before the model's next call. */
+    public static final String OUT_OF_BUDGET = "budget-exhausted";
 
     public StoredMessage(String userId, String sessionId, String turnId, Role role, String text, long createdAtMillis,
                        String model) {

@@ -1,8 +1,8 @@
 package dev.switchboard.port;
 
 /**
- * Per-user limits on use (turns per minute, tokens per day), counted atomically so any number of function instances
- * share them. A refused turn is not counted.
+ * Per-user limits on use (turns per minute, tokens per day, answers running at once), counted atomically so any
+ * number of function instances share them. A turn refused for its minute or its day is not counted.
  */
 public interface UserQuotas {
     enum Verdict { OK, TURNS_PER_MINUTE, TOKENS_PER_DAY }
@@ -13,6 +13,28 @@ public interface UserQuotas {
      */
     Verdict tryStartTurn(String userId, long nowMillis, int turnsPerMinute, long tokensPerDay);
 
-    /** Adds the tokens of an answered turn to the user's day. */
-    void addTokens(String userId, long nowMillis, long tokens);
+    /**
+     * Adds the tokens of one model call to the user's day, once per {@code callId}: a second charge of the same call
+     * (a repeated write, a redelivered job that got as far) adds nothing.
+     *
+     * @return false when this call was charged already
+     */
+    boolean charge(String userId, String callId, long nowMillis, long tokens);
+
+    /** The tokens charged to the user's UTC day of {@code nowMillis} (a strongly consistent read). */
+    long tokensUsed(String userId, long nowMillis);
+
+    /**
+     * Takes one of the user's {@code slots} running-answer slots for the session's turn of {@code clientMessageId},
+     * atomically: a session holds at most one slot (a later message to it takes the session's slot over, so the
+     * slot follows the session's newest turn); a slot whose {@code holdMillis} have passed since it was taken is free
+     * again (a worker that died without releasing it).
+     *
+     * @return false when every slot is held by another session
+     */
+    boolean tryTakeSlot(String userId, String sessionId, String clientMessageId, long nowMillis, int slots,
+                        long holdMillis);
+
+    /** Frees the session's slot if it is still held for the turn of {@code clientMessageId}; else nothing changes. */
+    void releaseSlot(String userId, String sessionId, String clientMessageId);
 }

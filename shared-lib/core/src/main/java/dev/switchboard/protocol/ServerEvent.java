@@ -71,8 +71,9 @@ public sealed interface ServerEvent {
 
     /**
      * The answer is complete and stored. {@code deltas} is how many deltas were sent (seq 0..deltas-1);
-     * {@code finishReason} is {@code CANCELLED} for a turn cut short by cancel; {@code sources} lists the user's
-     * knowledge-base excerpts given to the model and {@code memories} how many of the user's memories were.
+     * {@code finishReason} is {@code CANCELLED} for a turn cut short by cancel, {@code BUDGET_EXHAUSTED} for one
+     * stopped because the user's daily tokens are spent; {@code sources} lists the user's knowledge-base excerpts
+     * given to the model and {@code memories} how many of the user's memories were.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Done(String sessionId, String turnId, int deltas, String model, boolean offline, String finishReason,

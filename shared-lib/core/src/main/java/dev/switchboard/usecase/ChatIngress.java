@@ -164,7 +164,7 @@ public final class ChatIngress {
             // limits first, so a refused first message leaves no empty session behind
             Optional<ServerEvent> refused = control.takeSession(userId, now, m.action(), sessionId);
             if (refused.isEmpty()) {
-                refused = limits.admit(userId, sessionId, false, now);
+                refused = limits.admit(userId, sessionId, m.clientMessageId(), now);
                 if (refused.isPresent()) {
                     control.releaseSession(userId);
                 }
@@ -200,8 +200,10 @@ public final class ChatIngress {
             }
         }
         boolean retry = m.clientMessageId().equals(session.lastClientMessageId());
-        if (!retry && !admitted) {
-            Optional<ServerEvent> refused = limits.admit(userId, sessionId, session.busy(), now);
+        // only a resend of the turn still pending skips the limits; a resend of a turn that ended (failed and given
+        // up, say, after the queue's deduplication window) would call the model again, so it is admitted anew
+        if (!(retry && session.busy()) && !admitted) {
+            Optional<ServerEvent> refused = limits.admit(userId, sessionId, m.clientMessageId(), now);
             if (refused.isPresent()) {
                 LOG.info("message refused: a per-user limit is reached");
                 return refused.get();

@@ -1,78 +1,101 @@
 package dev.switchboard.usecase;
 
 import dev.switchboard.config.LimitSettings;
-import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.UserQuotas;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ServerEvent;
 import java.util.Optional;
 
 /**
- * The per-user limits a new message must pass before anything is stored or queued: turns per minute, turns running
- * at once (sessions with an unsettled turn), tokens per day. A limit of 0 is off. Beyond a limit the user gets a
- * {@code LIMIT_REACHED} error saying which, and the model is not called.
+ * The per-user limits. A new message must pass them before anything is stored or queued: turns per minute, answers
+ * running at once (one slot per session with an unfinished turn, taken atomically), tokens per day. A limit of 0 is
+ * off. Beyond a limit the user gets a {@code LIMIT_REACHED} error saying which, and the model is not called. The worker
+ * asks {@link #budgetLeft} before every model call and {@link #charge}s each call's tokens, once per call; it
+ * {@link #release}s the slot when the turn ends, however it ends.
  */
 public final class TurnLimits {
     public static final int DEFAULT_TURNS_PER_MINUTE = LimitSettings.DEFAULTS.turnsPerMinute();
     public static final int DEFAULT_CONCURRENT_TURNS = LimitSettings.DEFAULTS.concurrentTurns();
     public static final long DEFAULT_TOKENS_PER_DAY = LimitSettings.DEFAULTS.tokensPerDay();
+    /**
+     * How long a running-answer slot is held at most: longer than the worker's visibility timeout (540 s, so a turn
+     * waiting for one redelivery still counts), and the bound on how long a worker that died without releasing its
+     * slot keeps it from the user.
+     */
+    public static final long SLOT_HOLD_MILLIS = 15 * 60_000;
 
-    public static final TurnLimits NONE = new TurnLimits(null, null, 0, 0, 0);
+    public static final TurnLimits NONE = new TurnLimits(null, new LimitSettings(0, 0, 0));
 
     private final UserQuotas quotas;
-    private final SessionStore sessions;
     private final int turnsPerMinute;
     private final int concurrentTurns;
     private final long tokensPerDay;
 
-    public TurnLimits(UserQuotas quotas, SessionStore sessions, int turnsPerMinute, int concurrentTurns,
-                      long tokensPerDay) {
-        this(quotas, sessions, new LimitSettings(turnsPerMinute, concurrentTurns, tokensPerDay));
+    public TurnLimits(UserQuotas quotas, int turnsPerMinute, int concurrentTurns, long tokensPerDay) {
+        this(quotas, new LimitSettings(turnsPerMinute, concurrentTurns, tokensPerDay));
     }
 
     /** @param limits refuses negative values itself */
-    public TurnLimits(UserQuotas quotas, SessionStore sessions, LimitSettings limits) {
+    public TurnLimits(UserQuotas quotas, LimitSettings limits) {
         this.quotas = quotas;
-        this.sessions = sessions;
         this.turnsPerMinute = limits.turnsPerMinute();
         this.concurrentTurns = limits.concurrentTurns();
         this.tokensPerDay = limits.tokensPerDay();
     }
 
     /**
-     * Checks the limits for a new message of {@code userId} in {@code sessionId} and, when it passes, counts it.
-     *
-     * @param sessionBusy whether that session already has a turn running (it is counted among the running ones)
+     * Checks the limits for the message {@code clientMessageId} of {@code userId} in {@code sessionId} and, when it
+     * passes, counts it in its minute and gives the session's running-answer slot to it. A message refused for the
+     * running answers has been counted in its minute.
      */
-    public Optional<ServerEvent> admit(String userId, String sessionId, boolean sessionBusy, long nowMillis) {
+    public Optional<ServerEvent> admit(String userId, String sessionId, String clientMessageId, long nowMillis) {
         if (quotas == null) {
             return Optional.empty();
         }
-        if (concurrentTurns > 0 && !sessionBusy && sessions.countBusy(userId) >= concurrentTurns) {
-            return refuse(sessionId, "You have " + concurrentTurns
+        Optional<ServerEvent> refused = switch (quotas.tryStartTurn(userId, nowMillis, turnsPerMinute, tokensPerDay)) {
+            case OK -> Optional.empty();
+            case TURNS_PER_MINUTE -> refuse(sessionId, clientMessageId, "At most " + turnsPerMinute
+                    + " messages per minute; try again in a minute");
+            case TOKENS_PER_DAY -> refuse(sessionId, clientMessageId, budgetSpent());
+        };
+        if (refused.isEmpty() && concurrentTurns > 0
+                && !quotas.tryTakeSlot(userId, sessionId, clientMessageId, nowMillis, concurrentTurns,
+                        SLOT_HOLD_MILLIS)) {
+            return refuse(sessionId, clientMessageId, "You have " + concurrentTurns
                     + " answers running already; wait for one to finish or cancel it");
         }
-        return switch (quotas.tryStartTurn(userId, nowMillis, turnsPerMinute, tokensPerDay)) {
-            case OK -> Optional.empty();
-            case TURNS_PER_MINUTE -> refuse(sessionId, "At most " + turnsPerMinute
-                    + " messages per minute; try again in a minute");
-            case TOKENS_PER_DAY -> refuse(sessionId, "Today's budget of " + tokensPerDay
-                    + " tokens is used up; it renews at midnight UTC");
-        };
+        return refused;
+    }
+
+    /** Ends the running-answer slot of the session's turn of {@code clientMessageId} (if it still holds it). */
+    public void release(String userId, String sessionId, String clientMessageId) {
+        if (quotas != null && concurrentTurns > 0) {
+            quotas.releaseSlot(userId, sessionId, clientMessageId);
+        }
+    }
+
+    /** Whether the user may still call the model today (asked before every call; without a daily limit, always). */
+    public boolean budgetLeft(String userId, long nowMillis) {
+        return quotas == null || tokensPerDay == 0 || quotas.tokensUsed(userId, nowMillis) < tokensPerDay;
     }
 
     /**
-     * Adds an answer's {@code tokens} to the user's daily budget. Without a quota store (limits off) nothing is
-     * counted.
+     * Adds one model call's {@code tokens} to the user's daily budget, once per {@code callId}. Without a quota store
+     * (limits off) nothing is counted.
+     *
+     * @return false when the call was charged already (or nothing is counted)
      */
-    public void charge(String userId, long nowMillis, long tokens) {
-        if (quotas != null) {
-            quotas.addTokens(userId, nowMillis, tokens);
-        }
+    public boolean charge(String userId, String callId, long nowMillis, long tokens) {
+        return quotas != null && quotas.charge(userId, callId, nowMillis, tokens);
     }
 
-    private static Optional<ServerEvent> refuse(String sessionId, String message) {
+    /** The user's message when the day's tokens are used up. */
+    public String budgetSpent() {
+        return "Today's budget of " + tokensPerDay + " tokens is used up; it renews at midnight UTC";
+    }
+
+    private static Optional<ServerEvent> refuse(String sessionId, String clientMessageId, String message) {
         return Optional.of(new ServerEvent.Error(ErrorCode.LIMIT_REACHED.name(), message, "sendMessage", sessionId,
-                null, null));
+                null, clientMessageId));
     }
 }

@@ -1,22 +1,29 @@
 package dev.switchboard.testing;
 
 import dev.switchboard.port.UserQuotas;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Test-only {@link UserQuotas} with the DynamoDB adapter's windows: UTC minute and UTC day. */
+/** Test-only {@link UserQuotas} with the DynamoDB adapter's windows (UTC minute and UTC day) and slots. */
 public class InMemoryUserQuotas implements UserQuotas {
+    private record Slot(String sessionId, String clientMessageId, long expiresAt) {}
+
     private final Map<String, Long> turns = new HashMap<>();
     private final Map<String, Long> tokens = new HashMap<>();
+    private final Set<String> charged = new HashSet<>();
+    private final Map<String, List<Slot>> slots = new HashMap<>();
 
     @Override
     public synchronized Verdict tryStartTurn(String userId, long nowMillis, int turnsPerMinute, long tokensPerDay) {
         String minute = userId + "#" + nowMillis / 60_000;
-        String day = userId + "#" + nowMillis / 86_400_000;
         if (turnsPerMinute > 0 && turns.getOrDefault(minute, 0L) >= turnsPerMinute) {
             return Verdict.TURNS_PER_MINUTE;
         }
-        if (tokensPerDay > 0 && tokens.getOrDefault(day, 0L) >= tokensPerDay) {
+        if (tokensPerDay > 0 && tokensUsed(userId, nowMillis) >= tokensPerDay) {
             return Verdict.TOKENS_PER_DAY;
         }
         turns.merge(minute, 1L, Long::sum);
@@ -24,7 +31,38 @@ public class InMemoryUserQuotas implements UserQuotas {
     }
 
     @Override
-    public synchronized void addTokens(String userId, long nowMillis, long tokens) {
-        this.tokens.merge(userId + "#" + nowMillis / 86_400_000, tokens, Long::sum);
+    public synchronized boolean charge(String userId, String callId, long nowMillis, long tokens) {
+        if (!charged.add(userId + "#" + callId)) {
+            return false;
+        }
+        this.tokens.merge(day(userId, nowMillis), Math.max(0, tokens), Long::sum);
+        return true;
+    }
+
+    @Override
+    public synchronized long tokensUsed(String userId, long nowMillis) {
+        return tokens.getOrDefault(day(userId, nowMillis), 0L);
+    }
+
+    @Override
+    public synchronized boolean tryTakeSlot(String userId, String sessionId, String clientMessageId, long nowMillis,
+                                            int slotCount, long holdMillis) {
+        List<Slot> held = slots.computeIfAbsent(userId, k -> new ArrayList<>());
+        held.removeIf(s -> s.expiresAt() < nowMillis || s.sessionId().equals(sessionId));
+        if (held.size() >= slotCount) {
+            return false;
+        }
+        held.add(new Slot(sessionId, clientMessageId, nowMillis + holdMillis));
+        return true;
+    }
+
+    @Override
+    public synchronized void releaseSlot(String userId, String sessionId, String clientMessageId) {
+        slots.getOrDefault(userId, new ArrayList<>())
+                .removeIf(s -> s.sessionId().equals(sessionId) && s.clientMessageId().equals(clientMessageId));
+    }
+
+    private static String day(String userId, long nowMillis) {
+        return userId + "#" + nowMillis / 86_400_000;
     }
 }

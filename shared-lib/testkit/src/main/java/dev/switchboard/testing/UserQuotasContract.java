@@ -35,9 +35,9 @@ public abstract class UserQuotasContract {
     @Test
     void tokensPerDayStopTurnsUntilTheNextDay() {
         assertThat(quotas.tryStartTurn(user, NOW, 0, 100)).isEqualTo(Verdict.OK);
-        quotas.addTokens(user, NOW, 60);
+        quotas.charge(user, "call-1", NOW, 60);
         assertThat(quotas.tryStartTurn(user, NOW + 1, 0, 100)).isEqualTo(Verdict.OK);
-        quotas.addTokens(user, NOW + 1, 40);
+        quotas.charge(user, "call-2", NOW + 1, 40);
         assertThat(quotas.tryStartTurn(user, NOW + 2, 0, 100)).isEqualTo(Verdict.TOKENS_PER_DAY);
         assertThat(quotas.tryStartTurn(user, NOW + 86_400_000, 0, 100)).isEqualTo(Verdict.OK);
     }
@@ -47,5 +47,52 @@ public abstract class UserQuotasContract {
         for (int i = 0; i < 50; i++) {
             assertThat(quotas.tryStartTurn(user, NOW, 0, 0)).isEqualTo(Verdict.OK);
         }
+    }
+
+    @Test
+    void eachCallIsChargedOnceAndOnlyToItsUsersDay() {
+        assertThat(quotas.tokensUsed(user, NOW)).isZero();
+        assertThat(quotas.charge(user, "t-1#1#0", NOW, 70)).isTrue();
+        assertThat(quotas.charge(user, "t-1#1#0", NOW + 5, 70)).as("the same call again").isFalse();
+        assertThat(quotas.charge(user, "t-1#2#0", NOW + 6, 30)).as("the redelivery's own call").isTrue();
+        assertThat(quotas.tokensUsed(user, NOW + 7)).isEqualTo(100);
+        assertThat(quotas.tokensUsed("other-" + user, NOW + 7)).isZero();
+        assertThat(quotas.tokensUsed(user, NOW + 86_400_000)).as("the next day").isZero();
+    }
+
+    @Test
+    void aSessionHoldsOneSlotUntilItsNewestTurnReleasesIt() {
+        assertThat(quotas.tryTakeSlot(user, "s1", "c1", NOW, 2, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s1", "c2", NOW, 2, 60_000)).as("the same session again").isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 2, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s3", "c1", NOW, 2, 60_000)).as("both slots held").isFalse();
+        assertThat(quotas.tryTakeSlot("other-" + user, "s3", "c1", NOW, 2, 60_000)).isTrue();
+        quotas.releaseSlot(user, "s1", "c1"); // an older turn of s1 ends: s1's newest turn keeps the slot
+        assertThat(quotas.tryTakeSlot(user, "s3", "c1", NOW, 2, 60_000)).isFalse();
+        quotas.releaseSlot(user, "s1", "c2");
+        assertThat(quotas.tryTakeSlot(user, "s3", "c1", NOW, 2, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s4", "c1", NOW + 60_001, 2, 60_000))
+                .as("a slot held past its hold time is free").isTrue();
+    }
+
+    @Test
+    void parallelSessionsNeverHoldMoreSlotsThanAllowed() throws Exception {
+        int sessions = 20;
+        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            java.util.List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                String session = "s" + i;
+                all.add(pool.submit(() -> {
+                    if (quotas.tryTakeSlot(user, session, "c", NOW, 3, 60_000)) {
+                        taken.incrementAndGet();
+                    }
+                }));
+            }
+            for (var f : all) {
+                f.get();
+            }
+        }
+        assertThat(taken.get()).isEqualTo(3);
     }
 }

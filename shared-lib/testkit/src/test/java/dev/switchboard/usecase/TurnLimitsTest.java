@@ -20,11 +20,13 @@ class TurnLimitsTest {
     private final RecordingTurnQueue queue = new RecordingTurnQueue();
     private final InMemoryUserQuotas quotas = new InMemoryUserQuotas();
 
+    private TurnLimits limits;
+
     private ChatIngress ingress(int perMinute, int concurrent, long tokensPerDay) {
         var models = ModelListing.offline();
+        limits = new TurnLimits(quotas, perMinute, concurrent, tokensPerDay);
         return new ChatIngress(new ProtocolCodec(), sessions, messages, queue, new Ids(), now::get, models,
-                ChatIngress.defaultCommands(sessions, messages, models), KnowledgeActions.NONE,
-                new TurnLimits(quotas, sessions, perMinute, concurrent, tokensPerDay));
+                ChatIngress.defaultCommands(sessions, messages, models), KnowledgeActions.NONE, limits);
     }
 
     private static String send(String id, String sessionId, String text) {
@@ -72,16 +74,30 @@ class TurnLimitsTest {
         assertLimit(in.handle("u", send("c-1", null, "three")), "running already");
         assertThat(in.handle("u", send("a-2", a.sessionId(), "queued behind one")))
                 .isInstanceOf(ServerEvent.Accepted.class);
-        sessions.markSettled("u", a.sessionId(), ((ServerEvent.Accepted) in.handle("u",
-                send("a-2", a.sessionId(), "queued behind one"))).turnId(), now.get());
-        assertThat(in.handle("u", send("c-2", null, "three again"))).isInstanceOf(ServerEvent.Accepted.class);
+        limits.release("u", a.sessionId(), "a-1"); // the first turn ends: its session's newer turn keeps the slot
+        assertLimit(in.handle("u", send("c-2", null, "three again")), "running already");
+        limits.release("u", a.sessionId(), "a-2");
+        assertThat(in.handle("u", send("c-3", null, "three at last"))).isInstanceOf(ServerEvent.Accepted.class);
+    }
+
+    @Test
+    void aResendOfATurnThatEndedPassesTheLimitsAgainWhileARetryOfTheRunningOneDoesNot() {
+        ChatIngress in = ingress(0, 0, 1_000);
+        ServerEvent.Accepted first = (ServerEvent.Accepted) in.handle("u", send("m-1", null, "hi"));
+        ServerEvent.Accepted second = (ServerEvent.Accepted) in.handle("u", send("m-2", first.sessionId(), "more"));
+        quotas.charge("u", "call-1", now.get(), 1_000);
+        assertThat(in.handle("u", send("m-2", first.sessionId(), "more")))
+                .as("a lost reply's retry while the turn is pending").isInstanceOf(ServerEvent.Accepted.class);
+        sessions.markSettled("u", first.sessionId(), second.turnId(), now.get()); // failed and given up
+        assertLimit(in.handle("u", send("m-2", first.sessionId(), "more")), "tokens");
+        assertThat(queue.enqueued).hasSize(3);
     }
 
     @Test
     void theDailyTokenBudgetStopsNewTurnsUntilTheNextDay() {
         ChatIngress in = ingress(0, 0, 1_000);
         assertThat(in.handle("u", send("m-1", null, "hi"))).isInstanceOf(ServerEvent.Accepted.class);
-        quotas.addTokens("u", now.get(), 1_000);
+        quotas.charge("u", "call-1", now.get(), 1_000);
         assertLimit(in.handle("u", send("m-2", null, "more")), "tokens");
         now.addAndGet(86_400_000);
         assertThat(in.handle("u", send("m-3", null, "tomorrow"))).isInstanceOf(ServerEvent.Accepted.class);

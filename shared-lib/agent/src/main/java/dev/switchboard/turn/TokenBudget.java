@@ -1,0 +1,35 @@
+package dev.switchboard.turn;
+
+import dev.switchboard.port.Clock;
+import dev.switchboard.usecase.TurnLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The user's daily token budget as the worker's model calls see it: asked before every call (a failed read fails the
+ * job, so the model is never called unchecked), and charged with every call's tokens, once per call id (best effort:
+ * a failed charge is logged, the turn goes on).
+ */
+final class TokenBudget {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenBudget.class);
+
+    private final TurnLimits limits;
+    private final Clock clock;
+
+    TokenBudget(TurnLimits limits, Clock clock) {
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    boolean left(String userId) {
+        return limits.budgetLeft(userId, clock.millis());
+    }
+
+    void charge(String userId, String callId, TokenCount tokens) {
+        try {
+            limits.charge(userId, callId, clock.millis(), tokens.total()); // false: charged already, nothing added
+        } catch (RuntimeException e) {
+            LOG.warn("tokens of a model call not added to the daily budget: {}", e.getClass().getSimpleName());
+        }
+    }
+}

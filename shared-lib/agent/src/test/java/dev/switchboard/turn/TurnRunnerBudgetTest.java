@@ -1,0 +1,96 @@
+package dev.switchboard.turn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.agent.AgentFactory;
+import dev.switchboard.agent.ModelChoice;
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.port.Metrics;
+import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.testing.InMemoryUserQuotas;
+import dev.switchboard.usecase.TurnLimits;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daily token budget as the worker applies it: checked before every model call, every call charged once
+ * (usage as reported, or the estimate for a call that failed), and the running-answer slot released however the turn
+ * ends.
+ */
+class TurnRunnerBudgetTest extends TurnFixture {
+    private static final String SESSION = "s-budget";
+    private final InMemoryUserQuotas quotas = new InMemoryUserQuotas();
+
+    TurnRunnerBudgetTest() {
+        super(SESSION, 1_800_000_000_000L);
+    }
+
+    @BeforeEach
+    void setUp() {
+        connect(ALICE, "a1");
+    }
+
+    private TurnRunner runner(ScriptedChatModel model, long tokensPerDay) {
+        return new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "You are helpful."), codec, now::get,
+                new TurnSettings(20, 0, 256, 2), AfterAnswer.NONE, Metrics.NONE,
+                new TurnLimits(quotas, 0, 4, tokensPerDay));
+    }
+
+    private ServerEvent.Done done(TurnRequest t) {
+        return eventsTo("a1").stream().filter(ServerEvent.Done.class::isInstance).map(ServerEvent.Done.class::cast)
+                .filter(d -> d.turnId().equals(t.turnId())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void anAnsweredCallIsChargedWhatTheModelReportedOnce() {
+        ScriptedChatModel model = ScriptedChatModel.answering("one ", "two");
+        TurnRequest t = accepted("hello");
+        assertThat(runner(model, 1_000).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        assertThat(quotas.tokensUsed(ALICE, now.get())).isEqualTo(ScriptedChatModel.INPUT_TOKENS + 2);
+        assertThat(done(t).usage().totalTokens()).isEqualTo(ScriptedChatModel.INPUT_TOKENS + 2);
+        // a redelivery of the answered turn calls no model and charges nothing
+        assertThat(runner(model, 1_000).run(t, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ALREADY_ANSWERED);
+        assertThat(quotas.tokensUsed(ALICE, now.get())).isEqualTo(ScriptedChatModel.INPUT_TOKENS + 2);
+    }
+
+    @Test
+    void aTurnAdmittedWithBudgetLeftStopsBeforeTheModelOnceItIsSpent() {
+        ScriptedChatModel model = ScriptedChatModel.answering("never");
+        TurnRequest t = accepted("hello");
+        quotas.charge(ALICE, "earlier", now.get(), 1_000);
+        assertThat(runner(model, 1_000).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.OUT_OF_BUDGET);
+        assertThat(model.requests).isEmpty();
+        assertThat(done(t).finishReason()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(answer(t).status()).isEqualTo(StoredMessage.OUT_OF_BUDGET);
+        assertThat(session().busy()).isFalse();
+    }
+
+    @Test
+    void everyDeliveryOfAFailingTurnIsChargedItsEstimateAndTheLastReleasesTheSlot() {
+        ScriptedChatModel model = ScriptedChatModel.failing();
+        TurnRequest t = accepted("x".repeat(400));
+        quotas.tryTakeSlot(ALICE, SESSION, t.clientMessageId(), now.get(), 1, TurnLimits.SLOT_HOLD_MILLIS);
+        assertThatThrownBy(() -> runner(model, 1_000_000).run(t, 1, 60_000)).isInstanceOf(RuntimeException.class);
+        long afterFirst = quotas.tokensUsed(ALICE, now.get());
+        assertThat(afterFirst).as("the prompt's estimate: 400 characters are 100 tokens").isGreaterThanOrEqualTo(100);
+        assertThat(quotas.tryTakeSlot(ALICE, "other", "c", now.get(), 1, TurnLimits.SLOT_HOLD_MILLIS))
+                .as("the turn will be retried: it keeps its slot").isFalse();
+        assertThatThrownBy(() -> runner(model, 1_000_000).run(t, 2, 60_000)).isInstanceOf(RuntimeException.class);
+        assertThat(quotas.tokensUsed(ALICE, now.get())).as("the redelivery's call is another call")
+                .isEqualTo(2 * afterFirst);
+        assertThat(model.requests).hasSize(2);
+        assertThat(quotas.tryTakeSlot(ALICE, "other", "c", now.get(), 1, TurnLimits.SLOT_HOLD_MILLIS))
+                .as("given up: the slot is free").isTrue();
+    }
+
+    @Test
+    void anAnsweredTurnReleasesItsSlot() {
+        TurnRequest t = accepted("hello");
+        quotas.tryTakeSlot(ALICE, SESSION, t.clientMessageId(), now.get(), 1, TurnLimits.SLOT_HOLD_MILLIS);
+        runner(ScriptedChatModel.answering("hi"), 0).run(t, 1, 60_000);
+        assertThat(quotas.tryTakeSlot(ALICE, "other", "c", now.get(), 1, TurnLimits.SLOT_HOLD_MILLIS)).isTrue();
+    }
+}
