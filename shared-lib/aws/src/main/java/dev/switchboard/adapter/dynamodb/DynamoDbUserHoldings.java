@@ -9,7 +9,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 
 /**
  * Counters in the UserData table, on the user's partition: {@code H#<kind>} holds the count of a kind ({@code n}),
- * {@code R#<kind>#<epoch minute>} the creating actions of one minute (expiring two minutes later). Every change is
+ * {@code W#<kind>#<epoch minute>} the creating actions of one minute (expiring two minutes later). Every change is
  * one conditional UpdateItem, so parallel adds cannot pass a cap.
  */
 public final class DynamoDbUserHoldings implements UserHoldings {
@@ -66,7 +66,7 @@ public final class DynamoDbUserHoldings implements UserHoldings {
             return true;
         }
         long minute = nowMillis / 60_000;
-        return conditionalAdd(userId, "R#" + kind.wire() + "#" + minute, perMinute, (minute + 2) * 60);
+        return conditionalAdd(userId, "W#" + kind.wire() + "#" + minute, perMinute, (minute + 2) * 60);
     }
 
     private boolean conditionalAdd(String userId, String sk, int limit, Long expiresAt) {
