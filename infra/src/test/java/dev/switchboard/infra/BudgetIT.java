@@ -67,8 +67,9 @@ class BudgetIT {
             reply = new ScriptedOpenAiServer.Reply.Text(Collections.nCopies(LONG_WORDS, "word "),
                     new ScriptedOpenAiServer.Usage(prompt, LONG_WORDS));
         } else if (user.contains(HUGE)) {
-            reply = new ScriptedOpenAiServer.Reply.Text(List.of("big ", "answer"),
-                    new ScriptedOpenAiServer.Usage((int) BUDGET, 2));
+            // a long stream, so that the messages queued behind it are admitted before it reports its usage
+            reply = new ScriptedOpenAiServer.Reply.Text(Collections.nCopies(LONG_WORDS, "word "),
+                    new ScriptedOpenAiServer.Usage((int) BUDGET, LONG_WORDS));
         } else {
             String[] pieces = ScriptedOpenAiServer.pieces("Echo: " + user);
             reply = new ScriptedOpenAiServer.Reply.Text(List.of(pieces),
@@ -86,10 +87,10 @@ class BudgetIT {
              LocalStack stack = LocalStack.start(LocalStack.Options.defaults()
                      .withVisibility(2)
                      .withEnv(Map.of("MODELS", StackFixture.SCRIPTED, "OPENAI_BASE_URL", model.baseUrl(),
-                             "DELTA_FLUSH_MILLIS", "40", "CANCEL_POLL_MILLIS", "100",
+                             "DELTA_FLUSH_MILLIS", "40", "DELTA_FLUSH_MAX_MILLIS", "40", "CANCEL_POLL_MILLIS", "100",
                              Setting.LIMIT_TOKENS_PER_DAY.name(), Long.toString(BUDGET),
                              Setting.LIMIT_CONCURRENT_TURNS.name(), Integer.toString(SLOTS),
-                             Setting.LIMIT_TURNS_PER_MINUTE.name(), "0")));
+                             Setting.LIMIT_TURNS_PER_MINUTE.name(), "0", Setting.LIMIT_SESSIONS_PER_MINUTE.name(), "0")));
              WsClient c = WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(USER, Duration.ofHours(1)))) {
             String table = stack.environment("WorkerFunction").get(Setting.USER_DATA_TABLE.name());
 
@@ -121,7 +122,8 @@ class BudgetIT {
             List<JsonNode> wave = parallelSends(c, "w1-", LONG + " wave");
             List<String> waveTurns = wave.stream().filter(WsClient.type("accepted"))
                     .map(r -> r.path("turnId").asText()).toList();
-            assertThat(waveTurns).hasSizeBetween(1, SLOTS);
+            assertThat(waveTurns).as("the wave's refusals: %s", wave.stream().map(r -> r.path("message").asText())
+                    .distinct().toList()).hasSizeBetween(1, SLOTS);
             assertThat(wave.stream().filter(r -> r.path("message").asText().contains("running already")).count())
                     .isEqualTo(PARALLEL - waveTurns.size());
             waveTurns.forEach(t -> done(c, t));
