@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.config.Env;
+import dev.switchboard.config.Secret;
 import dev.switchboard.config.Setting;
 import dev.switchboard.port.SecretSource;
 import dev.switchboard.testing.LocalSecretsManager;
@@ -12,6 +13,7 @@ import dev.switchboard.testing.LogLines;
 import dev.switchboard.testing.SecretSourceContract;
 import dev.switchboard.testing.SecretsDouble;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -48,5 +50,21 @@ class SecretsManagerSecretSourceTest extends SecretSourceContract {
             assertThatThrownBy(() -> source.read(arn)).hasMessageContaining(arn);
             assertThat(logs.lines()).noneMatch(l -> l.contains(value));
         }
+    }
+
+    @Test
+    void aSecretOverThisClientIsReadAgainOnceOlderThanItsMaximumAgeAndOnRefresh() {
+        DOUBLE.put(arn, "value-at-init");
+        AtomicLong now = new AtomicLong();
+        Secret secret = Secret.managed(arn, source, 120, now::get);
+        assertThat(DOUBLE.reads(arn)).as("read at init").isEqualTo(1);
+        DOUBLE.put(arn, "value-after-rotation");
+        now.set(119_999);
+        assertThat(secret.value()).isEqualTo("value-at-init");
+        now.set(120_000);
+        assertThat(secret.value()).isEqualTo("value-after-rotation");
+        assertThat(DOUBLE.reads(arn)).as("read again over HTTP at 120 s").isEqualTo(2);
+        secret.refresh();
+        assertThat(DOUBLE.reads(arn)).as("and on refresh (after a restore)").isEqualTo(3);
     }
 }
