@@ -76,8 +76,7 @@ class DeployableJarsIT {
     @Test
     void theAuthorizersJarReadsItsSecretFromSecretsManager() throws Exception {
         TemplateModel template = TemplateModel.load(TemplateModel.locate());
-        Path jar = TemplateModel.locate().getParent()
-                .resolve(template.resources(TemplateModel.FUNCTION).get("AuthorizerFunction").path("CodeUri").asText());
+        Path jar = TemplateModel.locate().getParent().resolve(template.jarOf("AuthorizerFunction"));
         String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchboard/jwt-InJar";
         try (var secretsManager = new dev.switchboard.testing.LocalSecretsManager();
              URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},

@@ -230,6 +230,7 @@ public final class ChatIngress {
             // the session was deleted since it was read: take back what this message stored (its claim, the
             // message), so that nothing of it outlives the session (deleteSession deletes the session first)
             messages.deleteSession(userId, sessionId);
+            limits.release(userId, sessionId, m.clientMessageId()); // and the running-answer slot it took
             LOG.info("session deleted while the message was stored: taken back");
             return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
                     m.action(), sessionId, null, m.clientMessageId());
