@@ -63,9 +63,6 @@ public interface SessionStore {
     /** Cancels every turn of the session up to and including {@code turnId}. @return false when the session does not exist */
     boolean cancelUpTo(String userId, String sessionId, String turnId);
 
-    /** How many of the user's sessions have an accepted turn the worker has not finished with (one Query). */
-    int countBusy(String userId);
-
     Page<Session> list(String userId, int limit, String cursor);
 
     /** @return true when the session existed */

@@ -159,11 +159,6 @@ public class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public int countBusy(String userId) {
-        return (int) of(userId).values().stream().filter(Session::busy).count();
-    }
-
-    @Override
     public Page<Session> list(String userId, int limit, String cursor) {
         NavigableMap<String, Session> all = of(userId);
         NavigableMap<String, Session> rest = cursor == null ? all : all.tailMap(decode(cursor), false);

@@ -260,24 +260,6 @@ public abstract class SessionStoreContract {
     }
 
     @Test
-    void countBusyCountsTheUsersSessionsWithAnUnsettledTurn() {
-        for (String id : List.of("s-1", "s-2", "s-3")) {
-            store.createIfAbsent(session(user, id, 1_000));
-        }
-        store.createIfAbsent(session(otherUser, "s-1", 1_000));
-        assertThat(store.countBusy(user)).isZero();
-        store.markAccepted(user, "s-1", "t-1", "c-1");
-        store.markAccepted(user, "s-2", "t-2", "c-2");
-        store.markAccepted(otherUser, "s-1", "t-9", "c-9");
-        assertThat(store.countBusy(user)).isEqualTo(2);
-        store.markSettled(user, "s-1", "t-1", 2_000);
-        assertThat(store.countBusy(user)).isEqualTo(1);
-        store.markAccepted(user, "s-1", "t-3", "c-3");
-        assertThat(store.countBusy(user)).isEqualTo(2);
-        assertThat(store.countBusy(otherUser)).isEqualTo(1);
-    }
-
-    @Test
     void aRunClaimHoldsTheSessionUntilItEndsLapsesOrIsReleased() {
         store.createIfAbsent(session(user, "s-1", 1_000));
         RunClaim first = store.claimRun(user, "s-1", "t-1", 10_000, 20_000);

@@ -222,20 +222,6 @@ public final class DynamoDbSessionStore implements SessionStore {
     }
 
     @Override
-    public int countBusy(String userId) {
-        int busy = 0;
-        for (var page : dynamo.queryPaginator(b -> b.tableName(table)
-                .keyConditionExpression("pk = :u")
-                .filterExpression("attribute_exists(lastTurnId) AND (attribute_not_exists(settledTurnId) "
-                        + "OR lastTurnId > settledTurnId)")
-                .expressionAttributeValues(Map.of(":u", s(userId)))
-                .select(software.amazon.awssdk.services.dynamodb.model.Select.COUNT))) {
-            busy += page.count();
-        }
-        return busy;
-    }
-
-    @Override
     public Page<Session> list(String userId, int limit, String cursor) {
         QueryResponse r = dynamo.query(b -> b.tableName(table)
                 .keyConditionExpression("pk = :u")
