@@ -172,6 +172,8 @@ class DeploymentTemplateTest {
         assertThat(oac.path("OriginAccessControlOriginType").asText()).isEqualTo("s3");
         assertThat(oac.path("SigningBehavior").asText()).isEqualTo("always");
         assertThat(oac.path("SigningProtocol").asText()).isEqualTo("sigv4");
+        // CloudFront takes 64 characters at most; a stack name may have 128, a stack id's UUID has 36.
+        assertThat(oac.path("Name").toString()).as("the OAC name").doesNotContain("AWS::StackName").contains("AWS::StackId");
 
         JsonNode config = properties("ChatPageDistribution", ALL_ON).path("DistributionConfig");
         assertThat(config.path("DefaultRootObject").asText()).isEqualTo("index.html");
