@@ -20,6 +20,7 @@ import dev.switchboard.adapter.dynamodb.DynamoDbMemoryStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.usecase.UserKnowledgeActions;
+import dev.switchboard.adapter.dynamodb.DynamoDbUsageCounters;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
 import dev.switchboard.usecase.MemoryCommand;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
@@ -95,7 +96,7 @@ public final class MessageHandler
         return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
                 ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge,
                 new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), LimitSettings.fromEnv(env)),
-                holdings);
+                holdings, new DynamoDbUsageCounters(dynamo, userData));
     }
 
     public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {

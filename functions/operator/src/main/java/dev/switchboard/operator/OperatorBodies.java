@@ -47,7 +47,8 @@ final class OperatorBodies {
     record Heap(long usedBytes, long committedBytes, long maxBytes) {}
 
     record Stats(String at, Open connections, SessionCounts sessions, Long turnsInFlight, TurnsQueue queue,
-                 Depth deadLetterQueue, UserCache userCache, Usage usage, List<String> unavailable) {
+                 Depth deadLetterQueue, UserCache userCache, Usage usage, List<OperatorApi.RatingCount> ratings,
+                 List<String> unavailable) {
         static Stats of(OperatorApi.Stats s) {
             Census.Sessions sessions = s.sessions();
             QueueMonitor.Depth dlq = s.deadLetterQueue();
@@ -58,7 +59,8 @@ final class OperatorBodies {
                     sessions == null ? null : sessions.busy(),
                     TurnsQueue.of(s.turnsQueue(), sessions, s.atMillis()),
                     dlq == null ? null : new Depth(dlq.visible() + dlq.inFlight() + dlq.delayed()),
-                    u == null ? null : UserCache.of(u), u == null ? null : Usage.of(u), s.unavailable());
+                    u == null ? null : UserCache.of(u), u == null ? null : Usage.of(u),
+                    u == null ? null : u.ratings(), s.unavailable());
         }
     }
 

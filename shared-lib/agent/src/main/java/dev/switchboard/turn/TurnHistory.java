@@ -24,6 +24,18 @@ final class TurnHistory {
         this.window = window;
     }
 
+    /**
+     * A turn that regenerates or edits an earlier one marks the branch it replaces superseded (again: the ingress
+     * marked what was stored when it accepted the turn; an answer that was still running then is stored by now).
+     */
+    void supersedeReplaced(StoredMessage question) {
+        String replaces = question.branch().replaces();
+        if (replaces != null) {
+            messages.supersede(question.userId(), question.sessionId(), replaces, question.turnId(),
+                    question.branch().answerOf() != null);
+        }
+    }
+
     /** The turn's messages and those before it: enough for the window and the turn's own question and answer. */
     List<StoredMessage> recent(TurnRequest request) {
         return messages.recentUpTo(request.userId(), request.sessionId(), request.turnId(), window + 2);
@@ -32,17 +44,21 @@ final class TurnHistory {
     /**
      * The earlier turns the model sees: answered turns before this one, oldest first, at most the window. A user
      * message still waiting for its own answer (a turn that raced this one into the queue) is left out, and so is an
-     * answer cancelled before it said anything.
+     * answer cancelled before it said anything, and every superseded message (a branch replaced by a regenerate or
+     * an edit). A turn that regenerates or edits an earlier one sees only the turns before that one: never the
+     * branch it replaces.
      */
-    List<StoredMessage> earlierTurns(List<StoredMessage> recent, String turnId) {
+    List<StoredMessage> earlierTurns(List<StoredMessage> recent, StoredMessage question) {
+        String before = question.branch().replaces() != null ? question.branch().replaces() : question.turnId();
         Set<String> answered = new HashSet<>();
         for (StoredMessage m : recent) {
-            if (m.role() == Role.ASSISTANT && !m.text().isEmpty()) {
+            if (m.role() == Role.ASSISTANT && !m.text().isEmpty() && !m.branch().superseded()) {
                 answered.add(m.turnId());
             }
         }
         List<StoredMessage> history = recent.stream()
-                .filter(m -> m.turnId().compareTo(turnId) < 0 && answered.contains(m.turnId()))
+                .filter(m -> m.turnId().compareTo(before) < 0 && answered.contains(m.turnId())
+                        && !m.branch().superseded())
                 .toList();
         return history.size() <= window ? history : history.subList(history.size() - window, history.size());
     }

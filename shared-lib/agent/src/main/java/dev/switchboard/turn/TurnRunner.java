@@ -205,8 +205,9 @@ public final class TurnRunner {
         ModelChoice model = agents.models().forSession(session.model());
         Broadcaster out = new Broadcaster(connections.listByUser(request.userId()), gateway, connections, codec);
         TurnContext context = agents.context(request.userId(), userMessage.text());
+        history.supersedeReplaced(userMessage);
         List<ChatMessage> conversation = agents.conversation(session.systemPrompt(), context,
-                history.earlierTurns(recent, request.turnId()), userMessage.text());
+                history.earlierTurns(recent, userMessage), userMessage.text());
         TurnOutput output = new TurnOutput(request, claim.attempt(), out, steps, clock, settings);
         RunningTurn turn = new RunningTurn(request, model, context, output, started, deadline, claim.attempt());
         if (claim.restarted()) {

@@ -8,7 +8,17 @@ package dev.switchboard.domain;
  * reconnecting client can be sent exactly what it missed.
  */
 public record StoredMessage(String userId, String sessionId, String turnId, Role role, String text,
-                          long createdAtMillis, String model, String status, ToolCall tool, StreamMarks stream) {
+                          long createdAtMillis, String model, String status, ToolCall tool, StreamMarks stream,
+                          Branch branch, Rating rating) {
+
+    public StoredMessage {
+        branch = branch == null ? Branch.NONE : branch;
+    }
+
+    public StoredMessage(String userId, String sessionId, String turnId, Role role, String text, long createdAtMillis,
+                       String model, String status, ToolCall tool, StreamMarks stream) {
+        this(userId, sessionId, turnId, role, text, createdAtMillis, model, status, tool, stream, null, null);
+    }
 
     public StoredMessage(String userId, String sessionId, String turnId, Role role, String text, long createdAtMillis,
                        String model, String status, ToolCall tool) {
@@ -50,6 +60,23 @@ public record StoredMessage(String userId, String sessionId, String turnId, Role
     }
 
     public StoredMessage withStatus(String newStatus, String newText) {
-        return new StoredMessage(userId, sessionId, turnId, role, newText, createdAtMillis, model, newStatus, tool, stream);
+        return new StoredMessage(userId, sessionId, turnId, role, newText, createdAtMillis, model, newStatus, tool, stream,
+                branch, rating);
+    }
+
+    public StoredMessage withBranch(Branch newBranch) {
+        return new StoredMessage(userId, sessionId, turnId, role, text, createdAtMillis, model, status, tool, stream,
+                newBranch, rating);
+    }
+
+    /** @param newRating null clears the rating */
+    public StoredMessage withRating(Rating newRating) {
+        return new StoredMessage(userId, sessionId, turnId, role, text, createdAtMillis, model, status, tool, stream,
+                branch, newRating);
+    }
+
+    /** A user message that repeats an earlier question for a regenerate: the model sees it, history does not. */
+    public boolean hiddenCopy() {
+        return role == Role.USER && branch.answerOf() != null;
     }
 }

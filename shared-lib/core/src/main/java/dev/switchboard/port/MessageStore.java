@@ -44,6 +44,23 @@ public interface MessageStore {
      */
     List<StoredMessage> recentUpTo(String userId, String sessionId, String turnId, int count);
 
+    /**
+     * Marks the user and assistant messages of turns {@code fromTurnId} (inclusive) to {@code beforeTurnId}
+     * (exclusive) superseded (regenerate, editMessage); with {@code keepFirstQuestion} the user message of
+     * {@code fromTurnId} stays current (a regenerate replaces the answer, not the question). Idempotent.
+     *
+     * @return how many messages were newly marked
+     */
+    int supersede(String userId, String sessionId, String fromTurnId, String beforeTurnId, boolean keepFirstQuestion);
+
+    /**
+     * Sets ({@code rating} non-null) or clears the rating of the assistant message of {@code turnId}.
+     *
+     * @return that message as it was before the change; empty when the turn has no stored answer
+     */
+    java.util.Optional<StoredMessage> rate(String userId, String sessionId, String turnId,
+                                           dev.switchboard.domain.Rating rating);
+
     /** Deletes every item of the session; returns how many messages were deleted. */
     int deleteSession(String userId, String sessionId);
 }

@@ -24,16 +24,34 @@ public interface UsageCounters {
     String CACHE_SIZE = "cacheSize";
     /** Prefix of the error counters, e.g. {@code error.TURN_FAILED}: see {@link #error}. */
     String ERROR_PREFIX = "error.";
+    /** Prefix of the rating counters, {@code rating.<up|down>.<model id>}: see {@link #rating}. */
+    String RATING_PREFIX = "rating.";
     int RETENTION_DAYS = 7;
+
+    /** Counts nothing and reads nothing (where no counters are wired). */
+    UsageCounters NONE = new UsageCounters() {
+        public void add(long nowMillis, Map<String, Long> amounts) { }
+
+        public void max(long nowMillis, String gauge, long value) { }
+
+        public List<Minute> read(long fromMinute, long toMinute) {
+            return List.of();
+        }
+    };
+
+    /** The counter of answers of {@code model} rated {@code value} ({@code up} or {@code down}). */
+    static String rating(String value, String model) {
+        return RATING_PREFIX + value + "." + (model == null ? "unknown" : model);
+    }
 
     /** The counter of errors with this protocol error code. */
     static String error(String code) {
         return ERROR_PREFIX + code;
     }
 
-    /** A counter or gauge name: 1-64 of {@code A-Z a-z 0-9 . _ -}. */
+    /** A counter or gauge name: 1-160 of {@code A-Z a-z 0-9 . _ - : /} (a rating counter names a model id). */
     static String checkName(String name) {
-        if (name == null || !name.matches("[A-Za-z0-9._\\-]{1,64}")) {
+        if (name == null || !name.matches("[A-Za-z0-9._:/\\-]{1,160}")) {
             throw new IllegalArgumentException("invalid counter name: " + name);
         }
         return name;

@@ -79,4 +79,22 @@ public sealed interface ClientAction {
     record Resume(String sessionId, String turnId, int lastSeq, Long attempt) implements ClientAction {
         public String action() { return "resume"; }
     }
+
+    /** Answers the session's latest user message again as a new turn; the answer it replaces is kept, superseded. */
+    record Regenerate(String sessionId, String turnId) implements ClientAction {
+        public String action() { return "regenerate"; }
+    }
+
+    /**
+     * Replaces the user message of {@code turnId} with {@code text} and answers it again: that message and every one
+     * after it are kept, superseded. Idempotent on {@code clientMessageId}.
+     */
+    record EditMessage(String sessionId, String turnId, String clientMessageId, String text) implements ClientAction {
+        public String action() { return "editMessage"; }
+    }
+
+    /** Rates the answer of {@code turnId}: {@code rating} up or down, null clears; {@code comment} optional. */
+    record RateMessage(String sessionId, String turnId, String rating, String comment) implements ClientAction {
+        public String action() { return "rateMessage"; }
+    }
 }

@@ -20,6 +20,8 @@ public final class Limits {
     public static final int MAX_MODEL_ID_CHARS = 100;
     /** A knowledge-base document (documents are chunked and embedded; see docs/protocol.md). */
     public static final int MAX_DOCUMENT_CHARS = 50_000;
+    /** The optional comment of {@code rateMessage}. */
+    public static final int MAX_RATING_COMMENT_CHARS = 1_000;
     /** Highest delta seq a client may name in {@code resume}. */
     public static final int MAX_SEQ = 1_000_000;
 

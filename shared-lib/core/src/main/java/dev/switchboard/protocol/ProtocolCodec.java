@@ -162,8 +162,43 @@ public final class ProtocolCodec {
                 yield new ClientAction.Resume(id(root, action, "sessionId", true), id(root, action, "turnId", true),
                         lastSeq == null ? -1 : lastSeq.intValue(), integer(root, action, "attempt", 1, Long.MAX_VALUE));
             }
+            case "regenerate", "editMessage", "rateMessage" -> branchAction(root, action);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
                     "Unknown action '" + truncate(action) + "'", null);
+        };
+    }
+
+    /** The issue-16 actions on an answered turn: regenerate, editMessage, rateMessage. */
+    private static ClientAction branchAction(JsonNode root, String action) {
+        return switch (action) {
+            case "regenerate" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "turnId"));
+                yield new ClientAction.Regenerate(id(root, action, "sessionId", true), id(root, action, "turnId", true));
+            }
+            case "editMessage" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "turnId", "clientMessageId", "text"));
+                yield new ClientAction.EditMessage(id(root, action, "sessionId", true), id(root, action, "turnId", true),
+                        id(root, action, "clientMessageId", true), text(root, action, Limits.MAX_TEXT_CHARS));
+            }
+            default -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "turnId", "rating", "comment"));
+                if (!root.has("rating")) {
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD,
+                            "Field 'rating' is required (up, down, or null to clear)", action);
+                }
+                JsonNode r = root.get("rating");
+                if (!r.isNull() && (!r.isTextual() || dev.switchboard.domain.Rating.Value.fromWire(r.asText()) == null)) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                            "Field 'rating' must be up, down or null", action);
+                }
+                String comment = optionalText(root, action, "comment", Limits.MAX_RATING_COMMENT_CHARS, false);
+                if (r.isNull() && comment != null) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                            "Field 'comment' goes with a rating; a null rating clears both", action);
+                }
+                yield new ClientAction.RateMessage(id(root, action, "sessionId", true),
+                        id(root, action, "turnId", true), r.isNull() ? null : r.asText(), comment);
+            }
         };
     }
 

@@ -31,13 +31,26 @@ import java.util.List;
         @JsonSubTypes.Type(value = ServerEvent.DocumentDeleted.class, name = "documentDeleted"),
         @JsonSubTypes.Type(value = ServerEvent.DocumentReady.class, name = "documentReady"),
         @JsonSubTypes.Type(value = ServerEvent.Restart.class, name = "restart"),
-        @JsonSubTypes.Type(value = ServerEvent.Resumed.class, name = "resumed")
+        @JsonSubTypes.Type(value = ServerEvent.Resumed.class, name = "resumed"),
+        @JsonSubTypes.Type(value = ServerEvent.Rated.class, name = "rated")
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerEvent {
 
-    /** The user turn is stored and queued; {@code duplicate} is true when the clientMessageId was seen before. */
-    record Accepted(String sessionId, String turnId, String clientMessageId, boolean duplicate) implements ServerEvent {}
+    /**
+     * The user turn is stored and queued; {@code duplicate} is true when the clientMessageId was seen before.
+     * {@code regenerates} (reply to regenerate) and {@code edits} (reply to editMessage) name the turn replaced.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Accepted(String sessionId, String turnId, String clientMessageId, boolean duplicate, String regenerates,
+                    String edits) implements ServerEvent {
+        public Accepted(String sessionId, String turnId, String clientMessageId, boolean duplicate) {
+            this(sessionId, turnId, clientMessageId, duplicate, null, null);
+        }
+    }
+
+    /** Reply to rateMessage: the answer's rating now ({@code rating} and {@code comment} null: cleared). */
+    record Rated(String sessionId, String turnId, String rating, String comment) implements ServerEvent {}
 
     /**
      * A piece of the answer; {@code seq} counts from 0 within the turn, with no gaps. {@code attempt} identifies the
@@ -176,14 +189,25 @@ public sealed interface ServerEvent {
 
     /**
      * One stored message. {@code status}: {@code cancelled} for an answer cut short; for a tool call (role
-     * {@code tool}, text = result) pending, approved, denied, running, done or failed.
+     * {@code tool}, text = result) pending, approved, denied, running, done or failed. {@code superseded} (only
+     * true, else absent): replaced by a regenerate or an edit; {@code answerOf}: on a regenerated answer, the turn
+     * whose user message it answers; {@code rating} ({@code up}/{@code down}) and {@code ratingComment}: the user's
+     * rateMessage of an answer.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record HistoryMessage(String turnId, String role, String text, String createdAt, String model, Boolean truncated,
-                          String status, String toolCallId, String toolName, String toolArguments) {
+                          String status, String toolCallId, String toolName, String toolArguments,
+                          Boolean superseded, String answerOf, String rating, String ratingComment) {
         public HistoryMessage(String turnId, String role, String text, String createdAt, String model,
                               Boolean truncated) {
             this(turnId, role, text, createdAt, model, truncated, null, null, null, null);
+        }
+
+        public HistoryMessage(String turnId, String role, String text, String createdAt, String model,
+                              Boolean truncated, String status, String toolCallId, String toolName,
+                              String toolArguments) {
+            this(turnId, role, text, createdAt, model, truncated, status, toolCallId, toolName, toolArguments, null,
+                    null, null, null);
         }
     }
 

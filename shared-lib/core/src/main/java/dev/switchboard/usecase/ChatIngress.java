@@ -1,5 +1,6 @@
 package dev.switchboard.usecase;
 
+import dev.switchboard.domain.Branch;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Role;
@@ -12,6 +13,7 @@ import dev.switchboard.port.InvalidCursorException;
 import dev.switchboard.port.MessageStore;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.TurnQueue;
+import dev.switchboard.port.UsageCounters;
 import dev.switchboard.protocol.ClientAction;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.Limits;
@@ -46,6 +48,9 @@ public final class ChatIngress {
     private final SlashCommands commands;
     private final KnowledgeActions knowledge;
     private final TurnLimits limits;
+    private final TurnAdmission admission;
+    private final Alternatives alternatives;
+    private final Ratings ratings;
 
     public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
                        Clock clock, ModelListing models, SlashCommands commands,
@@ -63,6 +68,15 @@ public final class ChatIngress {
     public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
                        Clock clock, ModelListing models, SlashCommands commands,
                        KnowledgeActions knowledge, TurnLimits limits, HoldingLimits holdings) {
+        this(codec, sessions, messages, queue, ids, clock, models, commands, knowledge, limits, holdings,
+                UsageCounters.NONE);
+    }
+
+    /** @param ratingCounts where rateMessage counts ratings per model (the operator's /stats reads them) */
+    public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
+                       Clock clock, ModelListing models, SlashCommands commands,
+                       KnowledgeActions knowledge, TurnLimits limits, HoldingLimits holdings,
+                       UsageCounters ratingCounts) {
         this.limits = limits;
         this.codec = codec;
         this.sessions = sessions;
@@ -71,6 +85,9 @@ public final class ChatIngress {
         this.ids = ids;
         this.clock = clock;
         this.control = new SessionControl(sessions, messages, queue, models, clock, holdings);
+        this.admission = new TurnAdmission(sessions, messages, queue, ids, clock, limits);
+        this.alternatives = new Alternatives(sessions, messages, admission, ids, clock);
+        this.ratings = new Ratings(sessions, messages, clock, ratingCounts);
         this.commands = commands;
         this.knowledge = knowledge;
     }
@@ -136,6 +153,9 @@ public final class ChatIngress {
                 case ClientAction.ListDocuments l -> knowledge.listDocuments(userId);
                 case ClientAction.DeleteDocument d -> knowledge.deleteDocument(userId, d);
                 case ClientAction.Resume r -> control.resume(userId, connectionId, r);
+                case ClientAction.Regenerate r -> alternatives.regenerate(userId, r);
+                case ClientAction.EditMessage e -> alternatives.edit(userId, e);
+                case ClientAction.RateMessage r -> ratings.rate(userId, r);
             };
         } catch (InvalidCursorException e) {
             return ServerEvent.Error.of(ErrorCode.INVALID_FIELD, "Field 'cursor' was not issued by this server")
@@ -183,62 +203,8 @@ public final class ChatIngress {
             }
             session = found.get();
         }
-        // A message arriving while a turn runs (a retry of that very message is not "another" message)
-        if (session.busy() && !m.clientMessageId().equals(session.lastClientMessageId())) {
-            switch (session.effectiveBusyPolicy()) {
-                case REJECT -> {
-                    LOG.info("session busy: message refused");
-                    return new ServerEvent.Error(ErrorCode.SESSION_BUSY.name(),
-                            "This session is still answering; wait for its done event or cancel it",
-                            m.action(), sessionId, session.lastTurnId(), m.clientMessageId());
-                }
-                case INTERRUPT -> {
-                    sessions.cancelUpTo(userId, sessionId, session.lastTurnId());
-                    LOG.info("session busy: running turn interrupted");
-                }
-                case ENQUEUE -> { }
-            }
-        }
-        boolean retry = m.clientMessageId().equals(session.lastClientMessageId());
-        // only a resend of the turn still pending skips the limits; a resend of a turn that ended (failed and given
-        // up, say, after the queue's deduplication window) would call the model again, so it is admitted anew
-        if (!(retry && session.busy()) && !admitted) {
-            Optional<ServerEvent> refused = limits.admit(userId, sessionId, m.clientMessageId(), now);
-            if (refused.isPresent()) {
-                LOG.info("message refused: a per-user limit is reached");
-                return refused.get();
-            }
-        }
-        String fingerprint = fingerprint(m.text());
-        // a new turn sorts after the session's newest accepted one, even within the same millisecond or when this
-        // instance's clock is behind another's (so an interrupt never cancels the interrupting message)
-        long idTime = Math.max(now, Ids.millisOf(session.lastTurnId()) + 1);
-        TurnClaim claim = messages.claimTurn(userId, sessionId, m.clientMessageId(), ids.newTurnId(idTime),
-                fingerprint, now);
-        LogContext.session(sessionId, claim.turnId());
-        if (!claim.fresh() && claim.fingerprint() != null && !claim.fingerprint().equals(fingerprint)) {
-            LOG.info("clientMessageId reused for a different message: refused");
-            return new ServerEvent.Error(ErrorCode.ID_REUSED.name(),
-                    "This clientMessageId was already used for a different message; use a new id for each message",
-                    m.action(), sessionId, null, m.clientMessageId());
-        }
-        // On a retry the claim already exists: the user message, the mark and the enqueue are repeated, all
-        // idempotent, so a retry after a crash between these steps completes the turn instead of losing it.
-        messages.putIfAbsent(new StoredMessage(userId, sessionId, claim.turnId(), Role.USER, text,
-                claim.createdAtMillis(), null));
-        if (!sessions.markAccepted(userId, sessionId, claim.turnId(), m.clientMessageId())) {
-            // the session was deleted since it was read: take back what this message stored (its claim, the
-            // message), so that nothing of it outlives the session (deleteSession deletes the session first)
-            messages.deleteSession(userId, sessionId);
-            limits.release(userId, sessionId, m.clientMessageId()); // and the running-answer slot it took
-            LOG.info("session deleted while the message was stored: taken back");
-            return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
-                    m.action(), sessionId, null, m.clientMessageId());
-        }
-        queue.enqueue(new TurnRequest(userId, sessionId, claim.turnId(), m.clientMessageId(), now, null, null,
-                LogContext.correlationId()));
-        LOG.info("turn accepted (duplicate={})", !claim.fresh());
-        return new ServerEvent.Accepted(sessionId, claim.turnId(), m.clientMessageId(), !claim.fresh());
+        return admission.admit(session, m.action(), m.clientMessageId(), text, fingerprint(m.text()), Branch.NONE,
+                admitted);
     }
 
     private ServerEvent list(String userId, ClientAction.ListSessions l) {
@@ -254,6 +220,8 @@ public final class ChatIngress {
         }
         Page<StoredMessage> page = messages.history(userId, h.sessionId(), h.limit(), h.cursor());
         List<StoredMessage> stored = withToolCalls(userId, h.sessionId(), page.items());
+        java.util.Map<String, String> answerOf = answerOf(userId, h.sessionId(), stored);
+        stored = stored.stream().filter(m -> !m.hiddenCopy()).toList();
         String next = page.nextCursor();
         // A reply must fit in one WebSocket message: drop the oldest messages of the page (the cursor then continues
         // with them), and cut the text of a single message that is larger than a reply on its own.
@@ -262,7 +230,7 @@ public final class ChatIngress {
         long envelope = codec.size(new ServerEvent.History(h.sessionId(), List.of(), "c".repeat(400)));
         long total = envelope;
         for (int i = 0; i < stored.size(); i++) {
-            out.add(historyMessage(stored.get(i), stored.get(i).text(), false));
+            out.add(historyMessage(stored.get(i), stored.get(i).text(), false, answerOf));
             sizes[i] = codec.size(out.get(i)) + 1;
             total += sizes[i];
         }
@@ -278,7 +246,7 @@ public final class ChatIngress {
             StoredMessage m = stored.get(i);
             for (String text = m.text(); codec.size(out.get(i)) > budget; ) {
                 text = text.substring(0, text.offsetByCodePoints(0, text.codePointCount(0, text.length()) * 9 / 10));
-                out.set(i, historyMessage(m, text, true));
+                out.set(i, historyMessage(m, text, true, answerOf));
             }
         }
         return new ServerEvent.History(h.sessionId(), out.subList(first, out.size()), next);
@@ -309,10 +277,35 @@ public final class ChatIngress {
         return merged;
     }
 
-    private static ServerEvent.HistoryMessage historyMessage(StoredMessage m, String text, boolean truncated) {
+    /**
+     * The turns of the page that regenerate an earlier question (turn id → the question's turn), read from their
+     * hidden user messages; when the page starts with an answer, its question (just before the page) is read too.
+     */
+    private java.util.Map<String, String> answerOf(String userId, String sessionId, List<StoredMessage> page) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        if (!page.isEmpty() && page.get(0).role() == Role.ASSISTANT) {
+            StoredMessage q = StoredMessage.find(messages.recentUpTo(userId, sessionId, page.get(0).turnId(), 2),
+                    page.get(0).turnId(), Role.USER);
+            if (q != null && q.hiddenCopy()) {
+                out.put(q.turnId(), q.branch().answerOf());
+            }
+        }
+        for (StoredMessage m : page) {
+            if (m.hiddenCopy()) {
+                out.put(m.turnId(), m.branch().answerOf());
+            }
+        }
+        return out;
+    }
+
+    private static ServerEvent.HistoryMessage historyMessage(StoredMessage m, String text, boolean truncated,
+                                                             java.util.Map<String, String> answerOf) {
+        boolean answer = m.role() == Role.ASSISTANT;
         return new ServerEvent.HistoryMessage(m.turnId(), m.role().wire(), text, iso(m.createdAtMillis()), m.model(),
                 truncated ? Boolean.TRUE : null, m.status(), m.tool() == null ? null : m.tool().toolCallId(),
-                m.tool() == null ? null : m.tool().name(), m.tool() == null ? null : m.tool().arguments());
+                m.tool() == null ? null : m.tool().name(), m.tool() == null ? null : m.tool().arguments(),
+                m.branch().superseded() ? Boolean.TRUE : null, answer ? answerOf.get(m.turnId()) : null,
+                m.rating() == null ? null : m.rating().value().wire(), m.rating() == null ? null : m.rating().comment());
     }
 
     /**

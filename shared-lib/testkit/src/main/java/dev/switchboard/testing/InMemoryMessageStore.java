@@ -120,6 +120,37 @@ public class InMemoryMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized int supersede(String userId, String sessionId, String fromTurnId, String beforeTurnId,
+                                      boolean keepFirstQuestion) {
+        NavigableMap<String, StoredMessage> all = of(userId, sessionId);
+        int marked = 0;
+        for (Map.Entry<String, StoredMessage> e : List.copyOf(all.subMap(fromTurnId + "#", true,
+                beforeTurnId + "#", false).entrySet())) {
+            StoredMessage m = e.getValue();
+            boolean kept = keepFirstQuestion && m.turnId().equals(fromTurnId) && m.role() == Role.USER;
+            if (!kept && !m.branch().superseded()) {
+                all.put(e.getKey(), m.withBranch(m.branch().asSuperseded()));
+                marked++;
+            }
+        }
+        writes.addAndGet(marked);
+        return marked;
+    }
+
+    @Override
+    public synchronized java.util.Optional<StoredMessage> rate(String userId, String sessionId, String turnId,
+                                                               dev.switchboard.domain.Rating rating) {
+        NavigableMap<String, StoredMessage> map = of(userId, sessionId);
+        StoredMessage old = map.get(sortKey(turnId, Role.ASSISTANT));
+        if (old == null) {
+            return java.util.Optional.empty();
+        }
+        writes.incrementAndGet();
+        map.put(sortKey(turnId, Role.ASSISTANT), old.withRating(rating));
+        return java.util.Optional.of(old);
+    }
+
+    @Override
     public int deleteSession(String userId, String sessionId) {
         NavigableMap<String, StoredMessage> removed = messages.remove(partition(userId, sessionId));
         steps.remove(partition(userId, sessionId));

@@ -2,6 +2,8 @@ package dev.switchboard.adapter.dynamodb;
 
 import static dev.switchboard.adapter.dynamodb.Attr.*;
 
+import dev.switchboard.domain.Branch;
+import dev.switchboard.domain.Rating;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Role;
@@ -31,6 +33,10 @@ public final class DynamoDbMessageStore implements MessageStore {
     private static final String TURN_PREFIX = "T#";
     private static final String CLAIM_PREFIX = "C#";
     private static final String STEP_PREFIX = "S#";
+    private static final String SUPERSEDED = "superseded";
+    private static final String RATING = "rating";
+    private static final String RATING_COMMENT = "ratingComment";
+    private static final String RATED_AT = "ratedAt";
 
     private static final long SECONDS_PER_DAY = 86_400;
 
@@ -163,8 +169,87 @@ public final class DynamoDbMessageStore implements MessageStore {
                 item.put("roundText", s(t.roundText()));
             }
         }
+        branchAndRating(item, m);
         expire(item, m.createdAtMillis());
         return item;
+    }
+
+    private static void branchAndRating(Map<String, AttributeValue> item, StoredMessage m) {
+        if (m.branch().answerOf() != null) {
+            item.put("answerOf", s(m.branch().answerOf()));
+        }
+        if (m.branch().edits() != null) {
+            item.put("edits", s(m.branch().edits()));
+        }
+        if (m.branch().superseded()) {
+            item.put(SUPERSEDED, AttributeValue.fromBool(true));
+        }
+        if (m.rating() != null) {
+            item.putAll(ratingValues(m.rating()));
+        }
+    }
+
+    private static Map<String, AttributeValue> ratingValues(Rating r) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(RATING, s(r.value().wire()),
+                RATED_AT, n(r.ratedAtMillis())));
+        if (r.comment() != null) {
+            values.put(RATING_COMMENT, s(r.comment()));
+        }
+        return values;
+    }
+
+    @Override
+    public int supersede(String userId, String sessionId, String fromTurnId, String beforeTurnId,
+                         boolean keepFirstQuestion) {
+        String pk = partition(userId, sessionId);
+        int marked = 0;
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :p AND sk BETWEEN :from AND :to")
+                .expressionAttributeValues(Map.of(":p", s(pk), ":from", s(sortKey(fromTurnId, Role.USER)),
+                        ":to", s(TURN_PREFIX + beforeTurnId)))
+                .projectionExpression("sk, superseded")
+                .consistentRead(true)).items()) {
+            String sk = str(item, SK);
+            if (item.containsKey(SUPERSEDED) || keepFirstQuestion && sk.equals(sortKey(fromTurnId, Role.USER))) {
+                continue;
+            }
+            try {
+                dynamo.updateItem(b -> b.tableName(table).key(key(pk, sk))
+                        .updateExpression("SET superseded = :t")
+                        .conditionExpression("attribute_exists(pk) AND attribute_not_exists(superseded)")
+                        .expressionAttributeValues(Map.of(":t", AttributeValue.fromBool(true))));
+                marked++;
+            } catch (ConditionalCheckFailedException e) {
+                // marked meanwhile by another run, or deleted with its session
+            }
+        }
+        return marked;
+    }
+
+    @Override
+    public java.util.Optional<StoredMessage> rate(String userId, String sessionId, String turnId, Rating rating) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        String update;
+        if (rating == null) {
+            update = "REMOVE rating, ratingComment, ratedAt";
+        } else {
+            Map<String, AttributeValue> set = ratingValues(rating);
+            update = "SET rating = :rating, ratedAt = :ratedAt"
+                    + (rating.comment() != null ? ", ratingComment = :ratingComment" : "")
+                    + (rating.comment() == null ? " REMOVE ratingComment" : "");
+            set.forEach((k, v) -> values.put(":" + k, v));
+        }
+        try {
+            Map<String, AttributeValue> old = dynamo.updateItem(b -> b.tableName(table)
+                    .key(key(partition(userId, sessionId), sortKey(turnId, Role.ASSISTANT)))
+                    .updateExpression(update)
+                    .conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(values.isEmpty() ? null : values)
+                    .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
+            return java.util.Optional.of(toMessage(userId, sessionId, old));
+        } catch (ConditionalCheckFailedException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     @Override
@@ -215,6 +300,9 @@ public final class DynamoDbMessageStore implements MessageStore {
                 : null;
         return new StoredMessage(userId, sessionId, str(item, "turnId"), Role.valueOf(str(item, "role")),
                 str(item, "text"), num(item, "createdAt"), str(item, "model"), str(item, "status"), tool,
-                dev.switchboard.domain.StreamMarks.decode(str(item, "stream")));
+                dev.switchboard.domain.StreamMarks.decode(str(item, "stream")),
+                new Branch(str(item, "answerOf"), str(item, "edits"), item.containsKey(SUPERSEDED)),
+                item.containsKey(RATING) ? new Rating(Rating.Value.fromWire(str(item, RATING)),
+                        str(item, RATING_COMMENT), num(item, RATED_AT)) : null);
     }
 }

@@ -70,7 +70,11 @@ public final class OperatorApi {
      */
     public record Usage(int windowMinutes, long turns, long tokensIn, long tokensOut, double turnsPerMinute,
                         double tokensPerMinute, long cacheHits, long cacheMisses, Double cacheHitRate,
-                        Long cacheSizeMax, Map<String, Long> errors, List<UsageCounters.Minute> minutes) {}
+                        Long cacheSizeMax, Map<String, Long> errors, List<UsageCounters.Minute> minutes,
+                        List<RatingCount> ratings) {}
+
+    /** The answers of {@code model} rated up and down on a UTC {@code day} (yyyy-MM-dd) within the window (net). */
+    public record RatingCount(String day, String model, long up, long down) {}
 
     /** Null parts could not be read; their names are in {@code unavailable}. */
     public record Stats(long atMillis, Long openConnections, Census.Sessions sessions, QueueMonitor.Depth turnsQueue,
@@ -232,7 +236,32 @@ public final class OperatorApi {
         }
         Double hitRate = hits + misses == 0 ? null : (double) hits / (hits + misses);
         return new Usage(window, turns, in, out, (double) turns / window, (double) (in + out) / window, hits, misses,
-                hitRate, size, errors, minutes);
+                hitRate, size, errors, minutes, ratingsOf(minutes));
+    }
+
+    /** The {@code rating.<up|down>.<model>} counters summed per UTC day and model, by day then model. */
+    static List<RatingCount> ratingsOf(List<UsageCounters.Minute> minutes) {
+        Map<String, long[]> byDayAndModel = new TreeMap<>();
+        for (UsageCounters.Minute m : minutes) {
+            String day = java.time.Instant.ofEpochSecond(m.minute() * 60).toString().substring(0, 10);
+            m.values().forEach((name, v) -> {
+                if (name.startsWith(UsageCounters.RATING_PREFIX)) {
+                    String rest = name.substring(UsageCounters.RATING_PREFIX.length());
+                    int dot = rest.indexOf('.');
+                    if (dot > 0) {
+                        long[] counts = byDayAndModel.computeIfAbsent(day + "\u0000" + rest.substring(dot + 1),
+                                k -> new long[2]);
+                        counts[rest.startsWith("up.") ? 0 : 1] += v;
+                    }
+                }
+            });
+        }
+        List<RatingCount> out = new ArrayList<>();
+        byDayAndModel.forEach((key, counts) -> {
+            int split = key.indexOf('\u0000');
+            out.add(new RatingCount(key.substring(0, split), key.substring(split + 1), counts[0], counts[1]));
+        });
+        return out;
     }
 
     // ---- per user ----

@@ -1,0 +1,114 @@
+package dev.switchboard.usecase;
+
+import dev.switchboard.domain.Branch;
+import dev.switchboard.domain.Ids;
+import dev.switchboard.domain.Role;
+import dev.switchboard.domain.Session;
+import dev.switchboard.domain.StoredMessage;
+import dev.switchboard.domain.TurnClaim;
+import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.log.LogContext;
+import dev.switchboard.port.Clock;
+import dev.switchboard.port.MessageStore;
+import dev.switchboard.port.SessionStore;
+import dev.switchboard.port.TurnQueue;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.ServerEvent;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits a new turn into an existing session, the one path of {@code sendMessage}, {@code regenerate} and
+ * {@code editMessage}: the session's busy policy, the per-user limits (rate, running answers, budget), the turn's
+ * claim (idempotent on clientMessageId), the user message, the session's mark and the enqueue.
+ */
+public final class TurnAdmission {
+    private static final Logger LOG = LoggerFactory.getLogger(TurnAdmission.class);
+
+    private final SessionStore sessions;
+    private final MessageStore messages;
+    private final TurnQueue queue;
+    private final Ids ids;
+    private final Clock clock;
+    private final TurnLimits limits;
+
+    public TurnAdmission(SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids, Clock clock,
+                         TurnLimits limits) {
+        this.sessions = sessions;
+        this.messages = messages;
+        this.queue = queue;
+        this.ids = ids;
+        this.clock = clock;
+        this.limits = limits;
+    }
+
+    /**
+     * @param text        the user message stored for the turn (what the model answers)
+     * @param fingerprint identifies the request, so a resend is told from a reused clientMessageId
+     * @param branch      what the turn replaces ({@link Branch#NONE} for a new message)
+     * @param admitted    the limits were taken already (a first message, with its new session)
+     * @return {@link ServerEvent.Accepted} or the error to answer
+     */
+    public ServerEvent admit(Session session, String action, String clientMessageId, String text, String fingerprint,
+                             Branch branch, boolean admitted) {
+        String userId = session.userId();
+        String sessionId = session.sessionId();
+        long now = clock.millis();
+        // A message arriving while a turn runs (a retry of that very message is not "another" message)
+        if (session.busy() && !clientMessageId.equals(session.lastClientMessageId())) {
+            switch (session.effectiveBusyPolicy()) {
+                case REJECT -> {
+                    LOG.info("session busy: message refused");
+                    return new ServerEvent.Error(ErrorCode.SESSION_BUSY.name(),
+                            "This session is still answering; wait for its done event or cancel it",
+                            action, sessionId, session.lastTurnId(), clientMessageId);
+                }
+                case INTERRUPT -> {
+                    sessions.cancelUpTo(userId, sessionId, session.lastTurnId());
+                    LOG.info("session busy: running turn interrupted");
+                }
+                case ENQUEUE -> { }
+            }
+        }
+        boolean retry = clientMessageId.equals(session.lastClientMessageId());
+        // only a resend of the turn still pending skips the limits; a resend of a turn that ended (failed and given
+        // up, say, after the queue's deduplication window) would call the model again, so it is admitted anew
+        if (!(retry && session.busy()) && !admitted) {
+            Optional<ServerEvent> refused = limits.admit(userId, sessionId, clientMessageId, now);
+            if (refused.isPresent()) {
+                LOG.info("message refused: a per-user limit is reached");
+                return refused.get();
+            }
+        }
+        // a new turn sorts after the session's newest accepted one, even within the same millisecond or when this
+        // instance's clock is behind another's (so an interrupt never cancels the interrupting message)
+        long idTime = Math.max(now, Ids.millisOf(session.lastTurnId()) + 1);
+        TurnClaim claim = messages.claimTurn(userId, sessionId, clientMessageId, ids.newTurnId(idTime),
+                fingerprint, now);
+        LogContext.session(sessionId, claim.turnId());
+        if (!claim.fresh() && claim.fingerprint() != null && !claim.fingerprint().equals(fingerprint)) {
+            LOG.info("clientMessageId reused for a different message: refused");
+            return new ServerEvent.Error(ErrorCode.ID_REUSED.name(),
+                    "This clientMessageId was already used for a different message; use a new id for each message",
+                    action, sessionId, null, clientMessageId);
+        }
+        // On a retry the claim already exists: the user message, the mark and the enqueue are repeated, all
+        // idempotent, so a retry after a crash between these steps completes the turn instead of losing it.
+        messages.putIfAbsent(new StoredMessage(userId, sessionId, claim.turnId(), Role.USER, text,
+                claim.createdAtMillis(), null, null, null, null, branch, null));
+        if (!sessions.markAccepted(userId, sessionId, claim.turnId(), clientMessageId)) {
+            // the session was deleted since it was read: take back what this message stored (its claim, the
+            // message), so that nothing of it outlives the session (deleteSession deletes the session first)
+            messages.deleteSession(userId, sessionId);
+            limits.release(userId, sessionId, clientMessageId); // and the running-answer slot it took
+            LOG.info("session deleted while the message was stored: taken back");
+            return new ServerEvent.Error(ErrorCode.SESSION_NOT_FOUND.name(), "No such session",
+                    action, sessionId, null, clientMessageId);
+        }
+        queue.enqueue(new TurnRequest(userId, sessionId, claim.turnId(), clientMessageId, now, null, null,
+                LogContext.correlationId()));
+        LOG.info("turn accepted (duplicate={})", !claim.fresh());
+        return new ServerEvent.Accepted(sessionId, claim.turnId(), clientMessageId, !claim.fresh());
+    }
+}
