@@ -193,6 +193,57 @@ class TurnRunnerTest extends TurnFixture {
         assertThat(sent.get(3)).isInstanceOfSatisfying(UserMessage.class, m -> assertThat(m.singleText()).isEqualTo("u3"));
     }
 
+    /** A turn that replaces the branch from {@code replaced} on (regenerate: a hidden copy of its question). */
+    private TurnRequest replacing(long millis, String text, dev.switchboard.domain.Branch branch) {
+        String turnId = ids.newTurnId(millis);
+        messages.putIfAbsent(new StoredMessage(ALICE, SESSION, turnId, Role.USER, text, millis, null).withBranch(branch));
+        return new TurnRequest(ALICE, SESSION, turnId, "r-" + millis, millis);
+    }
+
+    private static List<String> texts(List<ChatMessage> sent) {
+        return sent.stream().skip(1).map(m -> m instanceof UserMessage u ? u.singleText()
+                : ((AiMessage) m).text()).toList();
+    }
+
+    @Test
+    void aRegeneratedTurnSeesTheTurnsBeforeItsQuestionOnlyAndSupersedesTheOldAnswer() {
+        turn(1_000, "u1", "a1");
+        TurnRequest t2 = turn(2_000, "u2", "a2 (replaced)");
+        TurnRequest t3 = replacing(3_000, "u2", dev.switchboard.domain.Branch.answerOf(t2.turnId()));
+        ScriptedChatModel model = ScriptedChatModel.answering("a2 again");
+
+        runner(model).run(t3, 1, 60_000);
+
+        assertThat(texts(model.requests.get(0).messages())).containsExactly("u1", "a1", "u2");
+        assertThat(answer(t2.turnId()).branch().superseded()).isTrue();
+        assertThat(StoredMessage.find(messages.all(), t2.turnId(), Role.USER).branch().superseded()).isFalse();
+        assertThat(answer(t3.turnId()).branch().superseded()).isFalse();
+
+        // the next turn sees the regenerated answer, never the replaced one
+        TurnRequest t4 = turn(4_000, "u3", null);
+        ScriptedChatModel next = ScriptedChatModel.answering("a3");
+        runner(next).run(t4, 1, 60_000);
+        assertThat(texts(next.requests.get(0).messages())).containsExactly("u1", "a1", "u2", "a2 again", "u3");
+    }
+
+    @Test
+    void anEditedTurnNeverSeesTheBranchItReplaces() {
+        TurnRequest t1 = turn(1_000, "u1", "a1");
+        turn(2_000, "u2", "a2");
+        TurnRequest t3 = replacing(3_000, "u1 edited", dev.switchboard.domain.Branch.edits(t1.turnId()));
+        ScriptedChatModel model = ScriptedChatModel.answering("a1'");
+
+        runner(model).run(t3, 1, 60_000);
+
+        assertThat(texts(model.requests.get(0).messages())).containsExactly("u1 edited");
+        assertThat(messages.all()).filteredOn(m -> m.turnId().compareTo(t3.turnId()) < 0)
+                .hasSize(4).allMatch(m -> m.branch().superseded());
+        TurnRequest t4 = turn(4_000, "u4", null);
+        ScriptedChatModel next = ScriptedChatModel.answering("a4");
+        runner(next).run(t4, 1, 60_000);
+        assertThat(texts(next.requests.get(0).messages())).containsExactly("u1 edited", "a1'", "u4");
+    }
+
     @Test
     void aRedeliveredTurnThatIsAnsweredAlreadyDoesNotCallTheModel() {
         TurnRequest t = turn(1_000, "hi", "stored answer");

@@ -240,7 +240,7 @@ public final class OperatorApi {
     }
 
     /** The {@code rating.<up|down>.<model>} counters summed per UTC day and model, by day then model. */
-    static List<RatingCount> ratingsOf(List<UsageCounters.Minute> minutes) {
+    public static List<RatingCount> ratingsOf(List<UsageCounters.Minute> minutes) {
         Map<String, long[]> byDayAndModel = new TreeMap<>();
         for (UsageCounters.Minute m : minutes) {
             String day = java.time.Instant.ofEpochSecond(m.minute() * 60).toString().substring(0, 10);
