@@ -393,4 +393,58 @@ public abstract class MessageStoreContract {
         assertThat(store.deleteSession(user, session)).isEqualTo(2);
         assertThat(store.toolCalls(user, session, turn, turn)).isEmpty();
     }
+
+    // supersede and rate (issue 16)
+
+    @Test
+    void supersedeMarksTheRangeKeepsTheFirstQuestionWhenAskedAndIsIdempotent() {
+        List<StoredMessage> all = seed(user, session, 3, 0);
+        String t0 = all.get(0).turnId();
+        String t1 = all.get(2).turnId();
+        String t2 = all.get(4).turnId();
+
+        assertThat(store.supersede(user, session, t1, t2, true)).isEqualTo(1);
+        assertThat(store.supersede(user, session, t1, t2, true)).isZero();
+        assertThat(store.supersede(user, session, t0, t1, false)).isEqualTo(2);
+        assertThat(store.supersede(otherUser, session, t0, t2, false)).isZero();
+
+        List<StoredMessage> after = store.recentUpTo(user, session, t2, 10);
+        assertThat(after).extracting(m -> m.branch().superseded())
+                .containsExactly(true, true, false, true, false, false);
+        assertThat(after.get(1).text()).isEqualTo("answer 0");
+    }
+
+    @Test
+    void aBranchIsStoredAndReadBack() {
+        String turn = nextTurnId();
+        StoredMessage copy = userMessage(user, session, turn, "again")
+                .withBranch(dev.switchboard.domain.Branch.answerOf("t-origin"));
+        store.putIfAbsent(copy);
+        StoredMessage read = StoredMessage.find(store.recentUpTo(user, session, turn, 2), turn, Role.USER);
+        assertThat(read.branch()).isEqualTo(dev.switchboard.domain.Branch.answerOf("t-origin"));
+        assertThat(read.hiddenCopy()).isTrue();
+    }
+
+    @Test
+    void rateSetsChangesAndClearsTheRatingOfAnAnswerAndReturnsItAsItWas() {
+        List<StoredMessage> all = seed(user, session, 1, 1);
+        String answered = all.get(0).turnId();
+        dev.switchboard.domain.Rating up = new dev.switchboard.domain.Rating(
+                dev.switchboard.domain.Rating.Value.UP, "good", 1_000);
+        dev.switchboard.domain.Rating down = new dev.switchboard.domain.Rating(
+                dev.switchboard.domain.Rating.Value.DOWN, null, 2_000);
+
+        assertThat(store.rate(user, session, answered, up)).hasValueSatisfying(m -> assertThat(m.rating()).isNull());
+        assertThat(store.rate(user, session, answered, down)).hasValueSatisfying(m -> assertThat(m.rating()).isEqualTo(up));
+        StoredMessage rated = StoredMessage.find(store.recentUpTo(user, session, answered, 2), answered, Role.ASSISTANT);
+        assertThat(rated.rating()).isEqualTo(down);
+        assertThat(rated.text()).isEqualTo("answer 0");
+        assertThat(store.rate(user, session, answered, null)).hasValueSatisfying(m -> assertThat(m.rating()).isEqualTo(down));
+        assertThat(StoredMessage.find(store.recentUpTo(user, session, answered, 2), answered, Role.ASSISTANT).rating())
+                .isNull();
+
+        assertThat(store.rate(user, session, all.get(2).turnId(), up)).isEmpty();
+        assertThat(store.rate(otherUser, session, answered, up)).isEmpty();
+        assertThat(store.recentUpTo(user, session, all.get(2).turnId(), 10)).hasSize(3);
+    }
 }
