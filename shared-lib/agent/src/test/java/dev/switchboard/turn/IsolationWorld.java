@@ -510,7 +510,11 @@ final class IsolationWorld {
         String body = switch (a.kind()) {
             case "getHistory", "deleteSession" -> frame(a.kind(), "sessionId", id);
             case "updateSession" -> frame(a.kind(), "sessionId", id, "title", u.marker);
-            case "cancel", "resume" -> frame(a.kind(), "sessionId", id, "turnId", turnId);
+            case "cancel", "resume", "regenerate" -> frame(a.kind(), "sessionId", id, "turnId", turnId);
+            case "editMessage" -> frame(a.kind(), "sessionId", id, "turnId", turnId, "clientMessageId",
+                    "m-" + (++counter), "text", text(u, r));
+            case "rateMessage" -> frame(a.kind(), "sessionId", id, "turnId", turnId, "rating", "down", "comment",
+                    u.marker);
             case "sendMessage" -> frame(a.kind(), "clientMessageId", "m-" + (++counter), "sessionId", id,
                     "text", text(u, r));
             case "/reset" -> frame("sendMessage", "clientMessageId", "m-" + (++counter), "sessionId", id,
@@ -553,7 +557,7 @@ final class IsolationWorld {
                 List<String> turns = target.turns.getOrDefault(s, List.of());
                 String turnId = turns.isEmpty() ? null : turns.get(turns.size() - 1);
                 for (String kind : List.of("getHistory", "deleteSession", "updateSession", "cancel", "sendMessage",
-                        "/reset", "approveTool", "resume")) {
+                        "/reset", "approveTool", "resume", "regenerate", "editMessage", "rateMessage")) {
                     out.add(new Attempt(kind, s, turnId, "call-1"));
                 }
             }
