@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's per-user background jobs, each queued in the user's own FIFO group (so one user's memory updates never
  * race each other, and never hold up a session's next turn): {@code memory} extracts facts from an answered turn and
- * reconciles them with the user's memories; {@code index} embeds a new document's chunks and pushes documentReady.
+ * reconciles them with the user's memories (after the session's first answer it first has the model write the
+ * session's title: {@link SessionTitles}); {@code index} embeds a new document's chunks and pushes documentReady.
  */
 public final class UserDataJobs {
     private static final Logger LOG = LoggerFactory.getLogger(UserDataJobs.class);
@@ -62,6 +63,7 @@ public final class UserDataJobs {
     private final ProtocolCodec codec;
     private final Clock clock;
     private final TokenBudget budget;
+    private final SessionTitles titles;
 
     public UserDataJobs(MessageStore messages, SessionStore sessions, MemoryStore memories, DocumentStore documents,
                         KnowledgeVersions versions, UserKnowledgeCache cache, Embedder embedder, ModelCatalog models,
@@ -90,6 +92,7 @@ public final class UserDataJobs {
         this.gateway = gateway;
         this.codec = codec;
         this.clock = clock;
+        this.titles = new SessionTitles(messages, sessions, models, connections, gateway, codec, budget);
     }
 
     /** The {@link AfterAnswer} hook of a turn: queues the memory job (done has been sent already). */
@@ -105,7 +108,10 @@ public final class UserDataJobs {
     /** @param receiveCount how often the queue has delivered this job (a redelivery's model call is another call) */
     public void run(TurnRequest job, int receiveCount) {
         switch (job.kind()) {
-            case MEMORY -> remember(job, receiveCount);
+            case MEMORY -> {
+                titles.afterAnswer(job, receiveCount); // the session's first answer: the model writes its title
+                remember(job, receiveCount);
+            }
             case INDEX -> index(job);
             case null, default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
         }

@@ -43,6 +43,18 @@ public record Session(String userId, String sessionId, String title, long create
         return settledTurnId != null && turnId.compareTo(settledTurnId) <= 0;
     }
 
+    /** How many characters of the first message a session's first title keeps. */
+    public static final int TITLE_CHARS = 60;
+    /** The title of a session created without one ({@code createSession}). */
+    public static final String UNTITLED = "New session";
+
+    /** The title a session gets from its first message: that message on one line, cut at {@link #TITLE_CHARS}. */
+    public static String titleFrom(String text) {
+        String oneLine = text.strip().replaceAll("\\s+", " ");
+        return oneLine.codePointCount(0, oneLine.length()) <= TITLE_CHARS ? oneLine
+                : oneLine.substring(0, oneLine.offsetByCodePoints(0, TITLE_CHARS)) + "…";
+    }
+
     public BusyPolicy effectiveBusyPolicy() {
         return busyPolicy == null ? BusyPolicy.ENQUEUE : busyPolicy;
     }

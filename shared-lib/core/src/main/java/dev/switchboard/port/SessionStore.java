@@ -21,6 +21,14 @@ public interface SessionStore {
     Optional<Session> update(String userId, String sessionId, String title, String model, String systemPrompt,
                              dev.switchboard.domain.BusyPolicy busyPolicy);
 
+    /**
+     * Sets the title only while it is still {@code expectedTitle} (a generated title never overwrites a rename that
+     * came first).
+     *
+     * @return the updated session, or empty when it does not exist or its title is another
+     */
+    Optional<Session> retitle(String userId, String sessionId, String expectedTitle, String title);
+
     /** Records {@code turnId} as the session's newest accepted turn (kept when a newer one is recorded). @return false when the session does not exist */
     boolean markAccepted(String userId, String sessionId, String turnId, String clientMessageId);
 

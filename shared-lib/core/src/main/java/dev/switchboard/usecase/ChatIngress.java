@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChatIngress {
     private static final Logger LOG = LoggerFactory.getLogger(ChatIngress.class);
-    private static final int TITLE_CHARS = 60;
 
     private final ProtocolCodec codec;
     private final SessionStore sessions;
@@ -333,9 +332,7 @@ public final class ChatIngress {
     }
 
     private static String title(String text) {
-        String oneLine = text.strip().replaceAll("\\s+", " ");
-        return oneLine.codePointCount(0, oneLine.length()) <= TITLE_CHARS ? oneLine
-                : oneLine.substring(0, oneLine.offsetByCodePoints(0, TITLE_CHARS)) + "…";
+        return Session.titleFrom(text);
     }
 
     private static String iso(long millis) {

@@ -72,7 +72,7 @@ public final class SessionControl {
             return new ServerEvent.SessionInfo(summary(existing.get()));
         }
         NewSession created = createCounted(new Session(userId, sessionId,
-                c.title() == null ? "New session" : c.title(), now, now, blankToNull(c.model()),
+                c.title() == null ? Session.UNTITLED : c.title(), now, now, blankToNull(c.model()),
                 blankToNull(c.systemPrompt()), BusyPolicy.fromWire(c.busyPolicy()), null, null, null, null),
                 c.action());
         if (created.refused() != null) {
@@ -274,7 +274,7 @@ public final class SessionControl {
         }
     }
 
-    static ServerEvent.SessionSummary summary(Session s) {
+    public static ServerEvent.SessionSummary summary(Session s) {
         return new ServerEvent.SessionSummary(s.sessionId(), s.title(), iso(s.createdAtMillis()),
                 iso(s.updatedAtMillis()), s.model(), s.systemPrompt(),
                 s.busyPolicy() == null ? null : s.busyPolicy().wire());

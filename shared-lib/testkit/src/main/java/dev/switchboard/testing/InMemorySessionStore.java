@@ -123,6 +123,21 @@ public class InMemorySessionStore implements SessionStore {
                         s.settledTurnId(), s.cancelUpTo())));
     }
 
+    @Override
+    public synchronized Optional<Session> retitle(String userId, String sessionId, String expectedTitle,
+                                                 String title) {
+        Session s = of(userId).get(sessionId);
+        if (s == null || !java.util.Objects.equals(s.title(), expectedTitle)) {
+            return Optional.empty();
+        }
+        writes.incrementAndGet();
+        Session renamed = new Session(s.userId(), s.sessionId(), title, s.createdAtMillis(), s.updatedAtMillis(),
+                s.model(), s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(),
+                s.settledTurnId(), s.cancelUpTo(), s.resumes());
+        of(userId).put(sessionId, renamed);
+        return Optional.of(renamed);
+    }
+
     private static String setting(String old, String value) {
         return value == null ? old : value.isEmpty() ? null : value;
     }

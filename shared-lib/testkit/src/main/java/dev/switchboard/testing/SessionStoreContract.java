@@ -327,4 +327,19 @@ public abstract class SessionStoreContract {
         assertThat(store.requestResume(user, "s-1", new ResumeRequest("c-x", "t-1", 0, 1L))).isFalse();
         assertThat(store.get(user, "s-1").orElseThrow().resumes()).hasSize(SessionStore.MAX_RESUMES);
     }
+
+    @Test
+    void retitleSetsTheTitleOnlyWhileItIsTheExpectedOne() {
+        store.createIfAbsent(session(user, "s-title", 1_000));
+
+        assertThat(store.retitle(user, "s-title", "title of s-title", "Generated"))
+                .hasValueSatisfying(s -> assertThat(s.title()).isEqualTo("Generated"));
+        store.update(user, "s-title", "Renamed", null, null, null);
+        assertThat(store.retitle(user, "s-title", "Generated", "Late")).isEmpty();
+        assertThat(store.get(user, "s-title").orElseThrow().title()).isEqualTo("Renamed");
+        assertThat(store.retitle(otherUser, "s-title", "Renamed", "x")).isEmpty();
+        assertThat(store.get(otherUser, "s-title")).isEmpty();
+        assertThat(store.retitle(user, "s-none", "Renamed", "x")).isEmpty();
+        assertThat(store.get(user, "s-none")).isEmpty();
+    }
 }

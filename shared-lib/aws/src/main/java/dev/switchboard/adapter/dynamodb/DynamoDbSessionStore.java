@@ -109,6 +109,20 @@ public final class DynamoDbSessionStore implements SessionStore {
         }
     }
 
+    @Override
+    public Optional<Session> retitle(String userId, String sessionId, String expectedTitle, String title) {
+        try {
+            var r = dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("SET title = :t")
+                    .conditionExpression("attribute_exists(pk) AND title = :e")
+                    .expressionAttributeValues(Map.of(":t", s(title), ":e", s(expectedTitle)))
+                    .returnValues(ReturnValue.ALL_NEW));
+            return Optional.of(toSession(r.attributes()));
+        } catch (ConditionalCheckFailedException e) {
+            return Optional.empty();
+        }
+    }
+
     private static void setting(List<String> set, List<String> remove, Map<String, AttributeValue> values,
                                 String name, String value) {
         if (value == null) {
