@@ -101,7 +101,12 @@ class AbuseIT {
                     "{\"action\":\"cancel\",\"sessionId\":\"%s\"}",
                     "{\"action\":\"sendMessage\",\"clientMessageId\":\"x-1\",\"sessionId\":\"%s\",\"text\":\"hi\"}",
                     "{\"action\":\"approveTool\",\"sessionId\":\"%s\",\"turnId\":\"" + turn + "\",\"toolCallId\":\"c1\"}",
-                    "{\"action\":\"sendMessage\",\"clientMessageId\":\"x-2\",\"sessionId\":\"%s\",\"text\":\"/reset\"}");
+                    "{\"action\":\"sendMessage\",\"clientMessageId\":\"x-2\",\"sessionId\":\"%s\",\"text\":\"/reset\"}",
+                    "{\"action\":\"regenerate\",\"sessionId\":\"%s\",\"turnId\":\"" + turn + "\"}",
+                    "{\"action\":\"editMessage\",\"sessionId\":\"%s\",\"turnId\":\"" + turn
+                            + "\",\"clientMessageId\":\"x-3\",\"text\":\"mine now\"}",
+                    "{\"action\":\"rateMessage\",\"sessionId\":\"%s\",\"turnId\":\"" + turn
+                            + "\",\"rating\":\"down\",\"comment\":\"mine now\"}");
             for (String t : templates) {
                 JsonNode foreign = m.request(String.format(t, session), "error");
                 JsonNode missing = m.request(String.format(t, missingSession), "error");
@@ -116,6 +121,7 @@ class AbuseIT {
             // alice's things are all still there and untouched
             JsonNode history = a.request("{\"action\":\"getHistory\",\"sessionId\":\"" + session + "\"}", "history");
             assertThat(history.path("messages")).hasSize(2);
+            assertThat(history.toString()).doesNotContain("superseded").doesNotContain("rating");
             assertThat(a.request("{\"action\":\"listSessions\"}", "sessions").toString()).doesNotContain("mine now");
             assertThat(a.request("{\"action\":\"listDocuments\"}", "documents").path("documents")
                     .findValuesAsText("documentId")).containsExactly(doc);

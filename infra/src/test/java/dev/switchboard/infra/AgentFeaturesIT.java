@@ -66,7 +66,8 @@ class AgentFeaturesIT {
      */
     private static List<JsonNode> requestsAbout(String marker) {
         return model.requests().stream()
-                .filter(r -> !r.toString().contains(dev.switchboard.knowledge.MemoryExtractor.MARKER))
+                .filter(r -> !r.toString().contains(dev.switchboard.knowledge.MemoryExtractor.MARKER)
+                        && !r.toString().contains(dev.switchboard.turn.SessionTitles.MARKER))
                 .filter(r -> lastUser(r).contains(marker)).toList();
     }
 

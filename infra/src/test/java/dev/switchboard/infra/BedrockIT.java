@@ -60,7 +60,8 @@ class BedrockIT {
     private static List<ScriptedBedrockServer.Request> turnRequests(String marker) {
         return bedrock.requests().stream()
                 .filter(r -> !r.body().path("system").toString()
-                        .contains(dev.switchboard.knowledge.MemoryExtractor.MARKER))
+                        .contains(dev.switchboard.knowledge.MemoryExtractor.MARKER)
+                        && !r.body().path("system").toString().contains(dev.switchboard.turn.SessionTitles.MARKER))
                 .filter(r -> ScriptedBedrockServer.lastUserText(r.body()).contains(marker)).toList();
     }
 

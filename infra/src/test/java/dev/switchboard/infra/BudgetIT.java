@@ -50,7 +50,9 @@ class BudgetIT {
 
     private ScriptedOpenAiServer.Reply reply(JsonNode body) {
         String request = body.toString();
-        boolean memory = request.contains(MemoryExtractor.MARKER);
+        // background calls: the memory extraction and the session's title
+        boolean memory = request.contains(MemoryExtractor.MARKER)
+                || request.contains(dev.switchboard.turn.SessionTitles.MARKER);
         String user = "";
         for (JsonNode m : body.path("messages")) {
             if ("user".equals(m.path("role").asText())) {

@@ -86,7 +86,8 @@ class RedeliveryIT {
 
     private long modelCallsAbout(String marker) {
         return StackFixture.model().requests().stream()
-                .filter(r -> r.toString().contains(marker) && !r.toString().contains("memory-extraction"))
+                .filter(r -> r.toString().contains(marker) && !r.toString().contains("memory-extraction")
+                        && !r.toString().contains(dev.switchboard.turn.SessionTitles.MARKER))
                 .count();
     }
 

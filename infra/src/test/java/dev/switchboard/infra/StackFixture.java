@@ -52,6 +52,7 @@ final class StackFixture {
                 }
                 java.util.regex.Matcher stall = STALL_FIRST.matcher(request);
                 if (stall.find() && !request.contains("[switchboard:memory-extraction]")
+                        && !request.contains(dev.switchboard.turn.SessionTitles.MARKER)
                         && stalledOnce.add(lastUserText(body))) {
                     return new ScriptedOpenAiServer.Reply.Stall(java.util.Collections.nCopies(
                             Integer.parseInt(stall.group(1)), "word "), java.time.Duration.ofSeconds(30));
@@ -61,6 +62,7 @@ final class StackFixture {
                     // only turns (not memory extraction) fail, and each message text at most once, so the queue's
                     // retries always get a turn through
                     fail = request.contains(FLAKY) && !request.contains("[switchboard:memory-extraction]")
+                            && !request.contains(dev.switchboard.turn.SessionTitles.MARKER)
                             && random.nextInt(100) < FLAKY_PERCENT && failedOnce.add(lastUserText(body));
                 }
                 return fail ? ScriptedOpenAiServer.Reply.failure(500, "injected failure") : base.reply(body);

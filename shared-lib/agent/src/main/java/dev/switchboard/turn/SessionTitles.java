@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
  * that came first is never overwritten; the new title is pushed to the owner's connections as a {@code session}
  * event. When the model is offline, the budget is spent, or the call fails, the first title stays.
  */
-final class SessionTitles {
+public final class SessionTitles {
     private static final Logger LOG = LoggerFactory.getLogger(SessionTitles.class);
-    static final String PROMPT = "Write a title for the conversation below: at most 6 words, in the conversation's "
+    /** How a title request starts (its system prompt): tests tell background calls from turns by it. */
+    public static final String MARKER = "[switchboard:session-title]";
+    static final String PROMPT = MARKER + " Write a title for the conversation below: at most 6 words, in the conversation's "
             + "language, no quotes, no trailing punctuation. Answer with the title only.";
     /** Of the first question and answer, this many characters each are shown to the model. */
     static final int EXCERPT_CHARS = 1_500;
