@@ -25,12 +25,14 @@ final class FunctionHost {
     private static final Logger LOG = LoggerFactory.getLogger(FunctionHost.class);
 
     private final TemplateModel template;
-    private final Map<String, Object> handlers = new LinkedHashMap<>();
+    private final Map<String, Object> handlers = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> environments = new LinkedHashMap<>();
     private final Map<String, Env> envs = new LinkedHashMap<>();
     private final Set<String> perInvocation = ConcurrentHashMap.newKeySet();
     private final LongAdder perInvocationBuilds = new LongAdder();
     private final LongAdder perInvocationBuildNanos = new LongAdder();
+    private final List<LocalStack.InvocationListener> invocationListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** {@code interceptors} (none by default) reach every AWS client the functions build, through their Env. */
     FunctionHost(TemplateModel template, Map<String, String> queueUrls, Map<String, String> overrides,
@@ -69,6 +71,35 @@ final class FunctionHost {
     /** Handlers built per invocation so far, and the time their composition roots took in all. */
     LocalStack.Compositions perInvocationCompositions() {
         return new LocalStack.Compositions(perInvocationBuilds.sum(), perInvocationBuildNanos.sum() / 1_000_000);
+    }
+
+    /** The function's memory in template.yaml (its own MemorySize, or the Globals'), in MB. */
+    int memoryMb(String function) {
+        return template.resources(TemplateModel.FUNCTION).get(function).path("MemorySize")
+                .asInt(template.root().path("Globals").path("Function").path("MemorySize").asInt(128));
+    }
+
+    /** From now on, {@code listener} is told of every invocation's wall time. */
+    void addInvocationListener(LocalStack.InvocationListener listener) {
+        invocationListeners.add(listener);
+    }
+
+    private void invocationEnded(String function, Object event, long nanos) {
+        int records = event instanceof com.amazonaws.services.lambda.runtime.events.SQSEvent e
+                && e.getRecords() != null ? e.getRecords().size() : 1;
+        invocationListeners.forEach(l -> l.invoked(function, records, nanos));
+    }
+
+    /**
+     * From now on, {@code function} is served by the handler {@code factory} builds with the function's Env (its
+     * tables, queues and AWS interceptors): the load benchmark's floor path.
+     */
+    void substitute(String function, java.util.function.Function<Env, Object> factory) {
+        Env env = envs.get(function);
+        if (env == null) {
+            throw new IllegalArgumentException("no function " + function + " in template.yaml");
+        }
+        handlers.put(function, factory.apply(env));
     }
 
     static Map<String, String> resolve(TemplateModel template, Map<String, String> raw, Map<String, String> queueUrls) {
@@ -141,6 +172,12 @@ final class FunctionHost {
 
     @SuppressWarnings("unchecked")
     private <I, O> O handle(String function, Object handler, I event, int timeoutSeconds) {
-        return ((RequestHandler<I, O>) handler).handleRequest(event, new LocalLambdaContext(function, timeoutSeconds));
+        long start = System.nanoTime();
+        try {
+            return ((RequestHandler<I, O>) handler).handleRequest(event,
+                    new LocalLambdaContext(function, timeoutSeconds));
+        } finally {
+            invocationEnded(function, event, System.nanoTime() - start);
+        }
     }
 }

@@ -137,6 +137,13 @@ public final class LocalStack implements AutoCloseable {
         ExecutionInterceptor forFunction(String function);
     }
 
+    /** Told of each function invocation's wall time, as Lambda bills it (the load benchmark's counted cost). */
+    @FunctionalInterface
+    public interface InvocationListener {
+        /** @param records the SQS records of the batch (1 for any other event) */
+        void invoked(String function, int records, long nanos);
+    }
+
     private final TemplateModel template;
     private final EmbeddedDynamoDb dynamo;
     private final EmbeddedSqs sqs;
@@ -309,6 +316,24 @@ public final class LocalStack implements AutoCloseable {
      */
     public void composeWorkerPerInvocation(boolean on) {
         functions.composePerInvocation(workerFunction, on);
+    }
+
+    /** From now on, {@code listener} is told of every function invocation's wall time. */
+    public void addInvocationListener(InvocationListener listener) {
+        functions.addInvocationListener(listener);
+    }
+
+    /** A function's MemorySize in template.yaml (MB). */
+    public int memoryMb(String function) {
+        return functions.memoryMb(function);
+    }
+
+    /**
+     * From now on, {@code function} is served by the handler {@code factory} builds with the function's Env (its
+     * tables, queues, endpoints and AWS interceptors) instead of its own: the load benchmark's floor path.
+     */
+    public void substituteHandler(String function, java.util.function.Function<Env, Object> factory) {
+        functions.substitute(function, factory);
     }
 
     /** The worker handlers built per invocation so far. */

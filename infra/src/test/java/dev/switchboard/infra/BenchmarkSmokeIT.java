@@ -2,6 +2,7 @@ package dev.switchboard.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.infra.bench.Floor;
 import dev.switchboard.infra.bench.LoadBenchmark;
 import dev.switchboard.infra.bench.TierRatio;
 import java.io.ByteArrayOutputStream;
@@ -59,6 +60,39 @@ class BenchmarkSmokeIT {
         assertThat(r.heapAfterInit()).isPositive();
         assertThat(r.note()).as("errors, or frames of sessions never accepted").isEmpty();
         assertThat(table).contains("lost 0, duplicated 0, misdelivered frames 0", "PostToConnection", "total");
+    }
+
+    @Test
+    void theFloorRunsTheSameLoadOnTheSameStackAndEveryRatioIsPrintedAndFinite() {
+        LoadBenchmark.Settings settings = new LoadBenchmark.Settings(3, 1, 2, 3, 50, 1000, 20, 30, 0, -1, 0);
+        Floor.Result r = Floor.run(settings, System.out);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        r.print(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        String table = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(table);
+
+        assertThat(r.switchboard().turnsAnswered()).isEqualTo(6);
+        assertThat(r.floor().turnsSent()).isEqualTo(6);
+        assertThat(r.floor().turnsAnswered()).as("the floor's turns all answered").isEqualTo(6);
+        assertThat(r.floor().clean()).isTrue();
+        assertThat(r.floor().note()).isEmpty();
+        // the floor's path is what it says: per turn one conditional PutItem + one SendMessage in the message
+        // function, one PutItem in the worker, and its deltas posted
+        assertThat(r.floor().calls().byFunction()).containsEntry("MessageFunction/DynamoDb.PutItem", 6L)
+                .containsEntry("MessageFunction/Sqs.SendMessage", 6L)
+                .containsEntry("WorkerFunction/DynamoDb.PutItem", 6L)
+                .containsKey("WorkerFunction/ApiGatewayManagementApi.PostToConnection");
+        assertThat(r.ratios()).containsOnlyKeys("send -> accepted p50", "overhead to first delta p50", "turns/s",
+                "CPU per turn");
+        assertThat(r.ratios().values()).allSatisfy(v -> assertThat(v).isFinite().isPositive());
+        assertThat(table).contains("Switchboard / floor", "send -> accepted p50", "overhead to first delta p50",
+                "turns/s", "CPU per turn");
+        // the worker's duration is counted per invocation, beside the old upper bound
+        assertThat(r.switchboard().durations().seconds("WorkerFunction")).isPositive();
+        assertThat(r.switchboard().costPer1000Turns().get("Lambda GB-seconds (worker, counted)")).isPositive();
+        assertThat(r.switchboard().durationUpperBoundsPer1000Turns().get("Lambda GB-seconds (worker, counted)"))
+                .isPositive();
+        assertThat(table).contains("upper bound (old)", "Lambda duration counted per invocation");
     }
 
     @Test

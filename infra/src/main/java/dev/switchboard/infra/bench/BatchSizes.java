@@ -49,6 +49,9 @@ final class BatchSizes {
     @Command(name = "batch-size", mixinStandardHelpOptions = true,
             description = "Turns/s with worker batch size 1 against 10, one poller, a slow model (docs/performance.md).")
     static final class Cli implements Callable<Integer> {
+        @CommandLine.Mixin
+        FunctionLogs functionLogs = new FunctionLogs();
+
         @Option(names = "--sessions", description = "sessions, one user each, all at once (default: ${DEFAULT-VALUE})")
         int sessions = 20;
 
@@ -63,9 +66,10 @@ final class BatchSizes {
 
         @Override
         public Integer call() {
+            PrintStream out = functionLogs.report();
             Result r = run(new LoadBenchmark.Settings(sessions, 1, turns, sessions, model.firstTokenMillis,
-                    model.tokensPerSecond, model.answerTokens, seconds, 1, -1, 0), System.out);
-            r.print(System.out);
+                    model.tokensPerSecond, model.answerTokens, seconds, 1, -1, 0), out);
+            r.print(out);
             return r.single().clean() && r.full().clean() ? 0 : 1;
         }
     }

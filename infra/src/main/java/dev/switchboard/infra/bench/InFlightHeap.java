@@ -159,6 +159,9 @@ final class InFlightHeap {
             description = "Heap per turn in flight: used heap after GC while every session streams a turn, against"
                     + " before that wave (docs/performance.md).")
     static final class Cli implements Callable<Integer> {
+        @CommandLine.Mixin
+        FunctionLogs functionLogs = new FunctionLogs();
+
         @Option(names = "--users", description = "users, one connection each (default: ${DEFAULT-VALUE})")
         int users = 20;
 
@@ -170,10 +173,11 @@ final class InFlightHeap {
 
         @Override
         public Integer call() {
+            PrintStream out = functionLogs.report();
             LoadBenchmark.Settings s = new LoadBenchmark.Settings(users, sessionsPerUser, 2, users * sessionsPerUser,
                     model.firstTokenMillis, model.tokensPerSecond, model.answerTokens, 600, 0, -1, 0);
-            Result r = run(s, System.out);
-            r.print(System.out);
+            Result r = run(s, out);
+            r.print(out);
             return r.answered() == r.inFlight() ? 0 : 1;
         }
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.HdrHistogram.DoubleHistogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Option;
  */
 public final class LoadBenchmark {
     private LoadBenchmark() {}
+
+    static final String MESSAGE_FUNCTION = "MessageFunction";
+    static final String WORKER_FUNCTION = "WorkerFunction";
 
     /**
      * @param pollers           event-source pollers (each hands up to 10 turns to one worker invocation and waits
@@ -100,7 +104,8 @@ public final class LoadBenchmark {
                          double[] overheadMillis, double[] acceptedMillis, double[] turnMillis,
                          double streamingSeconds, double cpuSeconds, long heapAfterInit, long heapAfterRun,
                          long workerInvocations, long clientMessages, long messageUnits,
-                         AwsCallCounter.Counts calls, String note) {
+                         AwsCallCounter.Counts calls, InvocationDurations.Totals durations, int messageMemoryMb,
+                         int workerMemoryMb, String note) {
         public double turnsPerSecond() {
             return turnsAnswered / wallSeconds;
         }
@@ -108,6 +113,11 @@ public final class LoadBenchmark {
         /** Nothing lost, duplicated, misdelivered or out of sequence. */
         public boolean clean() {
             return lost == 0 && duplicated == 0 && misdelivered == 0 && inconsistent == 0;
+        }
+
+        /** The process's CPU time over the measured window per turn answered. */
+        public double cpuSecondsPerTurn() {
+            return turnsAnswered == 0 ? 0 : cpuSeconds / turnsAnswered;
         }
 
         public double perTurn(long count) {
@@ -141,13 +151,25 @@ public final class LoadBenchmark {
             cost.put("API Gateway messages", k * messageUnits * Prices.APIGW_MESSAGE);
             cost.put("API Gateway connection minutes",
                     k * connections * wallSeconds / 60 * Prices.APIGW_CONNECTION_MINUTE);
-            double messageGbSeconds = sum(acceptedMillis) / 1000 * Prices.MESSAGE_MEMORY_GB;
-            double workerGbSeconds = sum(turnMillis) / 1000 * Prices.WORKER_MEMORY_GB;
             cost.put("Lambda requests", k * (clientMessages + workerInvocations
                     + (long) Prices.INVOCATIONS_PER_CONNECTION * connections) * Prices.LAMBDA_REQUEST);
-            cost.put("Lambda GB-seconds (message)", k * messageGbSeconds * Prices.LAMBDA_GB_SECOND);
-            cost.put("Lambda GB-seconds (worker, upper bound)", k * workerGbSeconds * Prices.LAMBDA_GB_SECOND);
+            cost.put("Lambda GB-seconds (message, counted)",
+                    k * durations.seconds(MESSAGE_FUNCTION) * messageMemoryMb / 1024.0 * Prices.LAMBDA_GB_SECOND);
+            cost.put("Lambda GB-seconds (worker, counted)",
+                    k * durations.seconds(WORKER_FUNCTION) * workerMemoryMb / 1024.0 * Prices.LAMBDA_GB_SECOND);
             return cost;
+        }
+
+        /**
+         * The old upper bounds of the two Lambda duration items, per 1,000 turns: the message function as if it ran
+         * send → accepted, the worker as if each turn had an invocation of its own from send to done.
+         */
+        public Map<String, Double> durationUpperBoundsPer1000Turns() {
+            double k = turnsAnswered == 0 ? 0 : 1000.0 / turnsAnswered;
+            return Map.of("Lambda GB-seconds (message, counted)",
+                    k * sum(acceptedMillis) / 1000 * messageMemoryMb / 1024.0 * Prices.LAMBDA_GB_SECOND,
+                    "Lambda GB-seconds (worker, counted)",
+                    k * sum(turnMillis) / 1000 * workerMemoryMb / 1024.0 * Prices.LAMBDA_GB_SECOND);
         }
 
         private static long writes(AwsCallCounter.Counts c) {
@@ -177,7 +199,7 @@ public final class LoadBenchmark {
             out.printf(Locale.ROOT, "  send -> done                                       : %s%n",
                     percentiles(turnMillis));
             out.printf(Locale.ROOT, "  CPU       : %.3f CPU s per turn (whole JVM: client, gateway, functions,"
-                    + " emulators)%n", turnsAnswered == 0 ? 0 : cpuSeconds / turnsAnswered);
+                    + " emulators)%n", cpuSecondsPerTurn());
             out.printf(Locale.ROOT, "  heap      : %.1f MB after init, %.1f MB after the run (connections open),"
                             + " %.1f KB per user retained%n", heapAfterInit / 1e6, heapAfterRun / 1e6,
                     (heapAfterRun - heapAfterInit) / 1e3 / s.users());
@@ -201,13 +223,25 @@ public final class LoadBenchmark {
             out.printf(Locale.ROOT, "  PostToConnection: %.2f per turn, %.1f per second of streaming;"
                             + " worker invocations %.2f per turn%n", perTurn(postToConnection()),
                     postsPerStreamingSecond(), perTurn(workerInvocations));
-            out.printf(Locale.ROOT, "  cost per 1,000 turns (USD, prices and assumptions: docs/performance.md):%n");
+            out.printf(Locale.ROOT, "  Lambda duration counted per invocation: message %d MB, %.1f ms per turn; worker %d MB,"
+                            + " %.0f ms per turn, %.2f turns per invocation%n", messageMemoryMb,
+                    1000 * durations.seconds(MESSAGE_FUNCTION) / Math.max(1, turnsAnswered),
+                    workerMemoryMb, 1000 * durations.seconds(WORKER_FUNCTION) / Math.max(1, turnsAnswered),
+                    durations.invocations(WORKER_FUNCTION) == 0 ? 0
+                            : (double) turnsAnswered / durations.invocations(WORKER_FUNCTION));
+            out.printf(Locale.ROOT, "  cost per 1,000 turns (USD, prices and assumptions: docs/performance.md)"
+                    + "                 upper bound (old)%n");
+            Map<String, Double> bounds = durationUpperBoundsPer1000Turns();
             double total = 0;
+            double bounded = 0;
             for (Map.Entry<String, Double> e : costPer1000Turns().entrySet()) {
-                out.printf(Locale.ROOT, "    %-50s %10.5f%n", e.getKey(), e.getValue());
+                Double bound = bounds.get(e.getKey());
+                out.printf(Locale.ROOT, "    %-50s %10.5f%s%n", e.getKey(), e.getValue(),
+                        bound == null ? "" : String.format(Locale.ROOT, "   %10.5f", bound));
                 total += e.getValue();
+                bounded += bound == null ? e.getValue() : bound;
             }
-            out.printf(Locale.ROOT, "    %-50s %10.5f%n", "total", total);
+            out.printf(Locale.ROOT, "    %-50s %10.5f   %10.5f%n", "total", total, bounded);
             if (!note.isEmpty()) {
                 out.println("  note      : " + note);
             }
@@ -218,16 +252,26 @@ public final class LoadBenchmark {
         if (millis.length == 0) {
             return "no samples";
         }
-        return String.format(Locale.ROOT, "p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (n=%d)", percentile(millis, 50),
-                percentile(millis, 99), percentile(millis, 100), millis.length);
+        DoubleHistogram h = histogram(millis);
+        return String.format(Locale.ROOT, "p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (n=%d)",
+                h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue(), millis.length);
     }
 
-    /** Nearest-rank percentile of sorted-or-not samples. */
+    /**
+     * The {@code p}th percentile of the samples (negative ones count as 0), from an HdrHistogram of 3 significant
+     * digits: within 0.1 % of the sample at that rank; {@code p} 100 is the largest.
+     */
     static double percentile(double[] samples, double p) {
-        double[] s = samples.clone();
-        Arrays.sort(s);
-        int rank = (int) Math.ceil(p / 100 * s.length);
-        return s[Math.max(0, Math.min(s.length - 1, rank - 1))];
+        DoubleHistogram h = histogram(samples);
+        return p >= 100 ? h.getMaxValue() : h.getValueAtPercentile(p);
+    }
+
+    static DoubleHistogram histogram(double[] samples) {
+        DoubleHistogram h = new DoubleHistogram(3);
+        for (double v : samples) {
+            h.recordValue(Math.max(0, v));
+        }
+        return h;
     }
 
     private static double sum(double[] values) {
@@ -322,19 +366,56 @@ public final class LoadBenchmark {
 
     /** Runs one benchmark on its own local stack (any free port) and returns what it measured. */
     public static Report run(Settings s, PrintStream log) {
+        return runAll(s, log, false).get(0);
+    }
+
+    /**
+     * Switchboard's run and then, with {@code floor}, the floor's ({@link FloorPath}): the same load on the same local
+     * stack in this JVM, once the worker's queue is empty; the reports in that order.
+     */
+    static List<Report> runAll(Settings s, PrintStream log, boolean floor) {
         AwsCallCounter counter = new AwsCallCounter(true);
         log.printf(Locale.ROOT, "starting the local stack (bench model, %d pollers)...%n", s.effectivePollers());
         try (LocalStack stack = LocalStack.start(stackOptions(s).withAwsInterceptors(List.of(counter)));
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            HttpClient http = HttpClient.newBuilder().executor(threads).build();
+            InvocationDurations durations = new InvocationDurations();
+            stack.addInvocationListener(durations);
+            Run run = new Run(stack, counter, durations, threads, HttpClient.newBuilder().executor(threads).build(),
+                    turnTimeout(s, stack.workerBatchSize()));
+            List<Report> reports = new ArrayList<>();
+            reports.add(measure(run, s, log, "bench-user-"));
+            if (floor) {
+                awaitWorkerIdle(stack, Duration.ofMinutes(2));
+                FloorPath.install(stack);
+                log.printf(Locale.ROOT, "the floor path: the same load on the same stack...%n");
+                reports.add(measure(run, s, log, "floor-user-"));
+            }
+            return reports;
+        } catch (Exception e) {
+            throw failed(e);
+        }
+    }
+
+    /** What one measurement runs on. */
+    private record Run(LocalStack stack, AwsCallCounter counter, InvocationDurations durations,
+                       ExecutorService threads, HttpClient http, Duration turnTimeout) {}
+
+    /** One measured load on {@code run}'s stack, by users named {@code userPrefix + n}. */
+    private static Report measure(Run run, Settings s, PrintStream log, String userPrefix) throws Exception {
+        LocalStack stack = run.stack();
+        AwsCallCounter counter = run.counter();
+        InvocationDurations durations = run.durations();
+        ExecutorService threads = run.threads();
+        HttpClient http = run.http();
+        Duration turnTimeout = run.turnTimeout();
+        {
             long heapAfterInit = heapUsed();
-            Duration turnTimeout = turnTimeout(s, stack.workerBatchSize());
-            warmUp(http, stack, "bench-warmup", turnTimeout);
+            warmUp(http, stack, userPrefix + "warmup", turnTimeout);
 
             log.printf(Locale.ROOT, "opening %d connections...%n", s.users());
             List<String> users = new ArrayList<>();
             for (int u = 0; u < s.users(); u++) {
-                users.add("bench-user-" + u);
+                users.add(userPrefix + u);
             }
             List<BenchConnection> connections = connectAll(threads, http, stack, users);
             Map<String, BenchConnection> byUser = new HashMap<>();
@@ -343,6 +424,7 @@ public final class LoadBenchmark {
             log.printf(Locale.ROOT, "running %d sessions, %d at a time, for at most %d s...%n", s.sessions(),
                     s.concurrency(), s.seconds());
             AwsCallCounter.Counts before = counter.snapshot();
+            InvocationDurations.Totals durationsBefore = durations.snapshot();
             long invocationsBefore = stack.workerInvocations();
             long sentBefore = connections.stream().mapToLong(c -> c.sent.sum()).sum();
             long unitsBefore = connections.stream().mapToLong(c -> c.messageUnits.sum()).sum();
@@ -354,7 +436,7 @@ public final class LoadBenchmark {
             Semaphore slots = new Semaphore(s.concurrency());
             List<java.util.concurrent.Future<?>> sessions = new ArrayList<>();
             for (int u = 0; u < s.users(); u++) {
-                BenchConnection c = byUser.get("bench-user-" + u);
+                BenchConnection c = byUser.get(userPrefix + u);
                 for (int k = 0; k < s.sessionsPerUser(); k++) {
                     sessions.add(threads.submit(() -> {
                         slots.acquireUninterruptibly();
@@ -390,6 +472,7 @@ public final class LoadBenchmark {
             }
             Thread.sleep(300);
             AwsCallCounter.Counts calls = counter.snapshot().minus(before);
+            InvocationDurations.Totals invoked = durations.snapshot().minus(durationsBefore);
             long workerInvocations = stack.workerInvocations() - invocationsBefore;
             long heapAfterRun = heapUsed();
 
@@ -442,10 +525,9 @@ public final class LoadBenchmark {
                     all.size() - answered, duplicated, misdelivered, inconsistent, late, (end - start) / 1e9,
                     overhead,
                     accepted, turnMillis, streaming, cpu / 1e9, heapAfterInit, heapAfterRun, workerInvocations,
-                    clientMessages, units, calls, (errors.isEmpty() ? "" : "errors: " + errors)
+                    clientMessages, units, calls, invoked, stack.memoryMb(MESSAGE_FUNCTION),
+                    stack.memoryMb(WORKER_FUNCTION), (errors.isEmpty() ? "" : "errors: " + errors)
                     + (unattributed == 0 ? "" : " frames of sessions whose accepted never came: " + unattributed));
-        } catch (Exception e) {
-            throw failed(e);
         }
     }
 
@@ -520,10 +602,8 @@ public final class LoadBenchmark {
         }
     }
 
-    @Command(name = "bench", mixinStandardHelpOptions = true,
-            subcommands = {TierRatio.Cli.class, BatchSizes.Cli.class, InFlightHeap.Cli.class},
-            description = "Load benchmark of Switchboard on the local stack with a clock model (docs/performance.md).")
-    static final class Cli implements Callable<Integer> {
+    /** The load's options, shared by the load benchmark and its floor comparison. */
+    static final class LoadOptions {
         @Option(names = "--users", description = "users, one connection each (default: ${DEFAULT-VALUE})")
         int users = 10;
 
@@ -554,13 +634,28 @@ public final class LoadBenchmark {
         @Option(names = "--smoke", description = "the CI size: 4 users x 2 sessions x 2 turns, fast model")
         boolean smoke;
 
+        Settings settings() {
+            return smoke ? Settings.smoke() : new Settings(users, sessionsPerUser, turnsPerSession, concurrency,
+                    model.firstTokenMillis, model.tokensPerSecond, model.answerTokens, seconds, pollers,
+                    deltaFlushMillis, batchSize);
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            subcommands = {TierRatio.Cli.class, BatchSizes.Cli.class, InFlightHeap.Cli.class, Floor.Cli.class},
+            description = "Load benchmark of Switchboard on the local stack with a clock model (docs/performance.md).")
+    static final class Cli implements Callable<Integer> {
+        @CommandLine.Mixin
+        LoadOptions load = new LoadOptions();
+
+        @CommandLine.Mixin
+        FunctionLogs functionLogs = new FunctionLogs();
+
         @Override
         public Integer call() {
-            Settings s = smoke ? Settings.smoke() : new Settings(users, sessionsPerUser, turnsPerSession,
-                    concurrency, model.firstTokenMillis, model.tokensPerSecond, model.answerTokens, seconds, pollers,
-                    deltaFlushMillis, batchSize);
-            Report r = run(s, System.out);
-            r.print(System.out);
+            PrintStream out = functionLogs.report();
+            Report r = run(load.settings(), out);
+            r.print(out);
             return r.clean() ? 0 : 1;
         }
     }

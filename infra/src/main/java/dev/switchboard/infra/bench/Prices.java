@@ -22,10 +22,6 @@ public final class Prices {
     /** Lambda: per request (invocation). */
     public static final double LAMBDA_REQUEST = 0.20 / 1_000_000;
 
-    /** Memory of the message function (template.yaml Globals MemorySize 1024 MB). */
-    public static final double MESSAGE_MEMORY_GB = 1.0;
-    /** Memory of the worker function (template.yaml WorkerFunction MemorySize 2048 MB). */
-    public static final double WORKER_MEMORY_GB = 2.0;
     /** Lambda invocations per WebSocket connection besides messages: authorizer, connect, disconnect. */
     public static final int INVOCATIONS_PER_CONNECTION = 3;
     /** SQS requests of the event source mapping per worker batch (ReceiveMessage + DeleteMessageBatch). */

@@ -168,6 +168,9 @@ public final class TierRatio {
             description = "The three tiers against a worker composition built per request, for a user's first and"
                     + " later turns, in one run (docs/performance.md).")
     static final class Cli implements Callable<Integer> {
+        @CommandLine.Mixin
+        FunctionLogs functionLogs = new FunctionLogs();
+
         @Option(names = "--users", description = "users per mode, one session each (default: ${DEFAULT-VALUE})")
         int users = 5;
 
@@ -179,9 +182,10 @@ public final class TierRatio {
 
         @Override
         public Integer call() {
+            PrintStream out = functionLogs.report();
             Result r = run(settings(users, turns, model.firstTokenMillis, model.tokensPerSecond, model.answerTokens),
-                    System.out);
-            r.print(System.out);
+                    out);
+            r.print(out);
             return r.lost() == 0 ? 0 : 1;
         }
     }

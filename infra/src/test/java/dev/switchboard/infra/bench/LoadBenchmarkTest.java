@@ -2,6 +2,7 @@ package dev.switchboard.infra.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.switchboard.infra.LocalStack;
 import java.io.ByteArrayOutputStream;
@@ -13,15 +14,16 @@ import picocli.CommandLine;
 
 class LoadBenchmarkTest {
     @Test
-    void percentilesAreNearestRank() {
-        double[] samples = new double[100];
-        for (int i = 0; i < 100; i++) {
-            samples[i] = 100 - i; // unsorted on purpose
+    void percentilesComeFromAnHdrHistogramWithinItsPrecision() {
+        double[] samples = new double[1000];
+        for (int i = 0; i < 1000; i++) {
+            samples[i] = 1000 - i + 0.5; // unsorted on purpose, not integers
         }
-        assertThat(LoadBenchmark.percentile(samples, 50)).isEqualTo(50);
-        assertThat(LoadBenchmark.percentile(samples, 99)).isEqualTo(99);
-        assertThat(LoadBenchmark.percentile(samples, 100)).isEqualTo(100);
-        assertThat(LoadBenchmark.percentile(new double[] {7}, 99)).isEqualTo(7);
+        assertThat(LoadBenchmark.percentile(samples, 50)).isCloseTo(500.5, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(LoadBenchmark.percentile(samples, 99)).isCloseTo(990.5, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(LoadBenchmark.percentile(samples, 100)).isCloseTo(1000.5, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(LoadBenchmark.percentile(new double[] {7}, 99)).isCloseTo(7, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(LoadBenchmark.percentile(new double[] {-3, 2}, 50)).as("negative samples count as 0").isZero();
         assertThat(LoadBenchmark.percentiles(new double[0])).isEqualTo("no samples");
     }
 
@@ -68,8 +70,15 @@ class LoadBenchmarkTest {
 
         LoadBenchmark.Cli load = new LoadBenchmark.Cli();
         new CommandLine(load).parseArgs("--batch-size", "1");
-        assertThat(load.batchSize).isEqualTo(1);
-        assertThat(load.model.firstTokenMillis).isEqualTo(200);
+        assertThat(load.load.batchSize).isEqualTo(1);
+        assertThat(load.load.model.firstTokenMillis).isEqualTo(200);
+        assertThat(load.functionLogs.shown).isFalse();
+
+        Floor.Cli floor = (Floor.Cli) cli.parseArgs("floor", "--users", "3", "--function-logs").subcommand()
+                .commandSpec().userObject();
+        assertThat(floor.load.settings().users()).isEqualTo(3);
+        assertThat(floor.load.settings().firstTokenMillis()).isEqualTo(200);
+        assertThat(floor.functionLogs.shown).isTrue();
     }
 
     @Test
@@ -77,8 +86,9 @@ class LoadBenchmarkTest {
         var r = new TierRatio.Result(TierRatio.smoke(), new double[] {100, 300, 200}, new double[] {50, 40},
                 new double[] {2000, 2200, 2100}, new double[] {2000, 2000}, 10, 0, new LocalStack.Compositions(6, 9000),
                 6);
-        assertThat(r.firstRatio()).isEqualTo(2100.0 / 200);
-        assertThat(r.laterRatio()).isEqualTo(2000.0 / 40);
+        // medians from an HdrHistogram of 3 significant digits: each within 0.1 %
+        assertThat(r.firstRatio()).isCloseTo(2100.0 / 200, org.assertj.core.data.Percentage.withPercentage(0.2));
+        assertThat(r.laterRatio()).isCloseTo(2000.0 / 40, org.assertj.core.data.Percentage.withPercentage(0.2));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         r.print(new PrintStream(out, true, StandardCharsets.UTF_8));
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("tier ratio: first turn 10.5×, later turns 50.0×",
@@ -90,7 +100,8 @@ class LoadBenchmarkTest {
         var r = new InFlightHeap.Result(LoadBenchmark.Settings.smoke(), 10, 100,
                 new long[] {50_000_000, 49_000_000, 52_000_000}, new long[] {61_000_000, 60_000_000, 70_000_000},
                 new long[] {55_000_000, 54_000_000, 54_500_000}, 100);
-        assertThat(r.bytesPerTurn()).as("(61 MB - 50 MB) / 100").isEqualTo(110_000.0);
-        assertThat(r.retainedBytesPerTurn()).as("(54.5 MB - 50 MB) / 100").isEqualTo(45_000.0);
+        // the medians come from an HdrHistogram of 3 significant digits: each within 0.1 %
+        assertThat(r.bytesPerTurn()).as("(61 MB - 50 MB) / 100").isCloseTo(110_000.0, within(1_200.0));
+        assertThat(r.retainedBytesPerTurn()).as("(54.5 MB - 50 MB) / 100").isCloseTo(45_000.0, within(1_100.0));
     }
 }

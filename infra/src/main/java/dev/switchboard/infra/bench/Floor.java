@@ -1,0 +1,90 @@
+package dev.switchboard.infra.bench;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Switchboard against its floor ({@link FloorPath}, issue 14): the same load on the same local stack in one run and
+ * JVM, Switchboard first, then the floor once the worker's queue is empty; prints both reports and Switchboard's
+ * figures divided by the floor's: send → accepted p50, overhead to first delta p50, turns/s and CPU per turn (the
+ * process's CPU time over the measured window / turns answered).
+ */
+public final class Floor {
+    private Floor() {}
+
+    /** The two runs. */
+    public record Result(LoadBenchmark.Report switchboard, LoadBenchmark.Report floor) {
+        /** Switchboard's figure / the floor's, by name, in print order. */
+        public Map<String, Double> ratios() {
+            Map<String, Double> r = new LinkedHashMap<>();
+            r.put("send -> accepted p50", ratio(p50(switchboard.acceptedMillis()), p50(floor.acceptedMillis())));
+            r.put("overhead to first delta p50",
+                    ratio(p50(switchboard.overheadMillis()), p50(floor.overheadMillis())));
+            r.put("turns/s", ratio(switchboard.turnsPerSecond(), floor.turnsPerSecond()));
+            r.put("CPU per turn", ratio(switchboard.cpuSecondsPerTurn(), floor.cpuSecondsPerTurn()));
+            return r;
+        }
+
+        public void print(PrintStream out) {
+            out.printf(Locale.ROOT, "%n=== Switchboard ===");
+            switchboard.print(out);
+            out.printf(Locale.ROOT, "%n=== the floor (gateway -> 1 conditional PutItem + 1 SendMessage -> poller -> "
+                    + "deltas -> 1 PutItem) ===");
+            floor.print(out);
+            out.printf(Locale.ROOT, "%nSwitchboard / floor (same load, same stack, same run):%n");
+            out.printf(Locale.ROOT, "    %-30s %12s %12s %8s%n", "", "Switchboard", "floor", "ratio");
+            Map<String, Double> ratios = ratios();
+            row(out, "send -> accepted p50", p50(switchboard.acceptedMillis()), p50(floor.acceptedMillis()), "ms",
+                    ratios);
+            row(out, "overhead to first delta p50", p50(switchboard.overheadMillis()), p50(floor.overheadMillis()),
+                    "ms", ratios);
+            row(out, "turns/s", switchboard.turnsPerSecond(), floor.turnsPerSecond(), "", ratios);
+            row(out, "CPU per turn", switchboard.cpuSecondsPerTurn() * 1000, floor.cpuSecondsPerTurn() * 1000,
+                    "ms", ratios);
+        }
+
+        private static void row(PrintStream out, String name, double a, double b, String unit,
+                                Map<String, Double> ratios) {
+            out.printf(Locale.ROOT, "    %-30s %9.1f %-2s %9.1f %-2s %7.2fx%n", name, a, unit, b, unit,
+                    ratios.get(name));
+        }
+    }
+
+    static double p50(double[] millis) {
+        return millis.length == 0 ? Double.NaN : LoadBenchmark.percentile(millis, 50);
+    }
+
+    /** {@code a / b}; NaN when either is unknown or b is 0. */
+    static double ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? Double.NaN : a / b;
+    }
+
+    public static Result run(LoadBenchmark.Settings s, PrintStream log) {
+        var reports = LoadBenchmark.runAll(s, log, true);
+        return new Result(reports.get(0), reports.get(1));
+    }
+
+    @Command(name = "floor", mixinStandardHelpOptions = true,
+            description = "The same load against Switchboard and against a minimal path on the same stack, in one run;"
+                    + " prints Switchboard's figures divided by the floor's (docs/performance.md).")
+    static final class Cli implements Callable<Integer> {
+        @CommandLine.Mixin
+        LoadBenchmark.LoadOptions load = new LoadBenchmark.LoadOptions();
+
+        @CommandLine.Mixin
+        FunctionLogs functionLogs = new FunctionLogs();
+
+        @Override
+        public Integer call() {
+            PrintStream out = functionLogs.report();
+            Result r = run(load.settings(), out);
+            r.print(out);
+            return r.switchboard().clean() && r.floor().clean() ? 0 : 1;
+        }
+    }
+}
