@@ -4,8 +4,6 @@ import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
@@ -72,19 +70,12 @@ public final class Floor {
     @Command(name = "floor", mixinStandardHelpOptions = true,
             description = "The same load against Switchboard and against a minimal path on the same stack, in one run;"
                     + " prints Switchboard's figures divided by the floor's (docs/performance.md).")
-    static final class Cli implements Callable<Integer> {
-        @CommandLine.Mixin
-        LoadBenchmark.LoadOptions load = new LoadBenchmark.LoadOptions();
-
-        @CommandLine.Mixin
-        FunctionLogs functionLogs = new FunctionLogs();
-
+    static final class Cli extends LoadBenchmark.LoadCommand {
         @Override
-        public Integer call() {
-            PrintStream out = functionLogs.report();
-            Result r = run(load.settings(), out);
+        boolean runAndPrint(LoadBenchmark.Settings s, PrintStream out) {
+            Result r = run(s, out);
             r.print(out);
-            return r.switchboard().clean() && r.floor().clean() ? 0 : 1;
+            return r.switchboard().clean() && r.floor().clean();
         }
     }
 }

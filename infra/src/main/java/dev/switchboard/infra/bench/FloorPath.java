@@ -8,6 +8,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.adapter.aws.AwsClients;
+import dev.switchboard.agent.BenchChatModel;
 import dev.switchboard.config.Env;
 import dev.switchboard.config.Setting;
 import dev.switchboard.infra.LocalStack;
@@ -23,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -57,18 +57,27 @@ final class FloorPath {
         return item;
     }
 
+    /** What both floor functions hold: the protocol codec, the DynamoDB client and the messages table. */
+    abstract static class Function {
+        final ProtocolCodec codec = new ProtocolCodec();
+        final DynamoDbClient dynamo;
+        final String table;
+
+        Function(Env env) {
+            dynamo = AwsClients.dynamoDb(env);
+            table = env.require(Setting.MESSAGES_TABLE);
+        }
+    }
+
     /** The message function's stand-in: one conditional PutItem, one SendMessage, the accepted reply. */
-    static final class Ingress implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
-        private final ProtocolCodec codec = new ProtocolCodec();
-        private final DynamoDbClient dynamo;
+    static final class Ingress extends Function
+            implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
         private final SqsClient sqs;
-        private final String table;
         private final String queueUrl;
 
         Ingress(Env env) {
-            dynamo = AwsClients.dynamoDb(env);
+            super(env);
             sqs = AwsClients.sqs(env);
-            table = env.require(Setting.MESSAGES_TABLE);
             queueUrl = env.require(Setting.TURNS_QUEUE_URL);
         }
 
@@ -110,11 +119,8 @@ final class FloorPath {
      * tokens (its words, first-token delay and rate from the bench settings) as deltas at the worker's flush
      * intervals (the first at once, each later wait doubling up to the maximum), stores the answer, posts done.
      */
-    static final class Worker implements RequestHandler<SQSEvent, SQSBatchResponse> {
-        private final ProtocolCodec codec = new ProtocolCodec();
-        private final DynamoDbClient dynamo;
+    static final class Worker extends Function implements RequestHandler<SQSEvent, SQSBatchResponse> {
         private final ApiGatewayManagementApiClient connections;
-        private final String table;
         private final long firstTokenNanos;
         private final long intervalNanos;
         private final int answerTokens;
@@ -122,9 +128,8 @@ final class FloorPath {
         private final long maxFlushNanos;
 
         Worker(Env env) {
-            dynamo = AwsClients.dynamoDb(env);
+            super(env);
             connections = AwsClients.connections(env);
-            table = env.require(Setting.MESSAGES_TABLE);
             firstTokenNanos = TimeUnit.MILLISECONDS.toNanos(env.integer(Setting.BENCH_FIRST_TOKEN_MILLIS));
             int rate = env.integer(Setting.BENCH_TOKENS_PER_SECOND);
             intervalNanos = rate > 0 ? (long) (1e9 / rate) : 0;
@@ -179,8 +184,8 @@ final class FloorPath {
             long lastPost = 0;
             long wait = flushNanos;
             for (int i = 0; i < answerTokens; i++) {
-                sleepUntil(start + firstTokenNanos + i * intervalNanos);
-                String token = "tok" + (i + 1) + " ";
+                BenchChatModel.sleepUntil(start + firstTokenNanos + i * intervalNanos);
+                String token = BenchChatModel.token(i);
                 answer.append(token);
                 pending.append(token);
                 long now = System.nanoTime();
@@ -207,16 +212,6 @@ final class FloorPath {
         private void post(String connectionId, ServerEvent event) {
             connections.postToConnection(b -> b.connectionId(connectionId)
                     .data(SdkBytes.fromUtf8String(codec.write(event))));
-        }
-
-        private static void sleepUntil(long dueNanos) throws InterruptedException {
-            long wait;
-            while ((wait = dueNanos - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-            }
         }
     }
 }

@@ -644,19 +644,30 @@ public final class LoadBenchmark {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             subcommands = {TierRatio.Cli.class, BatchSizes.Cli.class, InFlightHeap.Cli.class, Floor.Cli.class},
             description = "Load benchmark of Switchboard on the local stack with a clock model (docs/performance.md).")
-    static final class Cli implements Callable<Integer> {
+    static final class Cli extends LoadCommand {
+        @Override
+        boolean runAndPrint(Settings s, PrintStream out) {
+            Report r = run(s, out);
+            r.print(out);
+            return r.clean();
+        }
+    }
+
+    /** A command with the load's options and {@code --function-logs}; exit status 1 unless the run was clean. */
+    abstract static class LoadCommand implements Callable<Integer> {
         @CommandLine.Mixin
         LoadOptions load = new LoadOptions();
 
         @CommandLine.Mixin
         FunctionLogs functionLogs = new FunctionLogs();
 
+        /** Runs with {@code s}, prints to {@code out}; whether nothing was lost, duplicated or misdelivered. */
+        abstract boolean runAndPrint(Settings s, PrintStream out);
+
         @Override
         public Integer call() {
             PrintStream out = functionLogs.report();
-            Report r = run(load.settings(), out);
-            r.print(out);
-            return r.clean() ? 0 : 1;
+            return runAndPrint(load.settings(), out) ? 0 : 1;
         }
     }
 

@@ -43,8 +43,8 @@ public final class BenchChatModel implements StreamingChatModel {
         return firstTokenMillis;
     }
 
-    /** The token at {@code index} (0-based), as streamed. */
-    static String token(int index) {
+    /** The token at {@code index} (0-based), as streamed (also by the load benchmark's floor path). */
+    public static String token(int index) {
         return "tok" + (index + 1) + " ";
     }
 
@@ -65,7 +65,8 @@ public final class BenchChatModel implements StreamingChatModel {
                 name, input, handler);
     }
 
-    private static void sleepUntil(long dueNanos) throws InterruptedException {
+    /** Parks until {@code dueNanos} ({@link System#nanoTime()}); interruptible. */
+    public static void sleepUntil(long dueNanos) throws InterruptedException {
         long wait;
         while ((wait = dueNanos - System.nanoTime()) > 0) {
             LockSupport.parkNanos(wait);
