@@ -68,8 +68,11 @@ public enum Setting {
     BENCH_ANSWER_TOKENS(Kind.INT, "100", false, 0, 1_000_000),
 
     // the turn engine
-    /** How often a running turn checks for a cancel (milliseconds). */
-    CANCEL_POLL_MILLIS(Kind.INT, "250", false, 50, 5000),
+    /**
+     * How often a streaming turn reads its session for a cancel or a resume (milliseconds): the bound on how late
+     * either reaches it, and one strongly consistent GetItem per interval of streaming.
+     */
+    CANCEL_POLL_MILLIS(Kind.INT, "1000", false, 50, 5000),
     /** Model calls one turn may make while it uses tools. */
     MAX_TOOL_ROUNDS(Kind.INT, "5", false, 0, 20),
     HISTORY_WINDOW(Kind.INT, "20", false, 0, 200),
