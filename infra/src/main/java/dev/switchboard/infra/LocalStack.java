@@ -151,6 +151,9 @@ public final class LocalStack implements AutoCloseable {
     private final FunctionHost functions;
     private final LocalGateway gateway;
     private final QueuePoller poller;
+    /** The pollers of the template's other event sources (the user-data queue), each with its own batch size. */
+    private final List<QueuePoller> otherPollers = new java.util.ArrayList<>();
+    private final List<String> otherQueueUrls = new java.util.ArrayList<>();
     private final String workerFunction;
     private final String workerQueueUrl;
     private final int workerBatchSize;
@@ -190,6 +193,15 @@ public final class LocalStack implements AutoCloseable {
                 EmbeddedSqs.arn(workerQueueUrl.substring(workerQueueUrl.lastIndexOf('/') + 1)), workerBatchSize,
                 functions, workerFunction, options.pollers(), options.inFlightSeconds() > 0 ? options.inFlightSeconds()
                         : functions.timeoutSeconds(workerFunction), options.visibilitySeconds());
+        for (TemplateModel.QueueTrigger other : template.queueTriggers()) {
+            if (!other.queue().equals(trigger.queue())) {
+                String url = queueUrls.get(other.queue());
+                otherQueueUrls.add(url);
+                otherPollers.add(new QueuePoller(sqs.client(), url, EmbeddedSqs.arn(url.substring(url.lastIndexOf('/') + 1)),
+                        other.batchSize(), functions, other.function(), options.pollers(),
+                        functions.timeoutSeconds(other.function()), options.visibilitySeconds(), false));
+            }
+        }
         operatorPolicy = template.httpRoutes().stream().findFirst()
                 .map(r -> OperatorPolicy.fromEnv(new Env(functions.environment(r.function()))))
                 .orElse(OperatorPolicy.defaults());
@@ -299,14 +311,28 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * Whether the worker's queue holds nothing, neither waiting nor in flight: every record handed to the worker has
-     * been answered and deleted (a turn's follow-up job is queued before its turn's record is deleted).
+     * Whether the worker's queues (turns and user data) hold nothing, neither waiting nor in flight: every record handed
+     * to the worker has been answered and deleted (a turn's follow-up job is queued before its turn's record is deleted).
      */
     public boolean workerIdle() {
-        Map<QueueAttributeName, String> counts = sqs.client().getQueueAttributes(b -> b.queueUrl(workerQueueUrl)
+        return idle(workerQueueUrl) && otherQueueUrls.stream().allMatch(this::idle);
+    }
+
+    /** Whether the queue of {@code logicalId} (template.yaml) holds nothing, neither waiting nor in flight. */
+    public boolean queueIdle(String logicalId) {
+        return idle(queueUrls.get(logicalId));
+    }
+
+    private boolean idle(String queueUrl) {
+        Map<QueueAttributeName, String> counts = sqs.client().getQueueAttributes(b -> b.queueUrl(queueUrl)
                 .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
                         QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
         return counts.size() == 2 && counts.values().stream().allMatch("0"::equals);
+    }
+
+    /** Worker invocations by the other event sources (the user-data queue's batches). */
+    public long userDataInvocations() {
+        return otherPollers.stream().mapToLong(QueuePoller::invocations).sum();
     }
 
     /**
@@ -344,6 +370,7 @@ public final class LocalStack implements AutoCloseable {
     @Override
     public void close() {
         poller.close();
+        otherPollers.forEach(QueuePoller::close);
         gateway.close();
         sqs.close();
         dynamo.close();

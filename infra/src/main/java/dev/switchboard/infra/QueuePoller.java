@@ -54,6 +54,12 @@ final class QueuePoller implements AutoCloseable {
 
     QueuePoller(SqsClient sqs, String queueUrl, String queueArn, int batchSize, FunctionHost functions, String function,
                 int threads, int inFlightSeconds, int retrySeconds) {
+        this(sqs, queueUrl, queueArn, batchSize, functions, function, threads, inFlightSeconds, retrySeconds, true);
+    }
+
+    /** @param sweeping whether this poller also stands in for the sweep schedule (one poller of a stack does) */
+    QueuePoller(SqsClient sqs, String queueUrl, String queueArn, int batchSize, FunctionHost functions, String function,
+                int threads, int inFlightSeconds, int retrySeconds, boolean sweeping) {
         this.inFlightSeconds = inFlightSeconds;
         this.retrySeconds = retrySeconds;
         this.sqs = sqs;
@@ -75,7 +81,9 @@ final class QueuePoller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+        if (sweeping) {
+            sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
     /** Sweeps run so far (empty batches the function got from the schedule). */

@@ -238,17 +238,26 @@ public final class TemplateModel {
         return out;
     }
 
-    /** The SQS event source mapping: which function it invokes, from which queue, with what batch size. */
+    /** An SQS event source mapping: which function it invokes, from which queue, with what batch size. */
     public record QueueTrigger(String function, String queue, int batchSize) {}
 
+    /** The logical id of the queue of turns (the other mappings read the user-data queue). */
+    public static final String TURNS_QUEUE = "TurnsQueue";
+
+    /** The mapping that reads the turns queue. */
     public QueueTrigger queueTrigger() {
-        var mappings = resources("AWS::Lambda::EventSourceMapping");
-        if (mappings.size() != 1) {
-            throw new IllegalStateException("expected one AWS::Lambda::EventSourceMapping, found " + mappings.size());
+        return queueTriggers().stream().filter(t -> t.queue().equals(TURNS_QUEUE)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no AWS::Lambda::EventSourceMapping reads " + TURNS_QUEUE));
+    }
+
+    /** Every SQS event source mapping of the template, in declaration order. */
+    public List<QueueTrigger> queueTriggers() {
+        List<QueueTrigger> out = new ArrayList<>();
+        for (JsonNode m : resources("AWS::Lambda::EventSourceMapping").values()) {
+            String fn = m.path("FunctionName").asText();
+            out.add(new QueueTrigger(fn.contains(".") ? fn.substring(0, fn.indexOf('.')) : fn,
+                    m.path("EventSourceArn").asText().replace(".Arn", ""), m.path("BatchSize").asInt(10)));
         }
-        JsonNode m = mappings.values().iterator().next();
-        String fn = m.path("FunctionName").asText();
-        return new QueueTrigger(fn.contains(".") ? fn.substring(0, fn.indexOf('.')) : fn,
-                m.path("EventSourceArn").asText().replace(".Arn", ""), m.path("BatchSize").asInt(10));
+        return out;
     }
 }

@@ -27,6 +27,7 @@ class DeployableJarsIT {
         Map<String, String> env = Map.ofEntries(
                 Map.entry("CONNECTIONS_TABLE", "c"), Map.entry("SESSIONS_TABLE", "s"), Map.entry("MESSAGES_TABLE", "m"), Map.entry("USER_DATA_TABLE", "u"),
                 Map.entry("TURNS_QUEUE_URL", "http://127.0.0.1:1/000000000000/q.fifo"),
+                Map.entry("USER_DATA_QUEUE_URL", "http://127.0.0.1:1/000000000000/u.fifo"),
                 Map.entry("DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:1/000000000000/dlq.fifo"),
                 Map.entry("CALLBACK_URL", "http://127.0.0.1:1/local"),
                 Map.entry("DYNAMODB_ENDPOINT", "http://127.0.0.1:1"), Map.entry("SQS_ENDPOINT", "http://127.0.0.1:1"),

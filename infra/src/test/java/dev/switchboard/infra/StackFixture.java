@@ -29,6 +29,35 @@ final class StackFixture {
     static final java.util.regex.Pattern STALL_FIRST = java.util.regex.Pattern.compile("\\[stall-first:(\\d+)]");
     /** A message containing this makes the scripted model fail every call for it (HTTP 500): a poison turn. */
     static final String POISON = "[poison]";
+    /**
+     * A message containing {@code [hold-memory:KEY]} makes the scripted model hold the memory extraction of its turn
+     * (not the turn itself) until {@link #releaseMemory} releases KEY (at most {@link #HOLD_LIMIT}), then answer it with
+     * one fact to ADD, {@code The user's codeword is KEY.}: a slow memory job, ending in a stored memory.
+     */
+    static final java.util.regex.Pattern HOLD_MEMORY = java.util.regex.Pattern.compile("\\[hold-memory:([A-Za-z0-9-]+)]");
+    static final java.time.Duration HOLD_LIMIT = java.time.Duration.ofSeconds(40);
+    private static final java.util.Map<String, java.util.concurrent.CountDownLatch> HELD =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Lets the memory extraction held by {@code [hold-memory:key]} answer. */
+    static void releaseMemory(String key) {
+        gate(key).countDown();
+    }
+
+    private static java.util.concurrent.CountDownLatch gate(String key) {
+        return HELD.computeIfAbsent(key, k -> new java.util.concurrent.CountDownLatch(1));
+    }
+
+    private static ScriptedOpenAiServer.Reply heldMemory(String key) {
+        try {
+            gate(key).await(HOLD_LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ScriptedOpenAiServer.Reply.text("{\"operations\":[{\"op\":\"ADD\",\"text\":\"The user's codeword is "
+                + key + ".\"}]}");
+    }
+
     /** The model id of the scripted OpenAI-compatible server in the allow-list. */
     static final String SCRIPTED = "openai:scripted";
     static final String OFFLINE = "offline:switchboard-offline-echo";
@@ -45,6 +74,10 @@ final class StackFixture {
                 String request = body.toString();
                 if (request.contains(POISON)) {
                     return ScriptedOpenAiServer.Reply.failure(500, "poison");
+                }
+                java.util.regex.Matcher hold = HOLD_MEMORY.matcher(request);
+                if (hold.find() && request.contains(dev.switchboard.knowledge.MemoryExtractor.MARKER)) {
+                    return heldMemory(hold.group(1));
                 }
                 if (request.contains(LONG_ANSWER)) {
                     return ScriptedOpenAiServer.Reply.text(

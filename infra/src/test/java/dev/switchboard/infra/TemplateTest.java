@@ -235,16 +235,67 @@ class TemplateTest {
     }
 
     @Test
-    void eventSourceMappingReportsBatchItemFailuresWithAFifoBatchSize() {
+    void eventSourceMappingsReportBatchItemFailuresWithAFifoBatchSize() {
         Map<String, JsonNode> mappings = model.resources("AWS::Lambda::EventSourceMapping");
-        assertThat(mappings).hasSize(1);
-        JsonNode m = mappings.values().iterator().next();
-        assertThat(strings(m.path("FunctionResponseTypes"))).contains("ReportBatchItemFailures");
-        assertThat(model.queueTrigger().batchSize()).isBetween(1, 10);
-        assertThat(m.path("BatchSize").isMissingNode() || m.path("BatchSize").asInt() <= 10).isTrue();
-        String fn = model.queueTrigger().function();
-        assertThat(model.typeOf(fn)).contains(TemplateModel.FUNCTION);
-        assertThat(model.handlerClass(fn)).isEqualTo("dev.switchboard.worker.WorkerHandler");
+        assertThat(mappings).hasSize(2);
+        for (JsonNode m : mappings.values()) {
+            assertThat(strings(m.path("FunctionResponseTypes"))).contains("ReportBatchItemFailures");
+            assertThat(m.path("BatchSize").isMissingNode() || m.path("BatchSize").asInt() <= 10).isTrue();
+        }
+        assertThat(model.queueTriggers()).extracting(TemplateModel.QueueTrigger::queue)
+                .containsExactlyInAnyOrder(TemplateModel.TURNS_QUEUE, USER_DATA_QUEUE);
+        for (TemplateModel.QueueTrigger t : model.queueTriggers()) {
+            assertThat(t.batchSize()).as(t.queue() + " BatchSize").isBetween(1, 10);
+            assertThat(model.typeOf(t.function())).contains(TemplateModel.FUNCTION);
+            assertThat(model.handlerClass(t.function())).as(t.queue() + " consumer")
+                    .isEqualTo("dev.switchboard.worker.WorkerHandler");
+        }
+    }
+
+    private static final String USER_DATA_QUEUE = "UserDataQueue";
+
+    @Test
+    void userDataJobsHaveAFifoQueueOfTheirOwnWithADeadLetterQueueThatTheWorkerReadsAndBothProducersWrite() {
+        JsonNode queue = model.resources(TemplateModel.QUEUE).get(USER_DATA_QUEUE);
+        assertThat(queue).as(USER_DATA_QUEUE).isNotNull();
+        assertThat(queue.path("FifoQueue").asBoolean()).as("FIFO by user: a user's memory jobs never race").isTrue();
+        assertThat(queue.path("VisibilityTimeout").asInt(30)).as("VisibilityTimeout >= 6 x worker Timeout")
+                .isGreaterThanOrEqualTo(6 * timeoutOf("WorkerFunction"));
+        JsonNode redrive = queue.path("RedrivePolicy");
+        assertThat(logicalId(redrive.path("deadLetterTargetArn").asText())).isEqualTo("UserDataDeadLetterQueue");
+        assertThat(redrive.path("maxReceiveCount").asInt())
+                .as("as the turns queue's (the worker's MAX_RECEIVE_COUNT gives up on the last delivery)")
+                .isEqualTo(model.resources(TemplateModel.QUEUE).get(TemplateModel.TURNS_QUEUE).path("RedrivePolicy")
+                        .path("maxReceiveCount").asInt());
+        assertThat(model.resources(TemplateModel.QUEUE).get("UserDataDeadLetterQueue").path("FifoQueue").asBoolean())
+                .isTrue();
+        for (String producer : List.of("MessageFunction", "WorkerFunction")) {
+            assertThat(logicalId(model.rawEnvironment(producer).get(Setting.USER_DATA_QUEUE_URL.name())))
+                    .as(producer + " " + Setting.USER_DATA_QUEUE_URL.name()).isEqualTo(USER_DATA_QUEUE);
+            assertThat(sqsActionsOn(producer, USER_DATA_QUEUE)).as(producer + " on " + USER_DATA_QUEUE)
+                    .contains("sqs:SendMessage");
+        }
+        assertThat(sqsActionsOn("MessageFunction", USER_DATA_QUEUE)).as("the message function only sends")
+                .containsExactly("sqs:SendMessage");
+        assertThat(sqsActionsOn("WorkerFunction", USER_DATA_QUEUE)).as("the worker consumes it")
+                .contains("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility");
+        assertThat(sqsActionsOn("OperatorFunction", USER_DATA_QUEUE)).isEmpty();
+    }
+
+    /** The sqs: actions {@code function}'s inline policies allow on the queue {@code queueId}. */
+    private static List<String> sqsActionsOn(String function, String queueId) {
+        List<String> actions = new java.util.ArrayList<>();
+        for (JsonNode policy : functions().get(function).path("Policies")) {
+            for (JsonNode st : policy.path("Statement")) {
+                List<String> stActions = strings(st.path("Action"));
+                boolean onQueue = st.path("Resource").toString().contains("\"" + queueId + ".Arn\"")
+                        || st.path("Resource").toString().contains("\"" + queueId + "\"");
+                if (onQueue) {
+                    stActions.stream().filter(a -> a.startsWith("sqs:")).forEach(actions::add);
+                }
+            }
+        }
+        return actions;
     }
 
     // ------------------------------------------------------------------ routes
@@ -527,6 +578,11 @@ class TemplateTest {
         assertThat(alarms.values()).anySatisfy(a -> {
             assertThat(a.path("MetricName").asText()).isEqualTo("ApproximateNumberOfMessagesVisible");
             assertThat(a.path("Dimensions").get(0).path("Value").toString()).contains("TurnsDeadLetterQueue");
+        });
+        assertThat(alarms.values()).as("an alarm on the user-data dead-letter queue").anySatisfy(a -> {
+            assertThat(a.path("MetricName").asText()).isEqualTo("ApproximateNumberOfMessagesVisible");
+            assertThat(a.path("Dimensions").get(0).path("Value").toString()).contains("UserDataDeadLetterQueue");
+            assertThat(a.path("Threshold").asInt()).isEqualTo(1);
         });
         for (String function : List.of("WorkerFunction", "MessageFunction")) {
             assertThat(alarms.values()).as("error-rate alarm of " + function).anySatisfy(a -> {

@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class MessageHandler
         implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse>, Resource {
     public static final List<String> REQUIRED_ENV = List.of(Setting.SESSIONS_TABLE.name(), Setting.MESSAGES_TABLE.name(), Setting.TURNS_QUEUE_URL.name(),
-            Setting.USER_DATA_TABLE.name());
+            Setting.USER_DATA_TABLE.name(), Setting.USER_DATA_QUEUE_URL.name());
     private static final Logger LOG = LoggerFactory.getLogger(MessageHandler.class);
 
     private final ChatIngress ingress;
@@ -85,7 +85,7 @@ public final class MessageHandler
                 env.integer(Setting.MESSAGE_RETENTION_DAYS));
         String userData = env.require(Setting.USER_DATA_TABLE);
         var queue = new ReliableTurnQueue(
-                new SqsTurnQueue(AwsClients.sqs(env), env.require(Setting.TURNS_QUEUE_URL), codec.mapper()),
+                SqsTurnQueue.turnsAndUserData(AwsClients.sqs(env), env, codec.mapper()),
                 new DynamoDbPendingTurns(dynamo, userData, codec.mapper()), env.integer(Setting.ENQUEUE_ATTEMPTS),
                 env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
         var holdings = new HoldingLimits(new DynamoDbUserHoldings(dynamo, userData), HoldingSettings.fromEnv(env));

@@ -61,14 +61,16 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * SQS-triggered worker: answers the queued turns of a FIFO batch and reports partial batch failures. Closing it releases
+ * SQS-triggered worker: answers the queued turns of a FIFO batch and reports partial batch failures. Two event sources
+ * feed it: the turns queue (turns and resumes) and the user-data queue (memory and index jobs, which need the
+ * embedding model this function holds); {@link TurnBatch} runs each record by its kind, whichever queue it came from. Closing it releases
  * what its composition root built; Lambda never does, a host that builds one handler per invocation does
  * ({@link PerInvocation}).
  */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource, AutoCloseable {
     public static final List<String> REQUIRED_ENV = List.of(
             Setting.CONNECTIONS_TABLE.name(), Setting.SESSIONS_TABLE.name(), Setting.MESSAGES_TABLE.name(), Setting.USER_DATA_TABLE.name(), Setting.CALLBACK_URL.name(),
-            Setting.TURNS_QUEUE_URL.name());
+            Setting.TURNS_QUEUE_URL.name(), Setting.USER_DATA_QUEUE_URL.name());
     private static final Logger LOG = LoggerFactory.getLogger(WorkerHandler.class);
     /** Assumed time left when there is no Lambda context (priming, local tools). */
     private static final long DEFAULT_REMAINING_MILLIS = 60_000;
@@ -134,7 +136,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
         String userData = env.require(Setting.USER_DATA_TABLE);
         var pending = new DynamoDbPendingTurns(dynamo, userData, codec.mapper());
-        var queue = new ReliableTurnQueue(new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), codec.mapper()),
+        var queue = new ReliableTurnQueue(SqsTurnQueue.turnsAndUserData(sqs, env, codec.mapper()),
                 pending, env.integer(Setting.ENQUEUE_ATTEMPTS), env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
         var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
                 env.integer(Setting.MESSAGE_RETENTION_DAYS));

@@ -249,7 +249,7 @@ class WorkerHandlerTest {
         Env env = new Env(Map.of(
                 "CONNECTIONS_TABLE", "Connections", "SESSIONS_TABLE", "Sessions", "MESSAGES_TABLE", "Messages",
                 "USER_DATA_TABLE", "UserData", "CALLBACK_URL", "http://127.0.0.1:9/local",
-                "TURNS_QUEUE_URL", "http://127.0.0.1:9/queue/turns.fifo", "DYNAMODB_ENDPOINT", "http://127.0.0.1:9",
+                "TURNS_QUEUE_URL", "http://127.0.0.1:9/queue/turns.fifo", "USER_DATA_QUEUE_URL", "http://127.0.0.1:9/queue/user-data.fifo", "DYNAMODB_ENDPOINT", "http://127.0.0.1:9",
                 "SQS_ENDPOINT", "http://127.0.0.1:9", "AWS_REGION", "us-east-1"));
         WorkerHandler.Composition sharing = WorkerHandler.compose(env);
         WorkerHandler.Composition alone = WorkerHandler.compose(env.withExtra(PerInvocation.class, new PerInvocation()));

@@ -38,10 +38,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's per-user background jobs, each queued in the user's own FIFO group (so one user's memory updates never
- * race each other, and never hold up a session's next turn): {@code memory} extracts facts from an answered turn and
- * reconciles them with the user's memories (after the session's first answer it first has the model write the
- * session's title: {@link SessionTitles}); {@code index} embeds a new document's chunks and pushes documentReady.
+ * The worker's per-user background jobs, each queued in the user's own FIFO group of the user-data queue (so one user's
+ * memory updates never race each other, and never hold up a session's next turn or take a slot of a batch of turns):
+ * {@code memory} extracts facts from an answered turn and reconciles them with the user's memories (after the
+ * session's first answer it first has the model write the session's title: {@link SessionTitles}); {@code index}
+ * embeds a new document's chunks and pushes documentReady.
  */
 public final class UserDataJobs {
     private static final Logger LOG = LoggerFactory.getLogger(UserDataJobs.class);

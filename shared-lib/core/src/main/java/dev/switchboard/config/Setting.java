@@ -15,6 +15,8 @@ public enum Setting {
     /** Per-user long-lived data: memories, knowledge-base documents and chunks, notes, quota and usage counters. */
     USER_DATA_TABLE(Kind.TEXT, null, true),
     TURNS_QUEUE_URL(Kind.TEXT, null, true),
+    /** URL of the FIFO user-data queue: memory-extraction and document-indexing jobs (FIFO group = the user). */
+    USER_DATA_QUEUE_URL(Kind.TEXT, null, true),
     /** URL of the turns queue's dead-letter queue (the operator API reports its depth). */
     DEAD_LETTER_QUEUE_URL(Kind.TEXT, null, true),
     /** https://{api-id}.execute-api.{region}.amazonaws.com/{stage}: the @connections callback endpoint. */

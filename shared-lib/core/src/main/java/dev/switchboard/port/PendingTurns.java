@@ -4,7 +4,7 @@ import dev.switchboard.domain.TurnRequest;
 import java.util.List;
 
 /**
- * Durable records of queue jobs (turns, resumes, memory and index jobs) that could not be sent to the turns queue,
+ * Durable records of queue jobs (turns, resumes, memory and index jobs) that could not be sent to their queue (turns or user data),
  * until a sweep sends them. Each is kept on its user's partition under its FIFO group, in the order it was held, and
  * the group is listed in an index the sweep reads, so the sweep finds every held job without scanning.
  */

@@ -28,6 +28,7 @@ public final class CracFixtures {
                 Map.entry(Setting.CONNECTIONS_TABLE.name(), "Connections"), Map.entry(Setting.SESSIONS_TABLE.name(), "Sessions"),
                 Map.entry(Setting.MESSAGES_TABLE.name(), "Messages"), Map.entry(Setting.USER_DATA_TABLE.name(), "UserData"),
                 Map.entry(Setting.TURNS_QUEUE_URL.name(), NOWHERE + "/000000000000/turns.fifo"),
+                Map.entry(Setting.USER_DATA_QUEUE_URL.name(), NOWHERE + "/000000000000/user-data.fifo"),
                 Map.entry(Setting.DEAD_LETTER_QUEUE_URL.name(), NOWHERE + "/000000000000/turns-dlq.fifo"),
                 Map.entry(Setting.CALLBACK_URL.name(), NOWHERE + "/test"), Map.entry(Setting.DYNAMODB_ENDPOINT.name(), NOWHERE),
                 Map.entry(Setting.SQS_ENDPOINT.name(), NOWHERE), Map.entry(Setting.AWS_REGION.name(), "us-east-1"),

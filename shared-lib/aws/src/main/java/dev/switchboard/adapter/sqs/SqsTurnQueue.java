@@ -2,11 +2,17 @@ package dev.switchboard.adapter.sqs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.config.Env;
+import dev.switchboard.config.Setting;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.TurnQueue;
+import dev.switchboard.usecase.SplitTurnQueue;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** The FIFO turns queue: MessageGroupId = session id (one turn at a time per session), deduplicated by turn id. */
+/**
+ * A FIFO queue of {@link TurnRequest}s: MessageGroupId = {@link TurnRequest#groupId()} (the session for turns, the user
+ * for memory and index jobs), deduplicated by {@link TurnRequest#deduplicationId()}.
+ */
 public final class SqsTurnQueue implements TurnQueue {
     private final SqsClient sqs;
     private final String queueUrl;
@@ -16,6 +22,15 @@ public final class SqsTurnQueue implements TurnQueue {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.json = json;
+    }
+
+    /**
+     * The turns queue ({@code TURNS_QUEUE_URL}) for turns and resumes, the user-data queue ({@code USER_DATA_QUEUE_URL})
+     * for memory and index jobs, over one client.
+     */
+    public static TurnQueue turnsAndUserData(SqsClient sqs, Env env, ObjectMapper json) {
+        return new SplitTurnQueue(new SqsTurnQueue(sqs, env.require(Setting.TURNS_QUEUE_URL), json),
+                new SqsTurnQueue(sqs, env.require(Setting.USER_DATA_QUEUE_URL), json));
     }
 
     @Override
