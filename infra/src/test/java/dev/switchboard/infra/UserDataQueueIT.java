@@ -40,15 +40,17 @@ class UserDataQueueIT {
     }
 
     /**
-     * More users than the stack has pollers each leave a memory extraction hanging at the model (one after the other,
-     * so on a shared queue each would take a poller of its own and the last users' turns would find none); then every
+     * As many users as the stack has pollers each leave a memory extraction hanging at the model (one after the other,
+     * so on a shared queue each would take a poller of its own and the users' next turns would find none); then every
      * user's next turns, in the same session and in a new one, stream and finish while all those jobs still hang.
      * Released, each job stores its memory, and the user's following turn is answered with it.
      */
     @Test
     void aUsersNextTurnsStreamAndFinishWhileTheirMemoryJobHangsAndTheMemoryLandsAfter() {
         LocalStack stack = StackFixture.stack();
-        int users = 3; // the shared stack polls each queue with 2 threads
+        // the shared stack polls each queue with 2 threads: on one shared queue, two hanging memory jobs (received one
+        // after the other, so in batches of their own) would take both and leave no poller for any turn
+        int users = 2;
         List<WsClient> clients = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         List<String> sessions = new ArrayList<>();
@@ -64,8 +66,6 @@ class UserDataQueueIT {
                 c.await(doneOf(send(c, s, "My codeword is " + key + " [hold-memory:" + key + "]")), TURN);
                 await().atMost(TURN).until(() -> extractionArrived(key));
             }
-            assertThat(stack.queueIdle("UserDataQueue")).as("the held memory jobs are in flight on their own queue")
-                    .isFalse();
 
             for (int i = 0; i < users; i++) {
                 WsClient c = clients.get(i);
@@ -77,6 +77,8 @@ class UserDataQueueIT {
                     c.await(doneOf(turn), TURN);
                 }
             }
+            assertThat(stack.queueIdle("UserDataQueue")).as("the held memory jobs are in flight on their own queue")
+                    .isFalse();
             for (String key : keys) {
                 assertThat(StackFixture.model().requests().stream().map(JsonNode::toString)
                         .filter(r -> r.contains(MemoryExtractor.MARKER) && r.contains("[hold-memory:" + key + "]")))
