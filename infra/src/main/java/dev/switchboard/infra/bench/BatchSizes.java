@@ -29,7 +29,8 @@ final class BatchSizes {
             out.printf(Locale.ROOT, "%nbatch size %d: %.2f turns/s, batch size %d: %.2f turns/s, ratio %.1f×%n",
                     single.workerBatchSize(), single.turnsPerSecond(), full.workerBatchSize(), full.turnsPerSecond(),
                     ratio());
-            out.printf(Locale.ROOT, "turns per worker invocation (the rest of a batch: memory jobs): %.2f and %.2f%n",
+            out.printf(Locale.ROOT,
+                    "turns per worker invocation of the turns queue (memory jobs: their own queue): %.2f and %.2f%n",
                     turnsPerInvocation(single), turnsPerInvocation(full));
         }
 
