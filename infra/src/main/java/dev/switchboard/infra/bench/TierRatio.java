@@ -112,10 +112,11 @@ public final class TierRatio {
                 log.printf(Locale.ROOT, "user %d of %d, both modes...%n", u + 1, s.users());
                 tiered.add(userTurns(stack, http, Mode.TIERED, "tier-tiered-" + u, s.turnsPerSession(), s,
                         turnTimeout));
-                long invocations = stack.workerInvocations();
+                // both event sources: a turn's memory job runs on the user-data queue's, composed per invocation too
+                long invocations = stack.workerInvocations() + stack.userDataInvocations();
                 perRequest.add(userTurns(stack, http, Mode.PER_REQUEST, "tier-per-request-" + u,
                         s.turnsPerSession(), s, turnTimeout));
-                perRequestInvocations += stack.workerInvocations() - invocations;
+                perRequestInvocations += stack.workerInvocations() + stack.userDataInvocations() - invocations;
             }
             LocalStack.Compositions after = stack.workerCompositions();
             int sent = 2 * s.users() * s.turnsPerSession();
