@@ -8,6 +8,11 @@ const ui = {
   oidcLogin: $('oidc-login'), oidcSignIn: $('oidc-sign-in'), oidcError: $('oidc-error'),
   chat: $('chat'), newChat: $('new-chat'), sessions: $('sessions'), title: $('session-title'), earlier: $('earlier'),
   transcript: $('transcript'), composer: $('composer'), model: $('model'), message: $('message'), cancel: $('cancel'),
+  search: $('search'), searchQuery: $('search-query'), searchResults: $('search-results'), searchMore: $('search-more'),
+  exportMarkdown: $('export-markdown'), exportJson: $('export-json'), exportLink: $('export-link'),
+  knowledgeToggle: $('knowledge-toggle'), knowledge: $('knowledge'), knowledgeRefresh: $('knowledge-refresh'), memories: $('memories'),
+  documents: $('documents'), documentForm: $('document-form'), documentTitle: $('document-title'),
+  documentFile: $('document-file'), documentText: $('document-text'), knowledgeError: $('knowledge-error'),
 };
 
 /** One sentence per ErrorCode of docs/protocol.md. */
@@ -58,7 +63,72 @@ const state = {
   pending: [],           // requests waiting for their reply
   loadingSessions: false,
   sessionsStale: false,
+  search: null,          // {query, cursor} of the search whose results are listed
+  readyDocuments: new Set(), // documentIds whose documentReady came before the list showed them
+  exportUrl: null,       // the object URL of the last export's download link
 };
+
+// ---- Markdown: answers only, through markdown-it (no raw HTML) and then DOMPurify ----
+//
+// vendor/ holds the browser bundles of the markdown-it and DOMPurify WebJars, unpacked at build time (the root pom's
+// page-vendor execution); index.html loads them as classic scripts before this module. A user message, a tool result,
+// an error and every other text from a message or the server is set as textContent; only an assistant's answer is
+// rendered, and only as markdown-it's output (html: false, so a <script> or <img onerror> in it is text) sanitised
+// again by DOMPurify (no style attributes: the CSP allows none; links open a new tab with rel=noopener noreferrer).
+
+const md = window.markdownit({ html: false, linkify: true });
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A') {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+/** The answer's Markdown as sanitised DOM nodes (a fragment, never an HTML string set on the page). */
+function markdownFragment(text) {
+  // trimmed: markdown-it ends each block with a newline, which would be a stray text node after the last one
+  return DOMPurify.sanitize(md.render(text ?? '').trim(), { RETURN_DOM_FRAGMENT: true, FORBID_ATTR: ['style'] });
+}
+
+function showMarkdown(node, text) {
+  const target = node.querySelector('.text');
+  target.classList.add('markdown');
+  target.dataset.source = text ?? '';
+  target.replaceChildren(markdownFragment(text));
+}
+
+// While an answer streams its deltas are buffered (t.parts) and the Markdown is parsed again only when a render is
+// due, not on every delta: a render waits at least RENDER_MIN_MILLIS and at least RENDER_FACTOR times as long as the
+// last parse of that answer took (a long answer, slower to parse, is re-rendered less often), then runs in the next
+// animation frame. done (or a complete resumed) renders once more at once, so the final text is always shown whole.
+const RENDER_MIN_MILLIS = 50;
+const RENDER_FACTOR = 4;
+
+function scheduleRender(t) {
+  if (t.renderTimer || t.renderFrame) return; // one is due: it will show every delta buffered until then
+  const wait = Math.max(RENDER_MIN_MILLIS, RENDER_FACTOR * (t.parseMillis ?? 0)) - (performance.now() - (t.renderedAt ?? 0));
+  t.renderTimer = setTimeout(() => {
+    t.renderTimer = null;
+    t.renderFrame = requestAnimationFrame(() => {
+      t.renderFrame = null;
+      paint(t);
+    });
+  }, Math.max(0, wait));
+}
+
+/** Renders the turn's contiguous deltas now (and drops a render that was due). */
+function paint(t) {
+  clearTimeout(t.renderTimer);
+  cancelAnimationFrame(t.renderFrame);
+  t.renderTimer = null;
+  t.renderFrame = null;
+  const stick = ui.transcript.scrollHeight - ui.transcript.scrollTop - ui.transcript.clientHeight < 80;
+  const started = performance.now();
+  showMarkdown(t.el, t.parts.slice(0, contiguous(t)).join(''));
+  t.renderedAt = performance.now();
+  t.parseMillis = t.renderedAt - started;
+  if (stick) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}
 
 // ---- small helpers ----
 
@@ -97,10 +167,12 @@ function append(node) {
 }
 
 function messageEl(role, text, props = {}) {
-  return el('li', { className: `msg ${role}`, ...props },
+  const node = el('li', { className: `msg ${role}`, ...props },
     el('span', { className: 'who' }, WHO[role]),
-    el('div', { className: 'text' }, text ?? ''),
+    el('div', { className: 'text' }, role === 'assistant' ? '' : (text ?? '')),
     el('div', { className: 'meta' }));
+  if (role === 'assistant') showMarkdown(node, text);
+  return node;
 }
 
 function note(text) {
@@ -137,6 +209,7 @@ async function loadConfig() {
 function showSignIn() {
   ui.chat.hidden = true;
   ui.signOut.hidden = true;
+  ui.knowledgeToggle.hidden = true;
   ui.login.hidden = config?.signIn !== 'dev';
   ui.oidcLogin.hidden = config?.signIn !== 'oidc';
   setStatus('signed-out', 'Not signed in');
@@ -154,6 +227,7 @@ function startChat(auth) {
   ui.oidcLogin.hidden = true;
   ui.chat.hidden = false;
   ui.signOut.hidden = false;
+  ui.knowledgeToggle.hidden = false;
   newChat();
   connect();
 }
@@ -392,6 +466,9 @@ function signOut() {
   state.running.clear();
   state.turns.clear();
   ui.sessions.replaceChildren();
+  ui.searchResults.replaceChildren();
+  ui.memories.replaceChildren();
+  ui.documents.replaceChildren();
   showSignIn();
   auth?.signOut();
 }
@@ -518,7 +595,8 @@ function onEvent(ev) {
     case 'commandResult': return onCommandResult(ev);
     case 'restart': return onRestart(ev);
     case 'resumed': return onResumed(ev);
-    default: return undefined; // pong, documentReady, …: nothing to show
+    case 'documentReady': return onDocumentReady(ev);
+    default: return undefined; // pong, …: nothing to show
   }
 }
 
@@ -584,6 +662,13 @@ function settleOutbox(id) {
 }
 
 function onAccepted(ev) {
+  const sent = ev.clientMessageId
+    && ui.transcript.querySelector(`li.user[data-client-message-id="${CSS.escape(ev.clientMessageId)}"]`);
+  if (sent && !sent.dataset.turnId) {
+    sent.dataset.turnId = ev.turnId;
+    sent.dataset.sessionId = ev.sessionId;
+    userControls(sent);
+  }
   settleOutbox(ev.clientMessageId);
   state.running.set(ev.turnId, ev.sessionId);
   if (!state.sessions.has(ev.sessionId)) loadSessions();
@@ -618,14 +703,11 @@ function contiguous(t) {
   return n;
 }
 
-/** Shows the turn's deltas in seq order, up to the first gap. */
+/** Takes the turn's deltas in: counted now, shown in seq order up to the first gap by the next render (scheduleRender). */
 function render(t) {
-  const n = contiguous(t);
-  const stick = ui.transcript.scrollHeight - ui.transcript.scrollTop - ui.transcript.clientHeight < 80;
-  t.el.querySelector('.text').textContent = t.parts.slice(0, n).join('');
   t.count = t.parts.filter((p) => p !== undefined).length;
   t.el.dataset.deltas = String(t.count);
-  if (stick) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  scheduleRender(t);
 }
 
 /** Asks for what was missed of a running answer after a reconnect. */
@@ -661,7 +743,12 @@ function onResumed(ev) {
   if (ev.attempt) t.attempt = ev.attempt;
   render(t);
   if (ev.more) resume(ev.sessionId, ev.turnId);
-  else if (complete) t.el.dataset.state = ev.status === 'cancelled' ? 'cancelled' : 'done';
+  else if (complete) {
+    paint(t);
+    t.el.dataset.state = ev.status === 'cancelled' ? 'cancelled' : 'done';
+    answerControls(t.el);
+    markLatest();
+  }
 }
 
 function onDone(ev) {
@@ -670,6 +757,7 @@ function onDone(ev) {
   loadSessions(); // updatedAt changed
   if (ev.sessionId !== state.current) return;
   const t = turnOf(ev);
+  paint(t); // the final render: every delta, whatever was due
   t.el.dataset.state = ev.finishReason === 'CANCELLED' ? 'cancelled' : 'done';
   t.el.dataset.expectedDeltas = String(ev.deltas);
   const meta = [ev.model + (ev.offline ? ' (offline stand-in: it echoes, it is not a language model)' : '')];
@@ -681,6 +769,8 @@ function onDone(ev) {
     t.el.append(el('div', { className: 'sources' }, 'Sources:',
       el('ul', {}, ...ev.sources.map((s) => el('li', {}, `${s.title} (excerpt ${s.chunk + 1}, similarity ${s.score})`)))));
   }
+  answerControls(t.el);
+  markLatest();
 }
 
 /** toolCall, approvalRequired and toolResult of the open session, one element per tool call. */
@@ -813,6 +903,9 @@ function markCurrent() {
     else b.removeAttribute('aria-current');
   }
   ui.title.textContent = state.current ? (state.sessions.get(state.current)?.title ?? 'Conversation') : 'New chat';
+  ui.exportMarkdown.disabled = !state.current;
+  ui.exportJson.disabled = !state.current;
+  if (ui.exportLink.dataset.sessionId !== state.current) ui.exportLink.hidden = true;
   showModel();
   updateCancel();
 }
@@ -845,7 +938,8 @@ async function openSession(sessionId) {
   const live = [...state.turns.entries()]
     .filter(([turnId, t]) => t.sessionId === sessionId && !stored.has(turnId)).map(([, t]) => t.el);
   for (const [turnId, t] of state.turns) if (t.sessionId !== sessionId || stored.has(turnId)) state.turns.delete(turnId);
-  ui.transcript.replaceChildren(...page.messages.map(storedEl), ...live);
+  ui.transcript.replaceChildren(...grouped(page.messages.map(storedEl)), ...live);
+  markLatest();
   ui.transcript.scrollTop = ui.transcript.scrollHeight;
   state.cursor = page.nextCursor ?? null;
   ui.earlier.hidden = !state.cursor;
@@ -863,7 +957,8 @@ async function loadEarlier() {
     return;
   }
   if (state.current !== sessionId) return;
-  ui.transcript.prepend(...page.messages.map(storedEl));
+  ui.transcript.prepend(...grouped(page.messages.map(storedEl)));
+  markLatest();
   state.cursor = page.nextCursor ?? null;
   ui.earlier.hidden = !state.cursor;
 }
@@ -875,19 +970,336 @@ function storedEl(m) {
     node.querySelector('.text').textContent = m.text ?? '';
     setToolStatus(node, m.status);
     if (m.status === 'pending') addApproval(node);
+    if (m.superseded) node.dataset.superseded = 'true';
     return node;
   }
-  const node = messageEl(m.role === 'assistant' ? 'assistant' : 'user', m.text, { dataset: { turnId: m.turnId } });
+  const node = messageEl(m.role === 'assistant' ? 'assistant' : 'user', m.text,
+    { dataset: { turnId: m.turnId, sessionId: state.current } });
+  if (m.superseded) node.dataset.superseded = 'true';
   if (m.role === 'assistant') {
     node.dataset.state = m.status === 'cancelled' ? 'cancelled' : 'done';
+    if (m.answerOf) node.dataset.answerOf = m.answerOf;
+    if (m.rating) node.dataset.rating = m.rating;
     const meta = [m.model];
+    if (m.answerOf) meta.push('a regenerated answer');
     if (m.status === 'cancelled') meta.push('cancelled');
     if (m.truncated) meta.push('shortened to fit');
     node.querySelector('.meta').textContent = meta.filter(Boolean).join(' · ');
-  } else if (m.truncated) {
-    node.querySelector('.meta').textContent = 'shortened to fit';
+    answerControls(node);
+  } else {
+    if (m.truncated) node.querySelector('.meta').textContent = 'shortened to fit';
+    userControls(node);
   }
   return node;
+}
+
+// ---- answers and questions: rate, regenerate, edit; superseded branches ----
+
+/** Thumbs up / down on a finished answer (rateMessage): pressing the pressed one clears the rating. */
+function answerControls(node) {
+  if (node.dataset.superseded || node.querySelector('.controls')) return;
+  const rate = (rating) => async () => {
+    const { sessionId, turnId } = node.dataset;
+    const next = node.dataset.rating === rating ? null : rating;
+    const buttons = node.querySelectorAll('.controls button');
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const reply = await request({ action: 'rateMessage', sessionId: sessionId ?? state.current, turnId, rating: next },
+        'rated', (ev) => ev.turnId === turnId);
+      showRating(node, reply.rating ?? null);
+    } catch (e) {
+      showError(e);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  };
+  node.append(el('div', { className: 'controls' },
+    el('button', { type: 'button', className: 'rate-up', title: 'Rate this answer good', onclick: rate('up') }, 'Good'),
+    el('button', { type: 'button', className: 'rate-down', title: 'Rate this answer bad', onclick: rate('down') }, 'Bad')));
+  showRating(node, node.dataset.rating || null);
+}
+
+function showRating(node, rating) {
+  if (rating) node.dataset.rating = rating;
+  else delete node.dataset.rating;
+  node.querySelector('.rate-up')?.setAttribute('aria-pressed', String(rating === 'up'));
+  node.querySelector('.rate-down')?.setAttribute('aria-pressed', String(rating === 'down'));
+}
+
+/** Regenerate goes on the open session's latest current answer only (the server answers the latest question). */
+function markLatest() {
+  ui.transcript.querySelectorAll('button.regenerate').forEach((b) => b.remove());
+  const answers = [...ui.transcript.querySelectorAll(':scope > li.msg.assistant:not([data-superseded])')];
+  const latest = answers.at(-1);
+  if (!latest || !['done', 'cancelled'].includes(latest.dataset.state)) return;
+  latest.querySelector('.controls')?.append(el('button', {
+    type: 'button', className: 'regenerate', onclick: () => regenerate(latest),
+  }, 'Regenerate'));
+}
+
+async function regenerate(answer) {
+  const sessionId = state.current;
+  const { turnId } = answer.dataset;
+  collapse([answer], 'Replaced answer');
+  markLatest();
+  try {
+    const reply = await request({ action: 'regenerate', sessionId, turnId }, 'accepted',
+      (ev) => ev.regenerates === turnId);
+    onAccepted(reply);
+  } catch (e) {
+    showError(e);
+    if (state.current === sessionId) openSession(sessionId); // shows what is stored again
+  }
+}
+
+/** Edit on a current user message of a stored turn: the text becomes a box; Save sends editMessage. */
+function userControls(node) {
+  if (node.dataset.superseded || !node.dataset.turnId || node.querySelector('.controls')) return;
+  node.append(el('div', { className: 'controls' },
+    el('button', { type: 'button', className: 'edit', onclick: () => beginEdit(node) }, 'Edit')));
+}
+
+function beginEdit(node) {
+  if (node.querySelector('.editor')) return;
+  const text = node.querySelector('.text');
+  const box = el('textarea', { className: 'edit-text', rows: 3, maxLength: 16000, value: text.textContent });
+  const editor = el('form', { className: 'editor', onsubmit: (e) => { e.preventDefault(); saveEdit(node, box.value); } },
+    box,
+    el('div', { className: 'row' },
+      el('button', { type: 'submit', className: 'save-edit' }, 'Save and send'),
+      el('button', { type: 'button', className: 'cancel-edit', onclick: () => endEdit(node) }, 'Cancel')));
+  text.hidden = true;
+  node.querySelector('.controls').hidden = true;
+  node.append(editor);
+  box.focus();
+}
+
+function endEdit(node) {
+  node.querySelector('.editor')?.remove();
+  node.querySelector('.text').hidden = false;
+  const controls = node.querySelector('.controls');
+  if (controls) controls.hidden = false;
+}
+
+/**
+ * Sends the edited message: the message and everything after it are collapsed as the replaced branch (the server
+ * keeps them, superseded) and the new text is appended as the newest message, answered as a new turn.
+ */
+async function saveEdit(node, text) {
+  if (!text.trim()) return;
+  const sessionId = state.current;
+  const { turnId } = node.dataset;
+  endEdit(node);
+  const branch = [];
+  for (let n = node; n; n = n.nextElementSibling) if (n.matches('li.msg')) branch.push(n);
+  collapse(branch, 'Replaced by an edit');
+  const frame = { action: 'editMessage', sessionId, turnId, clientMessageId: newId('m'), text };
+  append(messageEl('user', text, { dataset: { clientMessageId: frame.clientMessageId } }));
+  markLatest();
+  try {
+    const reply = await request(frame, 'accepted', (ev) => ev.clientMessageId === frame.clientMessageId);
+    onAccepted(reply);
+  } catch (e) {
+    showError(e);
+    if (state.current === sessionId) openSession(sessionId);
+  }
+}
+
+/** Marks messages superseded and folds them into one collapsed group ("show") at the place of the first. */
+function collapse(nodes, label) {
+  if (!nodes.length) return;
+  const list = el('ol', { className: 'alternatives-list' });
+  const group = el('li', { className: 'alternatives' },
+    el('details', {}, el('summary', {}, `${label} (${nodes.length} ${nodes.length === 1 ? 'message' : 'messages'})`), list));
+  nodes[0].before(group);
+  for (const n of nodes) {
+    n.dataset.superseded = 'true';
+    n.querySelectorAll('.controls').forEach((c) => c.remove());
+    list.append(n);
+  }
+}
+
+/** The history's superseded messages, each run of them folded into one group. */
+function grouped(nodes) {
+  const out = [];
+  let run = null;
+  for (const n of nodes) {
+    if (n.dataset.superseded) {
+      if (!run) {
+        run = el('ol', { className: 'alternatives-list' });
+        out.push(el('li', { className: 'alternatives' }, el('details', {}, el('summary'), run)));
+      }
+      run.append(n);
+      run.previousElementSibling.textContent =
+        `Replaced (${run.children.length} ${run.children.length === 1 ? 'message' : 'messages'})`;
+    } else {
+      run = null;
+      out.push(n);
+    }
+  }
+  return out;
+}
+
+// ---- export and search ----
+
+/** Reads every part of exportSession and offers the joined text as a download named after the session's title. */
+async function exportSession(format) {
+  const sessionId = state.current;
+  if (!sessionId) return;
+  const parts = [];
+  let cursor;
+  ui.exportLink.hidden = true;
+  try {
+    do {
+      const reply = await request({ action: 'exportSession', sessionId, format, ...(cursor ? { cursor } : {}) }, 'export',
+        (ev) => ev.sessionId === sessionId && ev.format === format);
+      parts.push(reply.content ?? '');
+      cursor = reply.nextCursor;
+    } while (cursor);
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  if (state.exportUrl) URL.revokeObjectURL(state.exportUrl);
+  const type = format === 'json' ? 'application/json' : 'text/markdown';
+  state.exportUrl = URL.createObjectURL(new Blob([parts.join('')], { type: `${type};charset=utf-8` }));
+  const name = `${fileName(state.sessions.get(sessionId)?.title)}.${format === 'json' ? 'json' : 'md'}`;
+  ui.exportLink.href = state.exportUrl;
+  ui.exportLink.download = name;
+  ui.exportLink.dataset.format = format;
+  ui.exportLink.dataset.sessionId = sessionId;
+  ui.exportLink.textContent = `Download ${name}`;
+  ui.exportLink.hidden = false;
+}
+
+function fileName(title) {
+  const name = (title ?? '').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+  return name || 'conversation';
+}
+
+async function search(more) {
+  const query = more ? state.search?.query : ui.searchQuery.value.trim();
+  if (!query) return;
+  const frame = { action: 'searchMessages', query, limit: 20 };
+  if (more) frame.cursor = state.search.cursor;
+  else ui.searchResults.replaceChildren();
+  ui.searchMore.hidden = true;
+  let reply;
+  try {
+    reply = await request(frame, 'searchResults', (ev) => ev.query === query);
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  state.search = { query, cursor: reply.nextCursor ?? null };
+  ui.searchResults.append(...reply.results.map((r) => el('li', {},
+    el('button', {
+      type: 'button', className: 'search-result', dataset: { sessionId: r.sessionId, turnId: r.turnId ?? '' },
+      onclick: () => openSession(r.sessionId),
+    },
+    el('span', { className: 'title' }, r.sessionTitle ?? 'Conversation'),
+    el('span', { className: 'excerpt' }, r.excerpt ?? ''),
+    el('time', { dateTime: r.createdAt ?? '' }, `${WHO[r.role] ?? r.role ?? ''} · ${when(r.createdAt)}`)))));
+  if (!reply.results.length && !more) ui.searchResults.append(el('li', { className: 'hint' }, 'Nothing found.'));
+  ui.searchMore.hidden = !state.search.cursor;
+}
+
+// ---- memories and documents ----
+
+function toggleKnowledge() {
+  const show = ui.knowledge.hidden;
+  ui.knowledge.hidden = !show;
+  ui.chat.classList.toggle('with-knowledge', show);
+  ui.knowledgeToggle.setAttribute('aria-expanded', String(show));
+  if (show) loadKnowledge();
+}
+
+async function loadKnowledge() {
+  ui.knowledgeError.textContent = '';
+  try {
+    const [memories, documents] = await Promise.all([
+      request({ action: 'listMemories' }, 'memories'), request({ action: 'listDocuments' }, 'documents')]);
+    ui.memories.replaceChildren(...memories.memories.map(memoryEl));
+    ui.documents.replaceChildren(...documents.documents.map(documentEl));
+    if (!memories.memories.length) ui.memories.append(el('li', { className: 'hint empty' }, 'Nothing remembered yet.'));
+  } catch (e) {
+    ui.knowledgeError.textContent = describe(e);
+  }
+}
+
+function memoryEl(m) {
+  const node = el('li', { className: 'memory', dataset: { memoryId: m.memoryId } },
+    el('span', { className: 'text' }, m.text ?? ''),
+    el('button', {
+      type: 'button', className: 'delete', onclick: async () => {
+        try {
+          await request({ action: 'deleteMemory', memoryId: m.memoryId }, 'memoryDeleted', (ev) => ev.memoryId === m.memoryId);
+          node.remove();
+        } catch (e) {
+          ui.knowledgeError.textContent = describe(e);
+        }
+      },
+    }, 'Delete'));
+  return node;
+}
+
+function documentEl(d) {
+  const status = state.readyDocuments.has(d.documentId) ? 'ready' : d.status;
+  const node = el('li', { className: 'document', dataset: { documentId: d.documentId, status } },
+    el('span', { className: 'title' }, d.title ?? ''),
+    el('span', { className: 'status' }, ''),
+    el('button', {
+      type: 'button', className: 'delete', onclick: async () => {
+        try {
+          await request({ action: 'deleteDocument', documentId: d.documentId }, 'documentDeleted',
+            (ev) => ev.documentId === d.documentId);
+          node.remove();
+        } catch (e) {
+          ui.knowledgeError.textContent = describe(e);
+        }
+      },
+    }, 'Delete'));
+  showDocumentStatus(node, status, d.chars, d.chunks);
+  return node;
+}
+
+function showDocumentStatus(node, status, chars, chunks) {
+  node.dataset.status = status;
+  if (chars !== undefined) node.dataset.chars = String(chars);
+  if (chunks !== undefined) node.dataset.chunks = String(chunks);
+  const size = `${node.dataset.chars ?? '?'} characters, ${node.dataset.chunks ?? '?'} excerpts`;
+  node.querySelector('.status').textContent = `${status === 'ready' ? 'ready' : 'indexing…'} · ${size}`;
+}
+
+function onDocumentReady(ev) {
+  const node = ui.documents.querySelector(`li[data-document-id="${CSS.escape(ev.documentId)}"]`);
+  if (node) showDocumentStatus(node, 'ready', undefined, ev.chunks);
+  else state.readyDocuments.add(ev.documentId);
+}
+
+/** A file picked is read as text into the box (its name becomes the title when none is typed). */
+async function readDocumentFile() {
+  const file = ui.documentFile.files?.[0];
+  if (!file) return;
+  ui.documentText.value = await file.text();
+  if (!ui.documentTitle.value.trim()) ui.documentTitle.value = file.name.replace(/\.[^.]*$/, '').slice(0, 200);
+}
+
+async function addDocument() {
+  const title = ui.documentTitle.value.trim();
+  const text = ui.documentText.value;
+  ui.knowledgeError.textContent = '';
+  if (!title || !text.trim()) {
+    ui.knowledgeError.textContent = 'A document needs a title and some text.';
+    return;
+  }
+  try {
+    const reply = await request({ action: 'addDocument', title, text }, 'documentAdded');
+    ui.documents.append(documentEl(reply.document));
+    ui.documentForm.reset();
+  } catch (e) {
+    ui.knowledgeError.textContent = describe(e);
+  }
 }
 
 // ---- sending, cancelling ----
@@ -980,6 +1392,20 @@ ui.newChat.addEventListener('click', newChat);
 ui.earlier.addEventListener('click', loadEarlier);
 ui.cancel.addEventListener('click', cancel);
 ui.model.addEventListener('change', changeModel);
+ui.search.addEventListener('submit', (e) => {
+  e.preventDefault();
+  search(false);
+});
+ui.searchMore.addEventListener('click', () => search(true));
+ui.exportMarkdown.addEventListener('click', () => exportSession('markdown'));
+ui.exportJson.addEventListener('click', () => exportSession('json'));
+ui.knowledgeToggle.addEventListener('click', toggleKnowledge);
+ui.knowledgeRefresh.addEventListener('click', loadKnowledge);
+ui.documentFile.addEventListener('change', readDocumentFile);
+ui.documentForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  addDocument();
+});
 ui.composer.addEventListener('submit', (e) => {
   e.preventDefault();
   submit();

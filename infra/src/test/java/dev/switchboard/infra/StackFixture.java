@@ -27,6 +27,28 @@ final class StackFixture {
      * and hang (a worker that dies mid-stream, as its client sees it); later requests are answered in full.
      */
     static final java.util.regex.Pattern STALL_FIRST = java.util.regex.Pattern.compile("\\[stall-first:(\\d+)]");
+    /**
+     * A message containing this makes the scripted model answer {@link #MARKDOWN_ANSWER} (its turns only, not the
+     * title or memory calls): Markdown with a fenced code block, a list, a table and a link, streamed word by word.
+     */
+    static final String MARKDOWN = "[markdown]";
+    static final String MARKDOWN_ANSWER = """
+            Here is the *plan*:
+
+            ```java
+            System.out.println("a < b && c");
+            ```
+
+            - first step
+            - second step
+
+            | name | value |
+            |------|-------|
+            | alpha | 1 |
+            | beta | 2 |
+
+            See [the docs](https://example.com/docs).
+            """;
     /** A message containing this makes the scripted model fail every call for it (HTTP 500): a poison turn. */
     static final String POISON = "[poison]";
     /**
@@ -78,6 +100,10 @@ final class StackFixture {
                 java.util.regex.Matcher hold = HOLD_MEMORY.matcher(request);
                 if (hold.find() && request.contains(dev.switchboard.knowledge.MemoryExtractor.MARKER)) {
                     return heldMemory(hold.group(1));
+                }
+                if (request.contains(MARKDOWN) && !request.contains(dev.switchboard.knowledge.MemoryExtractor.MARKER)
+                        && !request.contains(dev.switchboard.turn.SessionTitles.MARKER)) {
+                    return ScriptedOpenAiServer.Reply.text(ScriptedOpenAiServer.pieces(MARKDOWN_ANSWER));
                 }
                 if (request.contains(LONG_ANSWER)) {
                     return ScriptedOpenAiServer.Reply.text(

@@ -16,8 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * The chat page's static files, bundled into this function's jar under {@code chatpage/web/} from
- * {@code infra/src/main/resources/web} (the pom's resources), read once at init: key (the file's path below
- * {@code web/}) to its bytes.
+ * {@code infra/src/main/resources/web} (the pom's resources) with {@code vendor/} (the markdown-it and DOMPurify
+ * bundles the root pom's page-vendor execution unpacks from their WebJars), read once at init: key (the file's path
+ * below {@code web/}) to its bytes.
  */
 public record PageFiles(Map<String, byte[]> files) {
     static final String ROOT = "chatpage/web/";
@@ -67,6 +68,9 @@ public record PageFiles(Map<String, byte[]> files) {
     /** The Content-Type S3 stores with a key, so CloudFront serves it right. */
     static String contentType(String key) {
         String k = key.toLowerCase(Locale.ROOT);
+        if (k.endsWith("/license")) {
+            return "text/plain; charset=utf-8"; // the vendor bundles' licences (vendor/<library>/LICENSE)
+        }
         int dot = k.lastIndexOf('.');
         return switch (dot < 0 ? "" : k.substring(dot + 1)) {
             case "html" -> "text/html; charset=utf-8";

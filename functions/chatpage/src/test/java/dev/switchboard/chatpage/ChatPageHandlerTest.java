@@ -181,6 +181,17 @@ class ChatPageHandlerTest {
         assertThat(objects.keySet()).contains("index.html", "app.js", "style.css", "config.json");
         assertThat(objects.get("index.html").contentType()).startsWith("text/html");
         assertThat(objects.get("app.js").contentType()).startsWith("text/javascript");
+        // the Markdown renderer and its sanitiser, unpacked from their WebJars at build time, go up with the page
+        for (String vendor : List.of("vendor/markdown-it/dist/markdown-it.min.js", "vendor/dompurify/dist/purify.min.js")) {
+            assertThat(objects.get(vendor)).as(vendor).isNotNull();
+            assertThat(objects.get(vendor).contentType()).as(vendor).isEqualTo("text/javascript; charset=utf-8");
+            assertThat(objects.get(vendor).body()).as(vendor).isEqualTo(PageFiles.bundled().files().get(vendor));
+        }
+        assertThat(new String(objects.get("vendor/markdown-it/dist/markdown-it.min.js").body(), StandardCharsets.UTF_8))
+                .contains("markdownit");
+        assertThat(new String(objects.get("vendor/dompurify/dist/purify.min.js").body(), StandardCharsets.UTF_8))
+                .contains("DOMPurify");
+        assertThat(objects.get("vendor/dompurify/LICENSE").contentType()).isEqualTo("text/plain; charset=utf-8");
         assertThat(objects.get("index.html").cacheControl()).isEqualTo(ChatPageHandler.CACHE_CONTROL);
         assertThat(objects.get("index.html").body()).isEqualTo(PageFiles.bundled().files().get("index.html"));
         JsonNode config = JSON.readTree(objects.get("config.json").body());
