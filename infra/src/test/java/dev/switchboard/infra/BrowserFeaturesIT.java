@@ -119,6 +119,47 @@ class BrowserFeaturesIT {
     }
 
     @Test
+    void aStreamingAnswerIsParsedAtMostOncePerRenderNotOncePerDelta() {
+        HeadlessChromium.withSocketHandles(browser, () -> {
+            signIn(newUser());
+            send("Warm up " + UUID.randomUUID());
+            waitForAnswers(1);
+            String session = openSessionId();
+            // 100 deltas of a turn, 5 ms apart, then its done, delivered on the page's own socket as the server would;
+            // every render of an answer replaces the children of its .text once
+            browser.executeScript("""
+                    const [sessionId] = arguments;
+                    const socket = window.pageSockets.at(-1);
+                    const deliver = (ev) => socket.dispatchEvent(new MessageEvent('message', {data: JSON.stringify(ev)}));
+                    const turnId = '1790000000000-0000beef';
+                    window.renders = 0;
+                    new MutationObserver((records) => {
+                      for (const r of records) {
+                        if (r.target.matches?.('li[data-turn-id="' + turnId + '"] > .text')) window.renders++;
+                      }
+                    }).observe(document.getElementById('transcript'), {childList: true, subtree: true});
+                    let seq = 0;
+                    const timer = setInterval(() => {
+                      deliver({type: 'delta', sessionId, turnId, seq, text: '*w' + seq + '* '});
+                      if (++seq === 100) {
+                        clearInterval(timer);
+                        deliver({type: 'done', sessionId, turnId, deltas: 100, model: 'fake', finishReason: 'STOP'});
+                      }
+                    }, 5);
+                    """, session);
+            By fake = By.cssSelector("#transcript > li.assistant[data-turn-id='1790000000000-0000beef']");
+            wait.until(ExpectedConditions.attributeToBe(fake, "data-state", "done"));
+            WebElement answer = browser.findElement(fake);
+            assertThat(answer.getDomAttribute("data-deltas")).isEqualTo("100");
+            assertThat(answer.findElements(By.cssSelector(".text em"))).as("the final render holds every delta")
+                    .hasSize(100);
+            long renders = (Long) browser.executeScript("return window.renders;");
+            // 100 deltas over at least 500 ms, a render at most every 50 ms, plus the final one at done
+            assertThat(renders).as("renders of 100 deltas").isBetween(2L, 15L);
+        });
+    }
+
+    @Test
     void editsAMessageAndKeepsTheReplacedBranch() {
         signIn(newUser());
         String first = "First version " + UUID.randomUUID();
