@@ -76,8 +76,9 @@ const state = {
 // rendered, and only as markdown-it's output (html: false, so a <script> or <img onerror> in it is text) sanitised
 // again by DOMPurify (no style attributes: the CSP allows none; links open a new tab with rel=noopener noreferrer).
 
-const md = window.markdownit({ html: false, linkify: true });
-DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+// Without either bundle (vendor/ failed to load) answers are shown as plain text, as every other message.
+const md = window.markdownit && window.DOMPurify ? window.markdownit({ html: false, linkify: true }) : null;
+window.DOMPurify?.addHook('afterSanitizeAttributes', (node) => {
   if (node.tagName === 'A') {
     node.setAttribute('target', '_blank');
     node.setAttribute('rel', 'noopener noreferrer');
@@ -86,14 +87,14 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 
 /** The answer's Markdown as sanitised DOM nodes (a fragment, never an HTML string set on the page). */
 function markdownFragment(text) {
+  if (!md) return document.createTextNode(text ?? '');
   // trimmed: markdown-it ends each block with a newline, which would be a stray text node after the last one
   return DOMPurify.sanitize(md.render(text ?? '').trim(), { RETURN_DOM_FRAGMENT: true, FORBID_ATTR: ['style'] });
 }
 
 function showMarkdown(node, text) {
   const target = node.querySelector('.text');
-  target.classList.add('markdown');
-  target.dataset.source = text ?? '';
+  target.classList.toggle('markdown', md !== null);
   target.replaceChildren(markdownFragment(text));
 }
 
