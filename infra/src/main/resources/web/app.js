@@ -1092,7 +1092,7 @@ async function saveEdit(node, text) {
   const { turnId } = node.dataset;
   endEdit(node);
   const branch = [];
-  for (let n = node; n; n = n.nextElementSibling) if (n.matches('li.msg')) branch.push(n);
+  for (let n = node; n; n = n.nextElementSibling) if (n.matches('li.msg, li.alternatives')) branch.push(n);
   collapse(branch, 'Replaced by an edit');
   const frame = { action: 'editMessage', sessionId, turnId, clientMessageId: newId('m'), text };
   append(messageEl('user', text, { dataset: { clientMessageId: frame.clientMessageId } }));
@@ -1106,13 +1106,22 @@ async function saveEdit(node, text) {
   }
 }
 
-/** Marks messages superseded and folds them into one collapsed group ("show") at the place of the first. */
-function collapse(nodes, label) {
-  if (!nodes.length) return;
+/**
+ * Marks messages superseded and folds them into one collapsed group at the place of the first; a group among them
+ * (replaced before) is merged in.
+ */
+function collapse(branch, label) {
+  if (!branch.length) return;
   const list = el('ol', { className: 'alternatives-list' });
-  const group = el('li', { className: 'alternatives' },
-    el('details', {}, el('summary', {}, `${label} (${nodes.length} ${nodes.length === 1 ? 'message' : 'messages'})`), list));
-  nodes[0].before(group);
+  const summary = el('summary');
+  branch[0].before(el('li', { className: 'alternatives' }, el('details', {}, summary, list)));
+  const nodes = branch.flatMap((n) => {
+    if (!n.matches('li.alternatives')) return [n];
+    const inner = [...n.querySelectorAll('.alternatives-list > li')];
+    n.remove();
+    return inner;
+  });
+  summary.textContent = `${label} (${nodes.length} ${nodes.length === 1 ? 'message' : 'messages'})`;
   for (const n of nodes) {
     n.dataset.superseded = 'true';
     n.querySelectorAll('.controls').forEach((c) => c.remove());

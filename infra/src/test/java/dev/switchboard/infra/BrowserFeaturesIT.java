@@ -166,6 +166,10 @@ class BrowserFeaturesIT {
         send(first);
         waitForAnswers(1);
         String session = openSessionId();
+        // regenerated first: the edit then replaces the question and both its answers, as one group
+        browser.findElement(ANSWER).findElement(By.cssSelector("button.regenerate")).click();
+        wait.until(ExpectedConditions.numberOfElementsToBe(ALTERNATIVES, 1));
+        waitForAnswers(1);
         WebElement question = browser.findElement(QUESTION);
         question.findElement(By.cssSelector("button.edit")).click();
         WebElement box = question.findElement(By.cssSelector("textarea.edit-text"));
@@ -180,7 +184,9 @@ class BrowserFeaturesIT {
         assertThat(browser.findElement(QUESTION).findElement(By.className("text")).getText()).isEqualTo(second);
         assertThat(answerText()).contains("You said: \"" + second + "\"");
         List<WebElement> replaced = browser.findElements(By.cssSelector("#transcript > li.alternatives li.msg"));
-        assertThat(replaced).hasSize(2);
+        assertThat(replaced).hasSize(3);
+        assertThat(browser.findElement(By.cssSelector("#transcript > li.alternatives summary")).getText())
+                .isEqualTo("Replaced by an edit (3 messages)");
         assertThat(replaced.get(0).getDomAttribute("class")).contains("user");
         assertThat(replaced.get(0).getDomProperty("textContent")).contains(first);
         screenshot("edited.png");
@@ -189,8 +195,9 @@ class BrowserFeaturesIT {
         wait.until(ExpectedConditions.numberOfElementsToBe(ANSWER, 1));
         assertThat(browser.findElement(QUESTION).findElement(By.className("text")).getText()).isEqualTo(second);
         assertThat(answerText()).contains("You said: \"" + second + "\"");
+        wait.until(ExpectedConditions.numberOfElementsToBe(ALTERNATIVES, 1));
         List<WebElement> stored = browser.findElements(By.cssSelector("#transcript > li.alternatives li.msg"));
-        assertThat(stored).hasSize(2);
+        assertThat(stored).hasSize(3);
         assertThat(stored).allSatisfy(m -> assertThat(m.getDomAttribute("data-superseded")).isEqualTo("true"));
         assertThat(stored.get(0).getDomProperty("textContent")).contains(first);
         assertThat(browser.findElement(QUESTION).findElements(By.cssSelector("button.edit"))).hasSize(1);
