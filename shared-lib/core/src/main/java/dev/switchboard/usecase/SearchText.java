@@ -85,11 +85,20 @@ final class SearchText {
                 || type == Character.COMBINING_SPACING_MARK;
     }
 
+    /** A CJK letter; also the marks of the common script used inside Japanese words (ー, 々). */
     private static boolean cjk(int cp) {
+        if (!Character.isLetterOrDigit(cp)) {
+            return false;
+        }
         Character.UnicodeScript s = Character.UnicodeScript.of(cp);
-        return (s == Character.UnicodeScript.HAN || s == Character.UnicodeScript.HIRAGANA
-                || s == Character.UnicodeScript.KATAKANA || s == Character.UnicodeScript.HANGUL)
-                && Character.isLetterOrDigit(cp);
+        if (s == Character.UnicodeScript.HAN || s == Character.UnicodeScript.HIRAGANA
+                || s == Character.UnicodeScript.KATAKANA || s == Character.UnicodeScript.HANGUL) {
+            return true;
+        }
+        Character.UnicodeBlock b = Character.UnicodeBlock.of(cp);
+        return b == Character.UnicodeBlock.KATAKANA || b == Character.UnicodeBlock.HIRAGANA
+                || b == Character.UnicodeBlock.CJK_SYMBOLS_AND_PUNCTUATION
+                || b == Character.UnicodeBlock.HALFWIDTH_AND_FULLWIDTH_FORMS && s == Character.UnicodeScript.COMMON;
     }
 
     /**
