@@ -106,7 +106,9 @@ class AbuseIT {
                     "{\"action\":\"editMessage\",\"sessionId\":\"%s\",\"turnId\":\"" + turn
                             + "\",\"clientMessageId\":\"x-3\",\"text\":\"mine now\"}",
                     "{\"action\":\"rateMessage\",\"sessionId\":\"%s\",\"turnId\":\"" + turn
-                            + "\",\"rating\":\"down\",\"comment\":\"mine now\"}");
+                            + "\",\"rating\":\"down\",\"comment\":\"mine now\"}",
+                    "{\"action\":\"exportSession\",\"sessionId\":\"%s\",\"format\":\"markdown\"}",
+                    "{\"action\":\"exportSession\",\"sessionId\":\"%s\",\"format\":\"json\"}");
             for (String t : templates) {
                 JsonNode foreign = m.request(String.format(t, session), "error");
                 JsonNode missing = m.request(String.format(t, missingSession), "error");
@@ -118,6 +120,12 @@ class AbuseIT {
             assertThat(withoutIds(foreignDoc)).isEqualTo(withoutIds(missingDoc));
             assertThat(foreignDoc.path("code").asText()).isEqualTo("NOT_FOUND");
 
+            // a search runs in mallory's partitions only: alice's "private" message is not found
+            assertThat(m.request("{\"action\":\"searchMessages\",\"query\":\"private\"}", "searchResults")
+                    .path("results")).isEmpty();
+            assertThat(a.request("{\"action\":\"searchMessages\",\"query\":\"private\"}", "searchResults")
+                    .path("results").findValuesAsText("sessionId")).contains(session);
+
             // alice's things are all still there and untouched
             JsonNode history = a.request("{\"action\":\"getHistory\",\"sessionId\":\"" + session + "\"}", "history");
             assertThat(history.path("messages")).hasSize(2);
@@ -125,6 +133,41 @@ class AbuseIT {
             assertThat(a.request("{\"action\":\"listSessions\"}", "sessions").toString()).doesNotContain("mine now");
             assertThat(a.request("{\"action\":\"listDocuments\"}", "documents").path("documents")
                     .findValuesAsText("documentId")).containsExactly(doc);
+        }
+    }
+
+    /** exportSession and searchMessages refuse unknown fields, over-long values and cursors this server did not issue. */
+    @Test
+    void exportAndSearchRefuseUnknownFieldsOverLongValuesAndForeignCursors() {
+        try (WsClient m = WsClient.connect(stack.webSocketUrl(),
+                stack.tokens().issue("mallory-" + UUID.randomUUID(), Duration.ofHours(1)))) {
+            String s = m.request("{\"action\":\"createSession\"}", "session").path("session").path("sessionId")
+                    .asText();
+            List<String[]> frames = List.of(
+                    new String[]{"{\"action\":\"exportSession\",\"sessionId\":\"" + s
+                            + "\",\"format\":\"markdown\",\"userId\":\"alice\"}", "INVALID_FIELD"},
+                    new String[]{"{\"action\":\"exportSession\",\"sessionId\":\"" + s + "\",\"format\":\"pdf\"}",
+                            "INVALID_FIELD"},
+                    new String[]{"{\"action\":\"exportSession\",\"sessionId\":\"" + "s".repeat(65)
+                            + "\",\"format\":\"json\"}", "FIELD_TOO_LONG"},
+                    new String[]{"{\"action\":\"exportSession\",\"sessionId\":\"" + s
+                            + "\",\"format\":\"json\",\"cursor\":\"" + "c".repeat(1025) + "\"}", "FIELD_TOO_LONG"},
+                    new String[]{"{\"action\":\"exportSession\",\"sessionId\":\"" + s
+                            + "\",\"format\":\"json\",\"cursor\":\"" + b64("x1|forged|2|m|t|u|0|0") + "\"}",
+                            "INVALID_FIELD"},
+                    new String[]{"{\"action\":\"searchMessages\",\"query\":\"tea\",\"sessionId\":\"" + s + "\"}",
+                            "INVALID_FIELD"},
+                    new String[]{"{\"action\":\"searchMessages\",\"query\":\"" + "q".repeat(201) + "\"}",
+                            "FIELD_TOO_LONG"},
+                    new String[]{"{\"action\":\"searchMessages\",\"query\":\"tea\",\"limit\":21}", "INVALID_FIELD"},
+                    new String[]{"{\"action\":\"searchMessages\",\"query\":\"  \"}", "MISSING_FIELD"},
+                    new String[]{"{\"action\":\"searchMessages\",\"query\":\"tea\",\"cursor\":\"" + b64("q1|x|5")
+                            + "\"}", "INVALID_FIELD"});
+            for (String[] f : frames) {
+                JsonNode e = m.request(f[0], "error");
+                assertThat(e.path("code").asText()).as(f[0].length() > 120 ? f[0].substring(0, 120) : f[0])
+                        .isEqualTo(f[1]);
+            }
         }
     }
 }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.infra.bench.Floor;
 import dev.switchboard.infra.bench.LoadBenchmark;
 import dev.switchboard.infra.bench.TierRatio;
+import dev.switchboard.infra.bench.WorkerFootprint;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -112,5 +114,24 @@ class BenchmarkSmokeIT {
         assertThat(r.perRequestInvocations()).isGreaterThanOrEqualTo(2);
         assertThat(r.compositions().count()).isEqualTo(r.perRequestInvocations());
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("tier ratio: first turn", "later turns");
+    }
+
+    @Test
+    void theWorkerFootprintRunsTheEmbeddingModelInAJvmSizedAsLambdaSizesOneAndPrintsItsResidentSize() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        List<WorkerFootprint.Result> results = WorkerFootprint.run(List.of(1024), 1, 1, 1, 256,
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        String table = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(table);
+
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.completed()).as(r.error()).isTrue();
+            // one document of the largest size: its chunks were embedded in the worker's own jar's JVM
+            assertThat(r.chunksEmbedded()).isGreaterThan(50);
+            assertThat(r.modelResident()).as("the ONNX model's resident size").isPositive();
+            assertThat(r.peakRss()).isGreaterThan(r.modelResident()).isGreaterThan(r.peakHeapUsed());
+            assertThat(r.peakHeapUsed()).isGreaterThan(r.heapModelLoaded());
+        });
+        assertThat(table).contains("1024 MB", "peak RSS", "+user cache");
     }
 }

@@ -29,6 +29,7 @@ class DeployableJarsIT {
                 Map.entry("TURNS_QUEUE_URL", "http://127.0.0.1:1/000000000000/q.fifo"),
                 Map.entry("USER_DATA_QUEUE_URL", "http://127.0.0.1:1/000000000000/u.fifo"),
                 Map.entry("DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:1/000000000000/dlq.fifo"),
+                Map.entry("USER_DATA_DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:1/000000000000/udlq.fifo"),
                 Map.entry("CALLBACK_URL", "http://127.0.0.1:1/local"),
                 Map.entry("DYNAMODB_ENDPOINT", "http://127.0.0.1:1"), Map.entry("SQS_ENDPOINT", "http://127.0.0.1:1"),
                 Map.entry("AWS_REGION", "us-east-1"), Map.entry("JWT_ISSUER", "iss"), Map.entry("JWT_SECRET", SECRET));

@@ -120,7 +120,7 @@ class OperatorApiIT {
         assertThat(r.body().path("status").asText()).isEqualTo("ok");
         assertThat(r.body().path("dependencies").findValuesAsText("name")).contains("ConnectionsTable",
                 "SessionsTable", "MessagesTable", "UserDataTable", "TurnsQueue", "TurnsDeadLetterQueue",
-                "model:offline", "model:openai");
+                "UserDataQueue", "UserDataDeadLetterQueue", "model:offline", "model:openai");
         r.body().path("dependencies").forEach(d -> assertThat(d.path("up").asBoolean()).as(d.toString()).isTrue());
         JsonNode process = r.body().path("process");
         assertThat(process.path("start").asText()).isIn("cold", "warm");
@@ -150,6 +150,10 @@ class OperatorApiIT {
             assertThat(b.path("queue").has("depth")).isTrue();
             assertThat(b.path("queue").has("inFlight")).isTrue();
             assertThat(b.path("deadLetterQueue").path("depth").asLong()).isGreaterThanOrEqualTo(0);
+            // the user-data queue and its dead-letter queue, read from ElasticMQ like the turns queue
+            assertThat(b.path("userDataQueue").path("depth").isNumber()).isTrue();
+            assertThat(b.path("userDataQueue").path("inFlight").isNumber()).isTrue();
+            assertThat(b.path("userDataDeadLetterQueue").path("depth").asLong()).isZero();
             assertThat(b.path("usage").path("windowMinutes").asInt()).isEqualTo(5);
             assertThat(b.path("usage").path("turns").asLong()).isGreaterThanOrEqualTo(1);
             assertThat(b.path("usage").path("tokensPerMinute").asDouble()).isGreaterThan(0);

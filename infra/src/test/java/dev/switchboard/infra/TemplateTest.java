@@ -279,7 +279,8 @@ class TemplateTest {
                 .containsExactly("sqs:SendMessage");
         assertThat(sqsActionsOn("WorkerFunction", USER_DATA_QUEUE)).as("the worker consumes it")
                 .contains("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility");
-        assertThat(sqsActionsOn("OperatorFunction", USER_DATA_QUEUE)).isEmpty();
+        assertThat(sqsActionsOn("OperatorFunction", USER_DATA_QUEUE)).as("the operator reads its depth only")
+                .containsExactly("sqs:GetQueueAttributes");
     }
 
     /** The sqs: actions {@code function}'s inline policies allow on the queue {@code queueId}. */
@@ -343,6 +344,19 @@ class TemplateTest {
         Map<String, String> env = model.rawEnvironment("OperatorFunction");
         assertThat(logicalId(env.get(Setting.TURNS_QUEUE_URL.name()))).isEqualTo(turns);
         assertThat(logicalId(env.get(Setting.DEAD_LETTER_QUEUE_URL.name()))).isEqualTo(dlq);
+    }
+
+    @Test
+    void theOperatorReadsTheUserDataQueueAndItsDeadLetterQueueAndMayReadOnlyTheirDepths() {
+        JsonNode userData = model.resources(TemplateModel.QUEUE).get("UserDataQueue");
+        String dlq = logicalId(userData.path("RedrivePolicy").path("deadLetterTargetArn").asText());
+        Map<String, String> env = model.rawEnvironment("OperatorFunction");
+        assertThat(logicalId(env.get(Setting.USER_DATA_QUEUE_URL.name()))).isEqualTo("UserDataQueue");
+        assertThat(logicalId(env.get(Setting.USER_DATA_DEAD_LETTER_QUEUE_URL.name()))).isEqualTo(dlq)
+                .isEqualTo("UserDataDeadLetterQueue");
+        for (String queue : List.of("UserDataQueue", "UserDataDeadLetterQueue")) {
+            assertThat(sqsActionsOn("OperatorFunction", queue)).as(queue).containsExactly("sqs:GetQueueAttributes");
+        }
     }
 
     // ------------------------------------------------------------------ operator HTTP API

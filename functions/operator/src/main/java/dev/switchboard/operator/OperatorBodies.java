@@ -47,11 +47,13 @@ final class OperatorBodies {
     record Heap(long usedBytes, long committedBytes, long maxBytes) {}
 
     record Stats(String at, Open connections, SessionCounts sessions, Long turnsInFlight, TurnsQueue queue,
-                 Depth deadLetterQueue, UserCache userCache, Usage usage, List<OperatorApi.RatingCount> ratings,
-                 List<String> unavailable) {
+                 Depth deadLetterQueue, QueueDepths userDataQueue, Depth userDataDeadLetterQueue, UserCache userCache,
+                 Usage usage, List<OperatorApi.RatingCount> ratings, List<String> unavailable) {
         static Stats of(OperatorApi.Stats s) {
             Census.Sessions sessions = s.sessions();
             QueueMonitor.Depth dlq = s.deadLetterQueue();
+            QueueMonitor.Depth userData = s.userDataQueue();
+            QueueMonitor.Depth userDataDlq = s.userDataDeadLetterQueue();
             OperatorApi.Usage u = s.usage();
             return new Stats(Instant.ofEpochMilli(s.atMillis()).toString(),
                     s.openConnections() == null ? null : new Open(s.openConnections()),
@@ -59,6 +61,9 @@ final class OperatorBodies {
                     sessions == null ? null : sessions.busy(),
                     TurnsQueue.of(s.turnsQueue(), sessions, s.atMillis()),
                     dlq == null ? null : new Depth(dlq.visible() + dlq.inFlight() + dlq.delayed()),
+                    userData == null ? null : new QueueDepths(userData.visible(), userData.inFlight(), userData.delayed()),
+                    userDataDlq == null ? null
+                            : new Depth(userDataDlq.visible() + userDataDlq.inFlight() + userDataDlq.delayed()),
                     u == null ? null : UserCache.of(u), u == null ? null : Usage.of(u),
                     u == null ? null : u.ratings(), s.unavailable());
         }
@@ -67,6 +72,9 @@ final class OperatorBodies {
     record Open(long open) {}
 
     record SessionCounts(long total, long busy) {}
+
+    /** The user-data queue's depths (memory and indexing jobs waiting, being run, delayed). */
+    record QueueDepths(long depth, long inFlight, long delayed) {}
 
     /** The turns queue's depths (absent when it could not be read) and the age of the oldest pending turn. */
     record TurnsQueue(@JsonInclude(JsonInclude.Include.NON_NULL) Long depth,

@@ -29,6 +29,7 @@ import dev.switchboard.log.LogContext;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.DependencyCheck;
 import dev.switchboard.port.InvalidCursorException;
+import dev.switchboard.port.QueueMonitor;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.runtime.ProcessFigures;
@@ -62,7 +63,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public final class OperatorHandler
         implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
     public static final List<String> REQUIRED_ENV = List.of(Setting.CONNECTIONS_TABLE.name(), Setting.SESSIONS_TABLE.name(),
-            Setting.MESSAGES_TABLE.name(), Setting.USER_DATA_TABLE.name(), Setting.TURNS_QUEUE_URL.name(), Setting.DEAD_LETTER_QUEUE_URL.name(), Setting.CALLBACK_URL.name(),
+            Setting.MESSAGES_TABLE.name(), Setting.USER_DATA_TABLE.name(), Setting.TURNS_QUEUE_URL.name(), Setting.DEAD_LETTER_QUEUE_URL.name(),
+            Setting.USER_DATA_QUEUE_URL.name(), Setting.USER_DATA_DEAD_LETTER_QUEUE_URL.name(), Setting.CALLBACK_URL.name(),
             Setting.JWT_ISSUER.name());
     private static final Logger LOG = LoggerFactory.getLogger(OperatorHandler.class);
     private static final String REALM = "Bearer realm=\"switchboard-operator\"";
@@ -119,8 +121,12 @@ public final class OperatorHandler
                 new DynamoDbTableCheck(dynamo, "UserDataTable", userData)));
         checks.addAll(modelChecks(env));
         var monitoring = new OperatorApi.Monitoring(new DynamoDbCensus(dynamo, connections, sessions, messages),
-                new SqsQueueMonitor(AwsClients.sqs(env), env.require(Setting.TURNS_QUEUE_URL),
-                        env.require(Setting.DEAD_LETTER_QUEUE_URL)),
+                new SqsQueueMonitor(AwsClients.sqs(env), Map.of(
+                        QueueMonitor.Queue.TURNS, env.require(Setting.TURNS_QUEUE_URL),
+                        QueueMonitor.Queue.DEAD_LETTERS, env.require(Setting.DEAD_LETTER_QUEUE_URL),
+                        QueueMonitor.Queue.USER_DATA, env.require(Setting.USER_DATA_QUEUE_URL),
+                        QueueMonitor.Queue.USER_DATA_DEAD_LETTERS,
+                        env.require(Setting.USER_DATA_DEAD_LETTER_QUEUE_URL))),
                 new DynamoDbUsageCounters(dynamo, userData), checks);
         return new OperatorApi(stores, new ApiGatewayConnections(AwsClients.connections(env)), monitoring,
                 Clock.SYSTEM);

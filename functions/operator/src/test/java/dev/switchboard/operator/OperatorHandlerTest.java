@@ -196,7 +196,7 @@ class OperatorHandlerTest {
         assertThat(r.getStatusCode()).isEqualTo(200);
         JsonNode b = body(r);
         assertThat(b.path("status").asText()).isEqualTo("ok");
-        assertThat(b.path("dependencies")).hasSize(3);
+        assertThat(b.path("dependencies")).hasSize(5);
         assertThat(b.path("dependencies").get(0).path("name").asText()).isEqualTo("SessionsTable");
         assertThat(b.path("dependencies").get(0).path("up").asBoolean()).isTrue();
         JsonNode p = b.path("process");
@@ -226,6 +226,8 @@ class OperatorHandlerTest {
         monitoring.sessions = new Census.Sessions(9, 2, NOW - 65_000);
         monitoring.depths.put(QueueMonitor.Queue.TURNS, new QueueMonitor.Depth(3, 1, 0));
         monitoring.depths.put(QueueMonitor.Queue.DEAD_LETTERS, new QueueMonitor.Depth(2, 0, 0));
+        monitoring.depths.put(QueueMonitor.Queue.USER_DATA, new QueueMonitor.Depth(6, 2, 1));
+        monitoring.depths.put(QueueMonitor.Queue.USER_DATA_DEAD_LETTERS, new QueueMonitor.Depth(1, 0, 0));
         usage.add(NOW, Map.of(UsageCounters.TURNS, 10L, UsageCounters.TOKENS_IN, 300L, UsageCounters.TOKENS_OUT, 200L,
                 UsageCounters.CACHE_HITS, 9L, UsageCounters.CACHE_MISSES, 1L, UsageCounters.error("TURN_FAILED"), 2L));
         usage.max(NOW, UsageCounters.CACHE_SIZE, 17);
@@ -243,6 +245,8 @@ class OperatorHandlerTest {
         assertThat(b.path("queue").path("inFlight").asLong()).isEqualTo(1);
         assertThat(b.path("queue").path("oldestTurnAgeSeconds").asLong()).isEqualTo(65);
         assertThat(b.path("deadLetterQueue").path("depth").asLong()).isEqualTo(2);
+        assertThat(b.path("userDataQueue").toString()).isEqualTo("{\"depth\":6,\"inFlight\":2,\"delayed\":1}");
+        assertThat(b.path("userDataDeadLetterQueue").path("depth").asLong()).isEqualTo(1);
         assertThat(b.path("userCache").path("hitRate").asDouble()).isEqualTo(0.9);
         assertThat(b.path("userCache").path("largestSize").asLong()).isEqualTo(17);
         JsonNode u = b.path("usage");
@@ -364,7 +368,7 @@ class OperatorHandlerTest {
     void requiredEnvironmentIsDeclared() {
         EventFixtures.assertRequiredEnv(OperatorHandler.class, Setting.CONNECTIONS_TABLE.name(), Setting.SESSIONS_TABLE.name(),
                 Setting.MESSAGES_TABLE.name(), Setting.USER_DATA_TABLE.name(), Setting.TURNS_QUEUE_URL.name(), Setting.DEAD_LETTER_QUEUE_URL.name(),
-                Setting.CALLBACK_URL.name(), Setting.JWT_ISSUER.name());
+                Setting.USER_DATA_QUEUE_URL.name(), Setting.USER_DATA_DEAD_LETTER_QUEUE_URL.name(), Setting.CALLBACK_URL.name(), Setting.JWT_ISSUER.name());
     }
 
     @Test

@@ -642,7 +642,8 @@ public final class LoadBenchmark {
     }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            subcommands = {TierRatio.Cli.class, BatchSizes.Cli.class, InFlightHeap.Cli.class, Floor.Cli.class},
+            subcommands = {TierRatio.Cli.class, BatchSizes.Cli.class, InFlightHeap.Cli.class, Floor.Cli.class,
+                    WorkerFootprint.Cli.class},
             description = "Load benchmark of Switchboard on the local stack with a clock model (docs/performance.md).")
     static final class Cli extends LoadCommand {
         @Override

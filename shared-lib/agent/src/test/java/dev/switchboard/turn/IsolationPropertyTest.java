@@ -77,7 +77,8 @@ class IsolationPropertyTest {
                 .allSatisfy((figure, n) -> assertThat(n).as(figure).isPositive());
         assertThat(totals.events).containsKeys("Delta", "Done", "ApprovalRequired", "ToolResult", "DocumentReady",
                 "Error TURN_FAILED", "reply:CancelRequested", "reply:SessionDeleted", "reply:History",
-                "reply:ToolDecision", "reply:Memories", "reply:Error SESSION_NOT_FOUND");
+                "reply:ToolDecision", "reply:Memories", "reply:Error SESSION_NOT_FOUND", "reply:Export",
+                "reply:SearchResults", "search hits");
     }
 
     /** CPU time of this JVM so far (the machine may be busy with other work: wall time alone says little). */
@@ -106,6 +107,8 @@ class IsolationPropertyTest {
                 .withAction(3, step("deleteSession", IsolationWorld::anyConnectedWithSession,
                         IsolationWorld::deleteSession))
                 .withAction(4, step("getHistory", IsolationWorld::anyConnectedWithSession, IsolationWorld::history))
+                .withAction(2, step("exportSession", IsolationWorld::anyConnectedWithSession, IsolationWorld::export))
+                .withAction(3, step("searchMessages", IsolationWorld::anyConnected, IsolationWorld::search))
                 .withAction(2, step("listSessions", IsolationWorld::anyConnected, IsolationWorld::listSessions))
                 .withAction(5, step("decideTool", IsolationWorld::anyApproval, IsolationWorld::decide))
                 .withAction(3, step("memories", IsolationWorld::anyConnected, IsolationWorld::memories))

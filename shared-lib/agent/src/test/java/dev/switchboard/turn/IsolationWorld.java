@@ -446,6 +446,41 @@ final class IsolationWorld {
                 "sessionId", sessionId, "limit", limit)));
     }
 
+    /** exportSession of one of the user's sessions, markdown or JSON, following every cursor. */
+    void export(SplittableRandom r) {
+        User u = user(r, User::connectedWithSession);
+        String sessionId = pick(u.sessions, r);
+        String format = r.nextBoolean() ? "markdown" : "json";
+        step("exportSession " + u.id + " " + sessionId + " " + format, Set.of(u.id), () -> {
+            String cursor = null;
+            int parts = 0;
+            do {
+                ServerEvent reply = handle(u, frame("exportSession", "sessionId", sessionId, "format", format,
+                        "cursor", cursor));
+                cursor = reply instanceof ServerEvent.Export e ? e.nextCursor() : null;
+            } while (cursor != null && ++parts < 20);
+        });
+    }
+
+    /**
+     * searchMessages for words every user's messages hold (so the window of each user has hits of all users' kind),
+     * or the user's own marker; then the next page when there is one.
+     */
+    void search(SplittableRandom r) {
+        User u = connected(r);
+        String query = r.nextInt(4) == 0 ? u.marker : pick(WORDS, r) + (r.nextBoolean() ? "" : " " + pick(WORDS, r));
+        String limit = Integer.toString(1 + r.nextInt(5));
+        step("searchMessages " + u.id + " " + query, Set.of(u.id), () -> {
+            ServerEvent reply = handle(u, frame("searchMessages", "query", query, "limit", limit));
+            if (reply instanceof ServerEvent.SearchResults s && !s.results().isEmpty()) {
+                totals.event("search hits"); // their excerpts were checked for other users' markers in handle
+            }
+            if (reply instanceof ServerEvent.SearchResults s && s.nextCursor() != null) {
+                handle(u, frame("searchMessages", "query", query, "limit", limit, "cursor", s.nextCursor()));
+            }
+        });
+    }
+
     void listSessions(SplittableRandom r) {
         User u = connected(r);
         step("listSessions " + u.id, Set.of(u.id), () -> handle(u, frame("listSessions", "limit", "100")));
@@ -515,6 +550,7 @@ final class IsolationWorld {
                     "m-" + (++counter), "text", text(u, r));
             case "rateMessage" -> frame(a.kind(), "sessionId", id, "turnId", turnId, "rating", "down", "comment",
                     u.marker);
+            case "exportSession" -> frame(a.kind(), "sessionId", id, "format", "json");
             case "sendMessage" -> frame(a.kind(), "clientMessageId", "m-" + (++counter), "sessionId", id,
                     "text", text(u, r));
             case "/reset" -> frame("sendMessage", "clientMessageId", "m-" + (++counter), "sessionId", id,
@@ -557,7 +593,8 @@ final class IsolationWorld {
                 List<String> turns = target.turns.getOrDefault(s, List.of());
                 String turnId = turns.isEmpty() ? null : turns.get(turns.size() - 1);
                 for (String kind : List.of("getHistory", "deleteSession", "updateSession", "cancel", "sendMessage",
-                        "/reset", "approveTool", "resume", "regenerate", "editMessage", "rateMessage")) {
+                        "/reset", "approveTool", "resume", "regenerate", "editMessage", "rateMessage",
+                        "exportSession")) {
                     out.add(new Attempt(kind, s, turnId, "call-1"));
                 }
             }

@@ -19,6 +19,8 @@ public enum Setting {
     USER_DATA_QUEUE_URL(Kind.TEXT, null, true),
     /** URL of the turns queue's dead-letter queue (the operator API reports its depth). */
     DEAD_LETTER_QUEUE_URL(Kind.TEXT, null, true),
+    /** URL of the user-data queue's dead-letter queue (the operator API reports its depth). */
+    USER_DATA_DEAD_LETTER_QUEUE_URL(Kind.TEXT, null, true),
     /** https://{api-id}.execute-api.{region}.amazonaws.com/{stage}: the @connections callback endpoint. */
     CALLBACK_URL(Kind.TEXT, null, true),
     AWS_REGION(Kind.TEXT, "us-east-1", true),

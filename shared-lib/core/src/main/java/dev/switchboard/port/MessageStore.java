@@ -34,6 +34,12 @@ public interface MessageStore {
     /** Newest first page of user and assistant messages (tool calls are read with {@link #toolCalls}); items are returned oldest first within the page. */
     Page<StoredMessage> history(String userId, String sessionId, int limit, String cursor);
 
+    /**
+     * The user and assistant messages of turn {@code fromTurnId} and every later turn (null: from the session's first
+     * turn), oldest first, at most {@code limit}: reading a session forwards (exportSession). Eventually consistent.
+     */
+    List<StoredMessage> fromTurn(String userId, String sessionId, String fromTurnId, int limit);
+
     /** The cursor of a {@link #history} page that continues with the messages older than {@code message}. */
     String cursorBefore(StoredMessage message);
 

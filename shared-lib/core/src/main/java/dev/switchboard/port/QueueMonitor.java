@@ -1,8 +1,11 @@
 package dev.switchboard.port;
 
-/** Approximate depths of the turns queue and its dead-letter queue (SQS GetQueueAttributes). */
+/**
+ * Approximate depths of the turns queue, the user-data queue (memory and indexing jobs) and their dead-letter queues
+ * (SQS GetQueueAttributes).
+ */
 public interface QueueMonitor {
-    enum Queue { TURNS, DEAD_LETTERS }
+    enum Queue { TURNS, DEAD_LETTERS, USER_DATA, USER_DATA_DEAD_LETTERS }
 
     /**
      * @param visible  messages waiting to be received (ApproximateNumberOfMessages)

@@ -97,4 +97,42 @@ public sealed interface ClientAction {
     record RateMessage(String sessionId, String turnId, String rating, String comment) implements ClientAction {
         public String action() { return "rateMessage"; }
     }
+
+    /** The formats of {@code exportSession}. */
+    enum ExportFormat {
+        MARKDOWN("markdown"), JSON("json");
+
+        private final String wire;
+
+        ExportFormat(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+
+        /** @return null for a string that names no format */
+        public static ExportFormat fromWire(String s) {
+            for (ExportFormat f : values()) {
+                if (f.wire.equals(s)) {
+                    return f;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * One part of the whole session as a document, oldest message first; {@code cursor} (the {@code nextCursor} of
+     * the part before) asks for the next part.
+     */
+    record ExportSession(String sessionId, ExportFormat format, String cursor) implements ClientAction {
+        public String action() { return "exportSession"; }
+    }
+
+    /** Searches the caller's own recent messages; {@code cursor} continues the same query's ranking. */
+    record SearchMessages(String query, int limit, String cursor) implements ClientAction {
+        public String action() { return "searchMessages"; }
+    }
 }

@@ -22,6 +22,10 @@ public final class Limits {
     public static final int MAX_DOCUMENT_CHARS = 50_000;
     /** The optional comment of {@code rateMessage}. */
     public static final int MAX_RATING_COMMENT_CHARS = 1_000;
+    /** The {@code query} of {@code searchMessages}. */
+    public static final int MAX_SEARCH_QUERY_CHARS = 200;
+    public static final int DEFAULT_SEARCH_RESULTS = 10;
+    public static final int MAX_SEARCH_RESULTS = 20;
     /** Highest delta seq a client may name in {@code resume}. */
     public static final int MAX_SEQ = 1_000_000;
 

@@ -163,6 +163,31 @@ public final class ProtocolCodec {
                         lastSeq == null ? -1 : lastSeq.intValue(), integer(root, action, "attempt", 1, Long.MAX_VALUE));
             }
             case "regenerate", "editMessage", "rateMessage" -> branchAction(root, action);
+            case "exportSession" -> {
+                allowOnly(root, action, Set.of("action", "sessionId", "format", "cursor"));
+                String sessionId = id(root, action, "sessionId", true);
+                JsonNode f = root.get("format");
+                if (f == null || f.isNull()) {
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD,
+                            "Field 'format' is required (markdown or json)", action);
+                }
+                ClientAction.ExportFormat format = f.isTextual() ? ClientAction.ExportFormat.fromWire(f.asText()) : null;
+                if (format == null) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field 'format' must be markdown or json",
+                            action);
+                }
+                yield new ClientAction.ExportSession(sessionId, format, cursor(root, action));
+            }
+            case "searchMessages" -> {
+                allowOnly(root, action, Set.of("action", "query", "limit", "cursor"));
+                String query = optionalText(root, action, "query", Limits.MAX_SEARCH_QUERY_CHARS, false, true);
+                if (query == null) {
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD, "Field 'query' is required", action);
+                }
+                yield new ClientAction.SearchMessages(query,
+                        limit(root, action, Limits.DEFAULT_SEARCH_RESULTS, Limits.MAX_SEARCH_RESULTS),
+                        cursor(root, action));
+            }
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
                     "Unknown action '" + truncate(action) + "'", null);
         };
@@ -275,6 +300,12 @@ public final class ProtocolCodec {
 
     /** An optional string field of at most {@code max} characters; blank is refused unless {@code emptyClears}. */
     private static String optionalText(JsonNode root, String action, String field, int max, boolean emptyClears) {
+        return optionalText(root, action, field, max, emptyClears, false);
+    }
+
+    /** As above; {@code blankIsMissing}: a blank value gets MISSING_FIELD (as a blank {@code text} does). */
+    private static String optionalText(JsonNode root, String action, String field, int max, boolean emptyClears,
+                                       boolean blankIsMissing) {
         JsonNode n = root.get(field);
         if (n == null || n.isNull()) {
             return null;
@@ -287,7 +318,8 @@ public final class ProtocolCodec {
             if (emptyClears && v.isEmpty()) {
                 return v;
             }
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "Field '" + field + "' must not be blank", action);
+            throw new ProtocolException(blankIsMissing ? ErrorCode.MISSING_FIELD : ErrorCode.INVALID_FIELD,
+                    "Field '" + field + "' must not be blank", action);
         }
         if (v.codePointCount(0, v.length()) > max) {
             throw new ProtocolException(ErrorCode.FIELD_TOO_LONG,
@@ -316,13 +348,17 @@ public final class ProtocolCodec {
     }
 
     private static int limit(JsonNode root, String action, int defaultValue) {
+        return limit(root, action, defaultValue, Limits.MAX_PAGE);
+    }
+
+    private static int limit(JsonNode root, String action, int defaultValue, int max) {
         JsonNode n = root.get("limit");
         if (n == null || n.isNull()) {
             return defaultValue;
         }
-        if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > Limits.MAX_PAGE) {
+        if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > max) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD,
-                    "Field 'limit' must be an integer from 1 to " + Limits.MAX_PAGE, action);
+                    "Field 'limit' must be an integer from 1 to " + max, action);
         }
         return n.asInt();
     }

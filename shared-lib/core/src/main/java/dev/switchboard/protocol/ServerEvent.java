@@ -32,7 +32,9 @@ import java.util.List;
         @JsonSubTypes.Type(value = ServerEvent.DocumentReady.class, name = "documentReady"),
         @JsonSubTypes.Type(value = ServerEvent.Restart.class, name = "restart"),
         @JsonSubTypes.Type(value = ServerEvent.Resumed.class, name = "resumed"),
-        @JsonSubTypes.Type(value = ServerEvent.Rated.class, name = "rated")
+        @JsonSubTypes.Type(value = ServerEvent.Rated.class, name = "rated"),
+        @JsonSubTypes.Type(value = ServerEvent.Export.class, name = "export"),
+        @JsonSubTypes.Type(value = ServerEvent.SearchResults.class, name = "searchResults")
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerEvent {
@@ -213,6 +215,23 @@ public sealed interface ServerEvent {
 
     /** One page of a session's history, oldest first; {@code nextCursor} fetches the page before it. */
     record History(String sessionId, List<HistoryMessage> messages, String nextCursor) implements ServerEvent {}
+
+    /**
+     * One part of an exportSession: the parts' {@code content}, joined in {@code part} order (1, 2, …), are the whole
+     * document; {@code nextCursor} asks for the next part and is absent on the last.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Export(String sessionId, String format, int part, String content, String nextCursor)
+            implements ServerEvent {}
+
+    /** One message found by searchMessages; {@code superseded} (only true, else absent) as in history. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record SearchHit(String sessionId, String sessionTitle, String turnId, String role, String excerpt,
+                     String createdAt, double score, Boolean superseded) {}
+
+    /** Reply to searchMessages: the best matches first; {@code nextCursor} continues the same ranking. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record SearchResults(String query, List<SearchHit> results, String nextCursor) implements ServerEvent {}
 
     record SessionDeleted(String sessionId, int messagesDeleted) implements ServerEvent {}
 

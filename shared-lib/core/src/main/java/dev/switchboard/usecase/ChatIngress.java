@@ -47,6 +47,8 @@ public final class ChatIngress {
     private final TurnAdmission admission;
     private final Alternatives alternatives;
     private final Ratings ratings;
+    private final SessionExport export;
+    private final MessageSearch search;
 
     public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
                        Clock clock, ModelListing models, SlashCommands commands,
@@ -84,6 +86,8 @@ public final class ChatIngress {
         this.admission = new TurnAdmission(sessions, messages, queue, ids, clock, limits);
         this.alternatives = new Alternatives(sessions, messages, admission, ids, clock);
         this.ratings = new Ratings(sessions, messages, clock, ratingCounts);
+        this.export = new SessionExport(codec, sessions, messages, clock);
+        this.search = new MessageSearch(sessions, messages);
         this.commands = commands;
         this.knowledge = knowledge;
     }
@@ -152,6 +156,8 @@ public final class ChatIngress {
                 case ClientAction.Regenerate r -> alternatives.regenerate(userId, r);
                 case ClientAction.EditMessage e -> alternatives.edit(userId, e);
                 case ClientAction.RateMessage r -> ratings.rate(userId, r);
+                case ClientAction.ExportSession x -> export.export(userId, x);
+                case ClientAction.SearchMessages s -> search.search(userId, s);
             };
         } catch (InvalidCursorException e) {
             return ServerEvent.Error.of(ErrorCode.INVALID_FIELD, "Field 'cursor' was not issued by this server")
@@ -294,7 +300,8 @@ public final class ChatIngress {
         return out;
     }
 
-    private static ServerEvent.HistoryMessage historyMessage(StoredMessage m, String text, boolean truncated,
+    /** A stored message as history (and the JSON export) shows it. */
+    static ServerEvent.HistoryMessage historyMessage(StoredMessage m, String text, boolean truncated,
                                                              java.util.Map<String, String> answerOf) {
         boolean answer = m.role() == Role.ASSISTANT;
         return new ServerEvent.HistoryMessage(m.turnId(), m.role().wire(), text, iso(m.createdAtMillis()), m.model(),

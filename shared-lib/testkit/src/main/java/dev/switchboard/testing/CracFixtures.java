@@ -30,6 +30,7 @@ public final class CracFixtures {
                 Map.entry(Setting.TURNS_QUEUE_URL.name(), NOWHERE + "/000000000000/turns.fifo"),
                 Map.entry(Setting.USER_DATA_QUEUE_URL.name(), NOWHERE + "/000000000000/user-data.fifo"),
                 Map.entry(Setting.DEAD_LETTER_QUEUE_URL.name(), NOWHERE + "/000000000000/turns-dlq.fifo"),
+                Map.entry(Setting.USER_DATA_DEAD_LETTER_QUEUE_URL.name(), NOWHERE + "/000000000000/user-data-dlq.fifo"),
                 Map.entry(Setting.CALLBACK_URL.name(), NOWHERE + "/test"), Map.entry(Setting.DYNAMODB_ENDPOINT.name(), NOWHERE),
                 Map.entry(Setting.SQS_ENDPOINT.name(), NOWHERE), Map.entry(Setting.AWS_REGION.name(), "us-east-1"),
                 Map.entry(Setting.AUTH_MODE.name(), "hs256"), Map.entry(Setting.JWT_ISSUER.name(), "https://issuer.test"),

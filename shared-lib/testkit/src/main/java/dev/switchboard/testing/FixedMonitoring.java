@@ -10,7 +10,8 @@ public final class FixedMonitoring implements Census, QueueMonitor {
     public volatile long openConnections;
     public volatile Census.Sessions sessions = new Census.Sessions(0, 0, null);
     public final Map<Queue, Depth> depths = new EnumMap<>(Map.of(Queue.TURNS, new Depth(0, 0, 0),
-            Queue.DEAD_LETTERS, new Depth(0, 0, 0)));
+            Queue.DEAD_LETTERS, new Depth(0, 0, 0), Queue.USER_DATA, new Depth(0, 0, 0),
+            Queue.USER_DATA_DEAD_LETTERS, new Depth(0, 0, 0)));
     /** When set, every call throws it. */
     public volatile RuntimeException outage;
 

@@ -107,6 +107,13 @@ public class InMemoryMessageStore implements MessageStore {
     }
 
     @Override
+    public List<StoredMessage> fromTurn(String userId, String sessionId, String fromTurnId, int limit) {
+        NavigableMap<String, StoredMessage> all = of(userId, sessionId);
+        NavigableMap<String, StoredMessage> rest = fromTurnId == null ? all : all.tailMap(fromTurnId + "#", true);
+        return rest.values().stream().limit(limit).toList();
+    }
+
+    @Override
     public String cursorBefore(StoredMessage message) {
         return InMemorySessionStore.encode(sortKey(message.turnId(), message.role()));
     }

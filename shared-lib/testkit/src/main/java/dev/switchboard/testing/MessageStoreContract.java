@@ -272,6 +272,30 @@ public abstract class MessageStoreContract {
         assertThat(store.recentUpTo(user, session + "-none", later, 100)).isEmpty();
     }
 
+    // fromTurn
+
+    @Test
+    void fromTurnReadsForwardFromATurnInclusiveOldestFirstAndLeavesToolCallsAndClaimsOut() {
+        List<StoredMessage> all = seed(user, session, 3, 1); // u0 a0 u1 a1 u2 a2 u3
+        store.claimTurn(user, session, "c-1", all.get(0).turnId(), "fp", 1_000);
+        store.putIfAbsent(StoredMessage.toolCall(user, session, all.get(2).turnId(), "", 1, ToolStatus.PENDING,
+                new ToolCall(ToolCall.step(0, 0), "call-1", "calculate", "{}", null, 0)));
+        seed(otherUser, session, 2, 0);
+
+        assertThat(store.fromTurn(user, session, null, 100)).containsExactlyElementsOf(all);
+        assertThat(store.fromTurn(user, session, all.get(2).turnId(), 100)).containsExactlyElementsOf(all.subList(2, 7));
+        assertThat(store.fromTurn(user, session, all.get(2).turnId(), 3)).containsExactlyElementsOf(all.subList(2, 5));
+        assertThat(store.fromTurn(user, session, all.get(6).turnId(), 100)).containsExactly(all.get(6));
+        assertThat(store.fromTurn(user, session, nextTurnId(), 100)).as("a turn after the last").isEmpty();
+        assertThat(store.fromTurn(user, session + "-none", null, 100)).isEmpty();
+    }
+
+    @Test
+    void fromTurnNeverReadsAnotherUsersMessagesOfTheSameSessionId() {
+        seed(otherUser, session, 2, 0);
+        assertThat(store.fromTurn(user, session, null, 100)).isEmpty();
+    }
+
     // deleteSession
 
     @Test

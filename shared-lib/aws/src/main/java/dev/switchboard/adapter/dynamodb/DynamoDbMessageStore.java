@@ -268,6 +268,19 @@ public final class DynamoDbMessageStore implements MessageStore {
     }
 
     @Override
+    public List<StoredMessage> fromTurn(String userId, String sessionId, String fromTurnId, int limit) {
+        String pk = partition(userId, sessionId);
+        // one Query when the messages fit DynamoDB's 1 MB page, the next page only when they do not
+        return dynamo.queryPaginator(b -> b.tableName(table)
+                        .keyConditionExpression("pk = :p AND sk BETWEEN :from AND :to")
+                        .expressionAttributeValues(Map.of(":p", s(pk),
+                                ":from", s(fromTurnId == null ? TURN_PREFIX : TURN_PREFIX + fromTurnId + "#"),
+                                ":to", s(TURN_PREFIX + "~")))
+                        .limit(limit))
+                .items().stream().limit(limit).map(i -> toMessage(userId, sessionId, i)).toList();
+    }
+
+    @Override
     public String cursorBefore(StoredMessage message) {
         return cursorOf(Map.of(SK, s(sortKey(message.turnId(), message.role()))));
     }

@@ -8,18 +8,22 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 /** Queue depths from SQS GetQueueAttributes (approximate, as SQS reports them; one request per queue). */
 public final class SqsQueueMonitor implements QueueMonitor {
     private final SqsClient sqs;
-    private final String turnsUrl;
-    private final String deadLettersUrl;
+    private final Map<Queue, String> urls;
 
-    public SqsQueueMonitor(SqsClient sqs, String turnsUrl, String deadLettersUrl) {
+    /** @param urls every queue's URL */
+    public SqsQueueMonitor(SqsClient sqs, Map<Queue, String> urls) {
+        for (Queue q : Queue.values()) {
+            if (urls.get(q) == null) {
+                throw new IllegalArgumentException("no URL for the " + q + " queue");
+            }
+        }
         this.sqs = sqs;
-        this.turnsUrl = turnsUrl;
-        this.deadLettersUrl = deadLettersUrl;
+        this.urls = Map.copyOf(urls);
     }
 
     @Override
     public Depth depth(Queue queue) {
-        String url = queue == Queue.TURNS ? turnsUrl : deadLettersUrl;
+        String url = urls.get(queue);
         Map<QueueAttributeName, String> a = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,

@@ -78,7 +78,8 @@ public final class OperatorApi {
 
     /** Null parts could not be read; their names are in {@code unavailable}. */
     public record Stats(long atMillis, Long openConnections, Census.Sessions sessions, QueueMonitor.Depth turnsQueue,
-                        QueueMonitor.Depth deadLetterQueue, Usage usage, List<String> unavailable) {}
+                        QueueMonitor.Depth deadLetterQueue, QueueMonitor.Depth userDataQueue,
+                        QueueMonitor.Depth userDataDeadLetterQueue, Usage usage, List<String> unavailable) {}
 
     /** @param found connections the table listed; each was closed, already gone, or failed (and is kept) */
     public record ConnectionsEnded(int found, int closed, int gone, int failed) {}
@@ -114,6 +115,8 @@ public final class OperatorApi {
         List<DependencyCheck> checks = new ArrayList<>(monitoring.dependencies());
         checks.add(queueCheck("TurnsQueue", QueueMonitor.Queue.TURNS));
         checks.add(queueCheck("TurnsDeadLetterQueue", QueueMonitor.Queue.DEAD_LETTERS));
+        checks.add(queueCheck("UserDataQueue", QueueMonitor.Queue.USER_DATA));
+        checks.add(queueCheck("UserDataDeadLetterQueue", QueueMonitor.Queue.USER_DATA_DEAD_LETTERS));
         List<Check> results = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> futures = new ArrayList<>();
@@ -179,6 +182,10 @@ public final class OperatorApi {
             Future<QueueMonitor.Depth> turns = pool.submit(() -> monitoring.queues().depth(QueueMonitor.Queue.TURNS));
             Future<QueueMonitor.Depth> dlq =
                     pool.submit(() -> monitoring.queues().depth(QueueMonitor.Queue.DEAD_LETTERS));
+            Future<QueueMonitor.Depth> userData =
+                    pool.submit(() -> monitoring.queues().depth(QueueMonitor.Queue.USER_DATA));
+            Future<QueueMonitor.Depth> userDataDlq =
+                    pool.submit(() -> monitoring.queues().depth(QueueMonitor.Queue.USER_DATA_DEAD_LETTERS));
             Future<List<UsageCounters.Minute>> usage =
                     pool.submit(() -> monitoring.usage().read(toMinute - minutes + 1, toMinute));
             long deadline = System.nanoTime() + STATS_TIMEOUT.toNanos();
@@ -187,6 +194,8 @@ public final class OperatorApi {
                     part("sessions", sessions, deadline, unavailable),
                     part("turnsQueue", turns, deadline, unavailable),
                     part("deadLetterQueue", dlq, deadline, unavailable),
+                    part("userDataQueue", userData, deadline, unavailable),
+                    part("userDataDeadLetterQueue", userDataDlq, deadline, unavailable),
                     usageOf(minutes, part("usage", usage, deadline, unavailable)),
                     List.copyOf(unavailable));
             pool.shutdownNow();

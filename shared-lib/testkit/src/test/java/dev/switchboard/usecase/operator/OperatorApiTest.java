@@ -175,7 +175,8 @@ class OperatorApiTest {
 
         assertThat(h.up()).isTrue();
         assertThat(h.checks()).extracting(OperatorApi.Check::name)
-                .containsExactly("SessionsTable", "model:offline", "TurnsQueue", "TurnsDeadLetterQueue");
+                .containsExactly("SessionsTable", "model:offline", "TurnsQueue", "TurnsDeadLetterQueue",
+                        "UserDataQueue", "UserDataDeadLetterQueue");
         assertThat(h.checks()).allMatch(OperatorApi.Check::up);
         assertThat(h.checks().get(0).detail()).isEqualTo("ACTIVE");
         assertThat(h.checks().get(2).kind()).isEqualTo("queue");
@@ -219,6 +220,8 @@ class OperatorApiTest {
         monitoring.sessions = new Census.Sessions(40, 3, NOW - 12_000);
         monitoring.depths.put(QueueMonitor.Queue.TURNS, new QueueMonitor.Depth(5, 2, 0));
         monitoring.depths.put(QueueMonitor.Queue.DEAD_LETTERS, new QueueMonitor.Depth(1, 0, 0));
+        monitoring.depths.put(QueueMonitor.Queue.USER_DATA, new QueueMonitor.Depth(4, 1, 0));
+        monitoring.depths.put(QueueMonitor.Queue.USER_DATA_DEAD_LETTERS, new QueueMonitor.Depth(2, 0, 0));
         usage.add(NOW, Map.of(UsageCounters.TURNS, 4L, UsageCounters.TOKENS_IN, 100L, UsageCounters.TOKENS_OUT, 50L,
                 UsageCounters.CACHE_HITS, 3L, UsageCounters.CACHE_MISSES, 1L, UsageCounters.error("TURN_FAILED"), 1L));
         usage.add(NOW - 4 * 60_000, Map.of(UsageCounters.TURNS, 6L, UsageCounters.error("TURN_FAILED"), 2L,
@@ -235,6 +238,8 @@ class OperatorApiTest {
         assertThat(s.sessions()).isEqualTo(new Census.Sessions(40, 3, NOW - 12_000));
         assertThat(s.turnsQueue()).isEqualTo(new QueueMonitor.Depth(5, 2, 0));
         assertThat(s.deadLetterQueue().visible()).isEqualTo(1);
+        assertThat(s.userDataQueue()).isEqualTo(new QueueMonitor.Depth(4, 1, 0));
+        assertThat(s.userDataDeadLetterQueue().visible()).isEqualTo(2);
         OperatorApi.Usage u = s.usage();
         assertThat(u.windowMinutes()).isEqualTo(5);
         assertThat(u.turns()).isEqualTo(10);
@@ -263,7 +268,8 @@ class OperatorApiTest {
 
         OperatorApi.Stats s = api.stats(1);
 
-        assertThat(s.unavailable()).containsExactly("connections", "sessions", "turnsQueue", "deadLetterQueue");
+        assertThat(s.unavailable()).containsExactly("connections", "sessions", "turnsQueue", "deadLetterQueue",
+                "userDataQueue", "userDataDeadLetterQueue");
         assertThat(s.openConnections()).isNull();
         assertThat(s.sessions()).isNull();
         assertThat(s.usage().turns()).isEqualTo(2);
