@@ -1209,7 +1209,8 @@ async function search(more) {
     },
     el('span', { className: 'title' }, r.sessionTitle ?? 'Conversation'),
     el('span', { className: 'excerpt' }, r.excerpt ?? ''),
-    el('time', { dateTime: r.createdAt ?? '' }, `${WHO[r.role] ?? r.role ?? ''} · ${when(r.createdAt)}`)))));
+    el('time', { dateTime: r.createdAt ?? '' },
+      [WHO[r.role] ?? r.role ?? '', when(r.createdAt), r.superseded ? 'replaced' : ''].filter(Boolean).join(' · '))))));
   if (!reply.results.length && !more) ui.searchResults.append(el('li', { className: 'hint' }, 'Nothing found.'));
   ui.searchMore.hidden = !state.search.cursor;
 }

@@ -309,7 +309,7 @@ class BrowserFeaturesIT {
     }
 
     @Test
-    void exportsASessionAsMarkdownAndJson() throws Exception {
+    void exportsASessionAsMarkdownAndJson(@TempDir Path downloads) throws Exception {
         signIn(newUser());
         String text = "Export me " + UUID.randomUUID();
         send(text);
@@ -320,7 +320,9 @@ class BrowserFeaturesIT {
         WebElement link = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("export-link")));
         wait.until(ExpectedConditions.attributeToBe(link, "data-format", "markdown"));
         assertThat(link.getDomAttribute("download")).isEqualTo(text + ".md");
-        String markdown = download(link);
+        browser.executeCdpCommand("Browser.setDownloadBehavior",
+                java.util.Map.of("behavior", "allow", "downloadPath", downloads.toString()));
+        String markdown = download(link, downloads.resolve(text + ".md"));
         assertThat(markdown).contains(text).contains("You said");
         screenshot("exported.png");
 
@@ -328,7 +330,7 @@ class BrowserFeaturesIT {
         wait.until(ExpectedConditions.attributeToBe(By.id("export-link"), "data-format", "json"));
         link = browser.findElement(By.id("export-link"));
         assertThat(link.getDomAttribute("download")).isEqualTo(text + ".json");
-        JsonNode json = JSON.readTree(download(link));
+        JsonNode json = JSON.readTree(download(link, downloads.resolve(text + ".json")));
         assertThat(json.toString()).contains(text).contains(answer.substring(0, 30));
     }
 
@@ -375,11 +377,11 @@ class BrowserFeaturesIT {
         assertThat(browser.findElements(By.cssSelector("#transcript img, #transcript script"))).isEmpty();
     }
 
-    /** The text behind a download link (a blob: URL), read in the page. */
-    private String download(WebElement link) {
-        return (String) ((JavascriptExecutor) browser).executeAsyncScript(
-                "const done = arguments[arguments.length - 1];"
-                        + "fetch(arguments[0].href).then((r) => r.text()).then(done, (e) => done('failed: ' + e));", link);
+    /** Clicks a download link and answers the text of the file the browser saved. */
+    private String download(WebElement link, Path file) throws Exception {
+        link.click();
+        wait.until(d -> Files.isRegularFile(file) && !Files.exists(file.resolveSibling(file.getFileName() + ".crdownload")));
+        return Files.readString(file);
     }
 
     private String answerText() {
