@@ -293,6 +293,9 @@ class BrowserFeaturesIT {
         assertThat(browser.findElement(fromFile).getText()).contains("ready");
         assertThat(browser.findElements(By.cssSelector("#documents b"))).as("a title is text").isEmpty();
         screenshot("knowledge.png");
+        // the open panel fits the window: nothing pushed off to the side (a grid column's min-content once did)
+        assertThat(browser.executeScript("return document.documentElement.scrollWidth <= window.innerWidth;"))
+                .as("no horizontal overflow with the panel open").isEqualTo(true);
 
         browser.findElement(memory).findElement(By.cssSelector("button.delete")).click();
         wait.until(ExpectedConditions.numberOfElementsToBe(memory, 0));
