@@ -111,7 +111,7 @@ final class FunctionHost {
             } else if (TemplateModel.QUEUE.equals(type)) {
                 env.put(name, queueUrls.get(value));
             } else if (template.isParameter(value)) {
-                env.put(name, template.parameterDefault(value).orElse(""));
+                env.put(name, template.parameterValue(value).orElse(""));
             } else {
                 env.put(name, value);
             }
@@ -137,10 +137,9 @@ final class FunctionHost {
         return invoke(function, event, timeoutSeconds(function));
     }
 
-    /** The function's timeout in template.yaml (its own, or the Globals'). */
+    /** The function's timeout in template.yaml (its own, or the Globals'), with the stack's parameters. */
     int timeoutSeconds(String function) {
-        return template.resources(TemplateModel.FUNCTION).get(function).path("Timeout")
-                .asInt(template.root().path("Globals").path("Function").path("Timeout").asInt(3));
+        return template.timeoutSeconds(function);
     }
 
     /** Invokes with a context of {@code timeoutSeconds} instead of the template's timeout. */
