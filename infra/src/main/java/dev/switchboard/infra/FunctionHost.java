@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,14 +173,73 @@ final class FunctionHost {
         }
     }
 
+    /**
+     * Runs the handler on a thread of its own and ends it at the timeout as Lambda ends an invocation: the thread is
+     * interrupted, its result discarded, and the caller gets {@link InvocationTimedOutException} (a queue batch is
+     * then not deleted: its records come back after their visibility timeout). An interrupted caller (the stack
+     * stopping) interrupts the invocation likewise. Either way the invocation gets {@value #STOP_GRACE_MILLIS} ms to
+     * stop (giving its session's run claim back while the tables are still there) before the caller goes on.
+     */
     @SuppressWarnings("unchecked")
     private <I, O> O handle(String function, Object handler, I event, int timeoutSeconds) {
         long start = System.nanoTime();
+        LocalLambdaContext context = new LocalLambdaContext(function, timeoutSeconds);
+        FutureTask<O> task = new FutureTask<>(() -> ((RequestHandler<I, O>) handler).handleRequest(event, context));
+        Map<String, String> logIds = org.slf4j.MDC.getCopyOfContextMap();
+        Thread thread = Thread.ofPlatform().daemon().name("invocation-" + function).start(() -> {
+            if (logIds != null) {
+                org.slf4j.MDC.setContextMap(logIds);
+            }
+            task.run();
+        });
         try {
-            return ((RequestHandler<I, O>) handler).handleRequest(event,
-                    new LocalLambdaContext(function, timeoutSeconds));
+            return task.get(timeoutSeconds * 1000L, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            stop(task, thread);
+            timeouts.increment();
+            LOG.warn("{} timed out after {} s; its invocation was ended", function, timeoutSeconds);
+            throw new InvocationTimedOutException(function, timeoutSeconds);
+        } catch (InterruptedException e) {
+            stop(task, thread);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(function + " was interrupted: the stack is stopping", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(function + " failed: " + cause, cause);
         } finally {
             invocationEnded(function, event, System.nanoTime() - start);
+        }
+    }
+
+    /** How long an ended invocation gets to stop before its caller goes on. */
+    static final long STOP_GRACE_MILLIS = 5_000;
+
+    private static void stop(FutureTask<?> task, Thread thread) {
+        task.cancel(true);
+        try {
+            thread.join(STOP_GRACE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Invocations ended at their timeout so far. */
+    long timeouts() {
+        return timeouts.sum();
+    }
+
+    private final LongAdder timeouts = new LongAdder();
+
+    /** An invocation still running at its function's timeout, ended as Lambda ends it. */
+    static final class InvocationTimedOutException extends RuntimeException {
+        InvocationTimedOutException(String function, int timeoutSeconds) {
+            super(function + " timed out after " + timeoutSeconds + " s");
         }
     }
 }

@@ -302,7 +302,8 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Invokes a function's handler in this stack directly, as Lambda would with a timeout of {@code timeoutSeconds}
-     * (fault tests: a delivery of a queue record made by hand, a worker run cut short).
+     * (fault tests: a delivery of a queue record made by hand, a worker run cut short); an invocation still running
+     * at the timeout is ended (interrupted) and this throws.
      */
     public <I, O> O invoke(String function, I event, int timeoutSeconds) {
         return functions.invoke(function, event, timeoutSeconds);
@@ -314,6 +315,24 @@ public final class LocalStack implements AutoCloseable {
 
     public long workerInvocations() {
         return poller.invocations();
+    }
+
+    /**
+     * Turns-queue batches whose worker invocation ran into the worker's timeout and was ended, as Lambda ends it
+     * (interrupted, its result discarded, its records left to come back after their visibility).
+     */
+    public long workerTimeouts() {
+        return poller.timeouts();
+    }
+
+    /** Invocations of any function that this stack ended at their timeout (by the pollers or {@link #invoke}). */
+    public long timedOutInvocations() {
+        return functions.timeouts();
+    }
+
+    /** The worker function's timeout here: template.yaml's {@code WorkerTimeoutSeconds}, or the options' override. */
+    public int workerTimeoutSeconds() {
+        return functions.timeoutSeconds(workerFunction);
     }
 
     /** Turn-queue records the worker received again after a failed or timed-out delivery. */
