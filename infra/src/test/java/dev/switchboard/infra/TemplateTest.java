@@ -238,6 +238,18 @@ class TemplateTest {
     }
 
     @Test
+    void aWorkerTimeoutTheMappingLacksOrAnUnknownParameterFailsNamingIt() {
+        TemplateModel odd = model.withParameters(Map.of("WorkerTimeoutSeconds", "7"));
+        assertThat(odd.timeoutSeconds("WorkerFunction")).isEqualTo(7);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> odd.number(
+                        odd.resources(TemplateModel.QUEUE).get(TemplateModel.TURNS_QUEUE).path("VisibilityTimeout")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("WorkerTimeouts")
+                .hasMessageContaining("7");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.withParameters(Map.of("NoSuchParameter", "1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NoSuchParameter");
+    }
+
+    @Test
     void everyFifoQueueHasHighThroughputOn() {
         Map<String, JsonNode> fifo = model.resources(TemplateModel.QUEUE).entrySet().stream()
                 .filter(q -> q.getValue().path("FifoQueue").asBoolean())
