@@ -21,7 +21,8 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 /**
  * Builds every function of template.yaml the way Lambda would: its handler class, constructed by its composition
  * root with the environment the template gives it (tables and queues resolved to the local ones, then the local
- * overrides), and invokes it with a Lambda context bounded by the function's timeout. A function can be switched to
+ * overrides), and invokes it with a Lambda context bounded by the function's timeout, ending an invocation still
+ * running at that timeout (see {@link #handle}). A function can be switched to
  * per-invocation composition (the load benchmark's per-request mode): each invocation then gets a handler built anew
  * with {@link PerInvocation} in its Env, closed after the invocation.
  */
@@ -35,6 +36,7 @@ final class FunctionHost {
     private final Set<String> perInvocation = ConcurrentHashMap.newKeySet();
     private final LongAdder perInvocationBuilds = new LongAdder();
     private final LongAdder perInvocationBuildNanos = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
     private final List<LocalStack.InvocationListener> invocationListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -233,8 +235,6 @@ final class FunctionHost {
     long timeouts() {
         return timeouts.sum();
     }
-
-    private final LongAdder timeouts = new LongAdder();
 
     /** An invocation still running at its function's timeout, ended as Lambda ends it. */
     static final class InvocationTimedOutException extends RuntimeException {

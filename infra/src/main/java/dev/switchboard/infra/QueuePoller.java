@@ -45,6 +45,7 @@ final class QueuePoller implements AutoCloseable {
     private final ExecutorService pollers;
     private final AtomicLong invocations = new AtomicLong();
     private final AtomicLong redeliveries = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
     private volatile boolean running = true;
 
     private final int inFlightSeconds;
@@ -115,8 +116,6 @@ final class QueuePoller implements AutoCloseable {
     long timeouts() {
         return timeouts.get();
     }
-
-    private final AtomicLong timeouts = new AtomicLong();
 
     /** Records received again (receive count above 1): a failed or timed-out delivery retried by the queue. */
     long redeliveries() {
