@@ -103,7 +103,8 @@ final class EmbeddedSqs implements AutoCloseable {
         // a queue that others name as deadLetterTarget goes first
         queues.entrySet().stream()
                 .sorted((a, b) -> Boolean.compare(hasRedrive(a.getValue()), hasRedrive(b.getValue())))
-                .forEach(q -> urls.put(q.getKey(), create(q.getKey(), q.getValue(), urls, visibilityOverrideSeconds)));
+                .forEach(q -> urls.put(q.getKey(), create(template, q.getKey(), q.getValue(), urls,
+                        visibilityOverrideSeconds)));
         return urls;
     }
 
@@ -119,14 +120,16 @@ final class EmbeddedSqs implements AutoCloseable {
         return !p.path("RedrivePolicy").isMissingNode();
     }
 
-    private String create(String logicalId, JsonNode p, Map<String, String> created, int visibilityOverride) {
+    private String create(TemplateModel template, String logicalId, JsonNode p, Map<String, String> created,
+                          int visibilityOverride) {
         Map<QueueAttributeName, String> attrs = new HashMap<>();
         if (p.path("FifoQueue").asBoolean(false)) {
             attrs.put(QueueAttributeName.FIFO_QUEUE, "true");
             attrs.put(QueueAttributeName.CONTENT_BASED_DEDUPLICATION,
                     Boolean.toString(p.path("ContentBasedDeduplication").asBoolean(false)));
         }
-        int visibility = visibilityOverride > 0 ? visibilityOverride : p.path("VisibilityTimeout").asInt(30);
+        int visibility = visibilityOverride > 0 ? visibilityOverride
+                : template.number(p.path("VisibilityTimeout")).orElse(30);
         attrs.put(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibility));
         if (p.has("MessageRetentionPeriod")) {
             attrs.put(QueueAttributeName.MESSAGE_RETENTION_PERIOD, p.path("MessageRetentionPeriod").asText());

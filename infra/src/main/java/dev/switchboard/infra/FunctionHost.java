@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +21,8 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 /**
  * Builds every function of template.yaml the way Lambda would: its handler class, constructed by its composition
  * root with the environment the template gives it (tables and queues resolved to the local ones, then the local
- * overrides), and invokes it with a Lambda context bounded by the function's timeout. A function can be switched to
+ * overrides), and invokes it with a Lambda context bounded by the function's timeout, ending an invocation still
+ * running at that timeout (see {@link #handle}). A function can be switched to
  * per-invocation composition (the load benchmark's per-request mode): each invocation then gets a handler built anew
  * with {@link PerInvocation} in its Env, closed after the invocation.
  */
@@ -31,6 +36,7 @@ final class FunctionHost {
     private final Set<String> perInvocation = ConcurrentHashMap.newKeySet();
     private final LongAdder perInvocationBuilds = new LongAdder();
     private final LongAdder perInvocationBuildNanos = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
     private final List<LocalStack.InvocationListener> invocationListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -111,7 +117,7 @@ final class FunctionHost {
             } else if (TemplateModel.QUEUE.equals(type)) {
                 env.put(name, queueUrls.get(value));
             } else if (template.isParameter(value)) {
-                env.put(name, template.parameterDefault(value).orElse(""));
+                env.put(name, template.parameterValue(value).orElse(""));
             } else {
                 env.put(name, value);
             }
@@ -137,10 +143,9 @@ final class FunctionHost {
         return invoke(function, event, timeoutSeconds(function));
     }
 
-    /** The function's timeout in template.yaml (its own, or the Globals'). */
+    /** The function's timeout in template.yaml (its own, or the Globals'), with the stack's parameters. */
     int timeoutSeconds(String function) {
-        return template.resources(TemplateModel.FUNCTION).get(function).path("Timeout")
-                .asInt(template.root().path("Globals").path("Function").path("Timeout").asInt(3));
+        return template.timeoutSeconds(function);
     }
 
     /** Invokes with a context of {@code timeoutSeconds} instead of the template's timeout. */
@@ -170,14 +175,71 @@ final class FunctionHost {
         }
     }
 
+    /**
+     * Runs the handler on a thread of its own and ends it at the timeout as Lambda ends an invocation: the thread is
+     * interrupted, its result discarded, and the caller gets {@link InvocationTimedOutException} (a queue batch is
+     * then not deleted: its records come back after their visibility timeout). An interrupted caller (the stack
+     * stopping) interrupts the invocation likewise. Either way the invocation gets {@value #STOP_GRACE_MILLIS} ms to
+     * stop (giving its session's run claim back while the tables are still there) before the caller goes on.
+     */
     @SuppressWarnings("unchecked")
     private <I, O> O handle(String function, Object handler, I event, int timeoutSeconds) {
         long start = System.nanoTime();
+        LocalLambdaContext context = new LocalLambdaContext(function, timeoutSeconds);
+        FutureTask<O> task = new FutureTask<>(() -> ((RequestHandler<I, O>) handler).handleRequest(event, context));
+        Map<String, String> logIds = org.slf4j.MDC.getCopyOfContextMap();
+        Thread thread = Thread.ofPlatform().daemon().name("invocation-" + function).start(() -> {
+            if (logIds != null) {
+                org.slf4j.MDC.setContextMap(logIds);
+            }
+            task.run();
+        });
         try {
-            return ((RequestHandler<I, O>) handler).handleRequest(event,
-                    new LocalLambdaContext(function, timeoutSeconds));
+            return task.get(timeoutSeconds * 1000L, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            stop(task, thread);
+            timeouts.increment();
+            LOG.warn("{} timed out after {} s; its invocation was ended", function, timeoutSeconds);
+            throw new InvocationTimedOutException(function, timeoutSeconds);
+        } catch (InterruptedException e) {
+            stop(task, thread);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(function + " was interrupted: the stack is stopping", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(function + " failed: " + cause, cause);
         } finally {
             invocationEnded(function, event, System.nanoTime() - start);
+        }
+    }
+
+    /** How long an ended invocation gets to stop before its caller goes on. */
+    static final long STOP_GRACE_MILLIS = 5_000;
+
+    private static void stop(FutureTask<?> task, Thread thread) {
+        task.cancel(true);
+        try {
+            thread.join(STOP_GRACE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Invocations ended at their timeout so far. */
+    long timeouts() {
+        return timeouts.sum();
+    }
+
+    /** An invocation still running at its function's timeout, ended as Lambda ends it. */
+    static final class InvocationTimedOutException extends RuntimeException {
+        InvocationTimedOutException(String function, int timeoutSeconds) {
+            super(function + " timed out after " + timeoutSeconds + " s");
         }
     }
 }

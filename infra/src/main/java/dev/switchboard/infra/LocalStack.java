@@ -48,12 +48,15 @@ public final class LocalStack implements AutoCloseable {
      *                          (tests and benchmarks)
      * @param inFlightSeconds   how long a batch handed to the worker stays invisible (0: the worker's timeout, as on
      *                          AWS); after a restart, a turn that was running comes back after this long
+     * @param parameters        template parameters given instead of their defaults, as a deployment would (none by
+     *                          default); e.g. {@code WorkerTimeoutSeconds} through {@link #withWorkerTimeout}
      */
     public record Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env,
                           List<ExecutionInterceptor> awsInterceptors, int batchSize, Map<String, String> pageConfig,
-                          Optional<Path> dataDir, int inFlightSeconds) {
+                          Optional<Path> dataDir, int inFlightSeconds, Map<String, String> parameters) {
         public Options {
             env = Map.copyOf(env);
+            parameters = Map.copyOf(parameters);
             awsInterceptors = List.copyOf(awsInterceptors);
             pageConfig = Map.copyOf(pageConfig);
             java.util.Objects.requireNonNull(dataDir, "dataDir (Optional.empty() for in memory)");
@@ -67,7 +70,7 @@ public final class LocalStack implements AutoCloseable {
         }
 
         public Options(int port, String stage, int visibilitySeconds, int pollers, Map<String, String> env) {
-            this(port, stage, visibilitySeconds, pollers, env, List.of(), 0, Map.of(), Optional.empty(), 0);
+            this(port, stage, visibilitySeconds, pollers, env, List.of(), 0, Map.of(), Optional.empty(), 0, Map.of());
         }
 
         public static Options defaults() {
@@ -78,50 +81,68 @@ public final class LocalStack implements AutoCloseable {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(more);
             return new Options(port, stage, visibilitySeconds, pollers, merged, awsInterceptors, batchSize, pageConfig,
-                    dataDir, inFlightSeconds);
+                    dataDir, inFlightSeconds, parameters);
         }
 
         public Options withVisibility(int seconds) {
             return new Options(port, stage, seconds, pollers, env, awsInterceptors, batchSize, pageConfig, dataDir,
-                    inFlightSeconds);
+                    inFlightSeconds, parameters);
         }
 
         public Options withPollers(int count) {
             return new Options(port, stage, visibilitySeconds, count, env, awsInterceptors, batchSize, pageConfig,
-                    dataDir, inFlightSeconds);
+                    dataDir, inFlightSeconds, parameters);
         }
 
         public Options withAwsInterceptors(List<ExecutionInterceptor> interceptors) {
             return new Options(port, stage, visibilitySeconds, pollers, env, interceptors, batchSize, pageConfig,
-                    dataDir, inFlightSeconds);
+                    dataDir, inFlightSeconds, parameters);
         }
 
         public Options withBatchSize(int records) {
             return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, records, pageConfig,
-                    dataDir, inFlightSeconds);
+                    dataDir, inFlightSeconds, parameters);
         }
 
         public Options withPort(int gatewayPort) {
             return new Options(gatewayPort, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize,
-                    pageConfig, dataDir, inFlightSeconds);
+                    pageConfig, dataDir, inFlightSeconds, parameters);
         }
 
         public Options withPageConfig(Map<String, String> fields) {
             return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, fields,
-                    dataDir, inFlightSeconds);
+                    dataDir, inFlightSeconds, parameters);
         }
 
         /** Keeps the tables and queues in {@code directory} (created if missing), so a restart finds them again. */
         public Options withDataDir(Path directory) {
             return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, pageConfig,
-                    Optional.of(directory), inFlightSeconds);
+                    Optional.of(directory), inFlightSeconds, parameters);
+        }
+
+        /**
+         * The worker function's timeout ({@code WorkerTimeoutSeconds}) set to {@code seconds}, any value from 1 up, so
+         * a test can reach it within seconds; the stack ends a worker invocation still running at it, as Lambda does.
+         * The queues' visibility then comes from {@link #withVisibility} (the template maps only its allowed values).
+         */
+        public Options withWorkerTimeout(int seconds) {
+            if (seconds < 1 || seconds > 900) {
+                throw new IllegalArgumentException("worker timeout must be 1..900 s, got " + seconds);
+            }
+            Map<String, String> merged = new LinkedHashMap<>(parameters);
+            merged.put(WORKER_TIMEOUT_PARAMETER, Integer.toString(seconds));
+            return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, pageConfig,
+                    dataDir, inFlightSeconds, merged);
         }
 
         public Options withInFlightSeconds(int seconds) {
             return new Options(port, stage, visibilitySeconds, pollers, env, awsInterceptors, batchSize, pageConfig,
-                    dataDir, seconds);
+                    dataDir, seconds, parameters);
         }
     }
+
+    /** The template parameter that sets the worker function's timeout (and, through a mapping, the queues' visibility). */
+    public static final String WORKER_TIMEOUT_PARAMETER = "WorkerTimeoutSeconds";
 
     /** Where the command keeps the local stack's tables and queues unless told otherwise. */
     public static final Path DEFAULT_DATA_DIR = Path.of(System.getProperty("user.home"), ".switchboard", "local");
@@ -161,7 +182,7 @@ public final class LocalStack implements AutoCloseable {
     private final OperatorPolicy operatorPolicy;
 
     private LocalStack(Options options) {
-        template = TemplateModel.load(TemplateModel.locate());
+        template = TemplateModel.load(TemplateModel.locate()).withParameters(options.parameters());
         options.dataDir().ifPresent(LocalStack::createDirectory);
         dynamo = new EmbeddedDynamoDb(0, options.dataDir());
         dynamo.createTables(template);
@@ -281,7 +302,8 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Invokes a function's handler in this stack directly, as Lambda would with a timeout of {@code timeoutSeconds}
-     * (fault tests: a delivery of a queue record made by hand, a worker run cut short).
+     * (fault tests: a delivery of a queue record made by hand, a worker run cut short); an invocation still running
+     * at the timeout is ended (interrupted) and this throws.
      */
     public <I, O> O invoke(String function, I event, int timeoutSeconds) {
         return functions.invoke(function, event, timeoutSeconds);
@@ -293,6 +315,24 @@ public final class LocalStack implements AutoCloseable {
 
     public long workerInvocations() {
         return poller.invocations();
+    }
+
+    /**
+     * Turns-queue batches whose worker invocation ran into the worker's timeout and was ended, as Lambda ends it
+     * (interrupted, its result discarded, its records left to come back after their visibility).
+     */
+    public long workerTimeouts() {
+        return poller.timeouts();
+    }
+
+    /** Invocations of any function that this stack ended at their timeout (by the pollers or {@link #invoke}). */
+    public long timedOutInvocations() {
+        return functions.timeouts();
+    }
+
+    /** The worker function's timeout here: template.yaml's {@code WorkerTimeoutSeconds}, or the options' override. */
+    public int workerTimeoutSeconds() {
+        return functions.timeoutSeconds(workerFunction);
     }
 
     /** Turn-queue records the worker received again after a failed or timed-out delivery. */

@@ -25,7 +25,9 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * batch, if the function throws) to come back; the queue's redrive policy moves a record to the dead-letter queue
  * after its maximum receives. A batch is received invisible for the function's timeout (on AWS the queue's
  * visibility timeout must be at least that, so a running batch is never delivered twice); failed records come back
- * after {@code retrySeconds} when set (the stack's short retry delay for tests), else after the queue's timeout.
+ * after {@code retrySeconds} when set (the stack's short retry delay for tests), else after the queue's timeout. A
+ * batch whose invocation ran into the function's timeout ({@link FunctionHost} ends it) is left alone, as on AWS:
+ * its records come back when the visibility they were received with lapses.
  * <p>
  * It also stands in for the worker's sweep schedule (template.yaml's {@code PendingSweep}, every minute on AWS): every
  * {@value #SWEEP_SECONDS} s it invokes the function with an empty batch, which sends the queue jobs held because the
@@ -43,6 +45,7 @@ final class QueuePoller implements AutoCloseable {
     private final ExecutorService pollers;
     private final AtomicLong invocations = new AtomicLong();
     private final AtomicLong redeliveries = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
     private volatile boolean running = true;
 
     private final int inFlightSeconds;
@@ -109,6 +112,11 @@ final class QueuePoller implements AutoCloseable {
         return invocations.get();
     }
 
+    /** Batches whose invocation was ended at the function's timeout (their records were left to come back). */
+    long timeouts() {
+        return timeouts.get();
+    }
+
     /** Records received again (receive count above 1): a failed or timed-out delivery retried by the queue. */
     long redeliveries() {
         return redeliveries.get();
@@ -160,11 +168,17 @@ final class QueuePoller implements AutoCloseable {
         event.setRecords(records);
         invocations.incrementAndGet();
         Set<String> failed = new HashSet<>();
+        boolean timedOut = false;
         try {
             SQSBatchResponse response = functions.invoke(function, event);
             if (response != null && response.getBatchItemFailures() != null) {
                 response.getBatchItemFailures().forEach(f -> failed.add(f.getItemIdentifier()));
             }
+        } catch (FunctionHost.InvocationTimedOutException e) {
+            // as on AWS: nothing of the batch is deleted, and its records come back when their visibility lapses
+            timedOut = true;
+            timeouts.incrementAndGet();
+            messages.forEach(m -> failed.add(m.messageId()));
         } catch (RuntimeException e) {
             LOG.error("{} failed; the whole batch will be retried", function, e);
             messages.forEach(m -> failed.add(m.messageId()));
@@ -177,7 +191,8 @@ final class QueuePoller implements AutoCloseable {
         if (!deletes.isEmpty()) {
             sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(deletes));
         }
-        List<ChangeMessageVisibilityBatchRequestEntry> retries = retrySeconds <= 0 ? List.of() : messages.stream()
+        List<ChangeMessageVisibilityBatchRequestEntry> retries = retrySeconds <= 0 || timedOut ? List.of()
+                : messages.stream()
                 .filter(m -> failed.contains(m.messageId()))
                 .map(m -> ChangeMessageVisibilityBatchRequestEntry.builder()
                         .id(m.messageId().replaceAll("[^A-Za-z0-9_-]", "_")).receiptHandle(m.receiptHandle())

@@ -39,20 +39,38 @@ public final class TemplateModel {
 
     private final JsonNode root;
     private final Optional<TemplateConditions> conditions;
+    /** Parameter values given instead of the template's defaults (the local stack's test overrides). */
+    private final Map<String, String> parameters;
 
     public TemplateModel(JsonNode root) {
-        this(root, Optional.empty());
+        this(root, Optional.empty(), Map.of());
     }
 
-    private TemplateModel(JsonNode root, Optional<TemplateConditions> conditions) {
+    private TemplateModel(JsonNode root, Optional<TemplateConditions> conditions, Map<String, String> parameters) {
         this.root = root;
         this.conditions = conditions;
+        this.parameters = Map.copyOf(parameters);
+    }
+
+    /**
+     * This template with {@code values} as the named parameters' values instead of their defaults (a stack deployed
+     * with those parameters); every other parameter keeps its default.
+     */
+    public TemplateModel withParameters(Map<String, String> values) {
+        values.keySet().forEach(name -> {
+            if (!isParameter(name)) {
+                throw new IllegalArgumentException("template.yaml has no parameter " + name);
+            }
+        });
+        Map<String, String> merged = new LinkedHashMap<>(parameters);
+        merged.putAll(values);
+        return new TemplateModel(root, conditions, merged);
     }
 
     public static TemplateModel load(Path path) {
         try {
             return new TemplateModel(new ObjectMapper(new YAMLFactory()).readTree(Files.readString(path)),
-                    Optional.of(TemplateConditions.load(path)));
+                    Optional.of(TemplateConditions.load(path)), Map.of());
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
         }
@@ -100,6 +118,50 @@ public final class TemplateModel {
             return Optional.empty();
         }
         return Optional.of(p.path("Default").asText(""));
+    }
+
+    /** A parameter's value in this model: the one given by {@link #withParameters}, else its default. */
+    public Optional<String> parameterValue(String name) {
+        return parameters.containsKey(name) ? Optional.of(parameters.get(name)) : parameterDefault(name);
+    }
+
+    /**
+     * A numeric property as a stack of this model's parameters has it: a number, a parameter ({@code !Ref P}, which
+     * reads as {@code P}) or {@code !FindInMap [Map, key, name]} whose key is a literal or a parameter; empty when
+     * the property is missing. A reference that does not resolve to a number fails, naming it.
+     */
+    public java.util.OptionalInt number(JsonNode value) {
+        if (value == null || value.isMissingNode() || value.isNull()) {
+            return java.util.OptionalInt.empty();
+        }
+        if (value.isNumber()) {
+            return java.util.OptionalInt.of(value.asInt());
+        }
+        String text;
+        if (value.isArray() && value.size() == 3) {
+            String key = value.get(1).asText();
+            String row = isParameter(key) ? parameterValue(key).orElse("") : key;
+            JsonNode found = root.path("Mappings").path(value.get(0).asText()).path(row).path(value.get(2).asText());
+            if (found.isMissingNode()) {
+                throw new IllegalStateException("mapping " + value.get(0).asText() + " has no " + value.get(2).asText()
+                        + " for " + key + " = " + row);
+            }
+            text = found.asText();
+        } else {
+            text = value.isTextual() && isParameter(value.asText()) ? parameterValue(value.asText()).orElse("")
+                    : value.asText();
+        }
+        try {
+            return java.util.OptionalInt.of(Integer.parseInt(text.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("not a number: " + value + " (" + text + ")", e);
+        }
+    }
+
+    /** A function's Timeout in seconds (its own, else the Globals', else Lambda's default of 3). */
+    public int timeoutSeconds(String function) {
+        return number(resources(FUNCTION).get(function).path("Timeout"))
+                .orElseGet(() -> number(root.path("Globals").path("Function").path("Timeout")).orElse(3));
     }
 
     public boolean isParameter(String name) {

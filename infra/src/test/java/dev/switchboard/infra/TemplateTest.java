@@ -111,12 +111,7 @@ class TemplateTest {
     }
 
     private static int timeoutOf(String function) {
-        JsonNode own = functions().get(function).path("Timeout");
-        if (!own.isMissingNode()) {
-            return own.asInt();
-        }
-        JsonNode global = model.root().path("Globals").path("Function").path("Timeout");
-        return global.isMissingNode() ? 3 : global.asInt(); // Lambda's default is 3 s
+        return model.timeoutSeconds(function); // its own, the Globals', else Lambda's default of 3 s
     }
 
     // ------------------------------------------------------------------ functions
@@ -216,9 +211,42 @@ class TemplateTest {
                 .as("DLQ " + dlq + " is FIFO").isTrue();
         assertThat(redrive.path("maxReceiveCount").asInt()).isPositive();
 
-        int visibility = queue.path("VisibilityTimeout").asInt(30);
+        int visibility = model.number(queue.path("VisibilityTimeout")).orElse(30);
         assertThat(visibility).as("VisibilityTimeout >= 6 x worker Timeout")
                 .isGreaterThanOrEqualTo(6 * timeoutOf(trigger.function()));
+    }
+
+    @Test
+    void theWorkerTimeoutIsAParameterAndEveryAllowedValueGivesBothQueuesSixTimesItsVisibility() {
+        JsonNode parameter = model.root().path("Parameters").path("WorkerTimeoutSeconds");
+        assertThat(parameter.path("Default").asInt()).as("the default worker timeout").isEqualTo(90);
+        assertThat(timeoutOf("WorkerFunction")).isEqualTo(90);
+        List<Integer> allowed = new java.util.ArrayList<>();
+        parameter.path("AllowedValues").forEach(v -> allowed.add(v.asInt()));
+        assertThat(allowed).as("allowed worker timeouts").contains(90, 900).allMatch(t -> t >= 1 && t <= 900);
+        assertThat(model.root().path("Mappings").path("WorkerTimeouts").size()).as("one mapping row per allowed value")
+                .isEqualTo(allowed.size());
+        for (int timeout : allowed) {
+            TemplateModel deployed = model.withParameters(Map.of("WorkerTimeoutSeconds", Integer.toString(timeout)));
+            assertThat(deployed.timeoutSeconds("WorkerFunction")).as("worker Timeout").isEqualTo(timeout);
+            for (String queue : List.of(TemplateModel.TURNS_QUEUE, USER_DATA_QUEUE)) {
+                assertThat(deployed.number(deployed.resources(TemplateModel.QUEUE).get(queue).path("VisibilityTimeout")))
+                        .as(queue + " VisibilityTimeout with WorkerTimeoutSeconds=" + timeout)
+                        .hasValue(6 * timeout);
+            }
+        }
+    }
+
+    @Test
+    void aWorkerTimeoutTheMappingLacksOrAnUnknownParameterFailsNamingIt() {
+        TemplateModel odd = model.withParameters(Map.of("WorkerTimeoutSeconds", "7"));
+        assertThat(odd.timeoutSeconds("WorkerFunction")).isEqualTo(7);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> odd.number(
+                        odd.resources(TemplateModel.QUEUE).get(TemplateModel.TURNS_QUEUE).path("VisibilityTimeout")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("WorkerTimeouts")
+                .hasMessageContaining("7");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.withParameters(Map.of("NoSuchParameter", "1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NoSuchParameter");
     }
 
     @Test
@@ -259,7 +287,7 @@ class TemplateTest {
         JsonNode queue = model.resources(TemplateModel.QUEUE).get(USER_DATA_QUEUE);
         assertThat(queue).as(USER_DATA_QUEUE).isNotNull();
         assertThat(queue.path("FifoQueue").asBoolean()).as("FIFO by user: a user's memory jobs never race").isTrue();
-        assertThat(queue.path("VisibilityTimeout").asInt(30)).as("VisibilityTimeout >= 6 x worker Timeout")
+        assertThat(model.number(queue.path("VisibilityTimeout")).orElse(30)).as("VisibilityTimeout >= 6 x worker Timeout")
                 .isGreaterThanOrEqualTo(6 * timeoutOf("WorkerFunction"));
         JsonNode redrive = queue.path("RedrivePolicy");
         assertThat(logicalId(redrive.path("deadLetterTargetArn").asText())).isEqualTo("UserDataDeadLetterQueue");

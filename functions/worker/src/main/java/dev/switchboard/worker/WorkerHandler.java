@@ -59,6 +59,8 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import dev.switchboard.adapter.sqs.SqsQueueRetries;
+import dev.switchboard.port.QueueRetries;
 
 /**
  * SQS-triggered worker: answers the queued turns of a FIFO batch and reports partial batch failures. Two event sources
@@ -172,7 +174,10 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 jobs.afterAnswer(), metrics, limits);
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
-        return new Composition(new TurnBatch(runner, codec.mapper(), jobs), cache, metrics, usage, init.totalMillis(),
+        var retries = new SqsQueueRetries(sqs, List.of(env.require(Setting.TURNS_QUEUE_URL),
+                env.require(Setting.USER_DATA_QUEUE_URL)));
+        return new Composition(new TurnBatch(runner, codec.mapper(), jobs, retries,
+                env.integer(Setting.FAILED_RECORD_RETRY_SECONDS)), cache, metrics, usage, init.totalMillis(),
                 List.of(tools, embedder, dynamo, sqs, connectionsClient), new PendingSweep(queue, pending), secrets);
     }
 
@@ -192,7 +197,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         try (var log = RequestIds.of(context).open()) {
             List<TurnBatch.QueuedTurn> records = event.getRecords() == null ? List.of() : event.getRecords().stream()
                     .map(r -> new TurnBatch.QueuedTurn(r.getMessageId(), attribute(r, "MessageGroupId"), r.getBody(),
-                            receiveCount(r)))
+                            receiveCount(r), receipt(r)))
                     .toList();
             if (context != null && !warm.getAndSet(true)) {
                 metrics.coldStart(initMillis);
@@ -241,6 +246,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     private static String attribute(SQSEvent.SQSMessage r, String name) {
         Map<String, String> a = r.getAttributes();
         return a == null ? null : a.get(name);
+    }
+
+    /** Where the record came from and its receipt handle, so a failure can bring it back sooner (none: a hand-made event). */
+    private static QueueRetries.Receipt receipt(SQSEvent.SQSMessage r) {
+        return r.getEventSourceArn() == null || r.getReceiptHandle() == null ? null
+                : new QueueRetries.Receipt(r.getEventSourceArn(), r.getReceiptHandle());
     }
 
     private static int receiveCount(SQSEvent.SQSMessage r) {

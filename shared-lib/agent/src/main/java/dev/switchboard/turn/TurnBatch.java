@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.log.LogContext;
+import dev.switchboard.port.QueueRetries;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,17 +22,34 @@ import org.slf4j.MDC;
  * answered at the same time; inside a group the records run in order. A failed record is reported as a batch item
  * failure, and so is every later record of its group (they must not overtake it), unless the failed record was on its
  * last delivery: it is given up (dead-lettered), so the turns behind it run now instead of following it to the DLQ.
+ * Failed records come back after {@code retrySeconds} ({@link QueueRetries}) rather than the queue's visibility
+ * timeout, except those of a group whose turn another live run holds ({@link TurnHeldException}): they keep the
+ * visibility timeout, so their retries do not run out before that run's claim lapses.
  */
 public final class TurnBatch {
     private static final Logger LOG = LoggerFactory.getLogger(TurnBatch.class);
 
-    /** One queue record as the event source mapping delivers it. */
-    public record QueuedTurn(String messageId, String groupId, String body, int receiveCount) {}
+    /**
+     * One queue record as the event source mapping delivers it.
+     *
+     * @param receipt where the record came from and its receipt handle (null: it cannot be retried sooner)
+     */
+    public record QueuedTurn(String messageId, String groupId, String body, int receiveCount,
+                             QueueRetries.Receipt receipt) {
+        public QueuedTurn(String messageId, String groupId, String body, int receiveCount) {
+            this(messageId, groupId, body, receiveCount, null);
+        }
+    }
+
+    /** A failed record, and whether it may come back sooner than the queue's visibility timeout. */
+    private record Failure(QueuedTurn record, boolean retrySoon) {}
 
     private final TurnRunner runner;
     private final ObjectMapper json;
 
     private final UserDataJobs jobs;
+    private final QueueRetries retries;
+    private final int retrySeconds;
 
     public TurnBatch(TurnRunner runner, ObjectMapper json) {
         this(runner, json, null);
@@ -39,9 +57,19 @@ public final class TurnBatch {
 
     /** @param jobs the per-user background jobs (memory, index); null when memory and documents are off */
     public TurnBatch(TurnRunner runner, ObjectMapper json, UserDataJobs jobs) {
+        this(runner, json, jobs, QueueRetries.NONE, 0);
+    }
+
+    /**
+     * @param retries      brings failed records back after {@code retrySeconds}
+     * @param retrySeconds the delay before a failed record's next delivery (0: the queue's visibility timeout)
+     */
+    public TurnBatch(TurnRunner runner, ObjectMapper json, UserDataJobs jobs, QueueRetries retries, int retrySeconds) {
         this.jobs = jobs;
         this.runner = runner;
         this.json = json;
+        this.retries = retries;
+        this.retrySeconds = retrySeconds;
     }
 
     /** SnapStart priming of the turn path beyond the first read (see {@link TurnRunner#prime()}). */
@@ -51,6 +79,16 @@ public final class TurnBatch {
 
     /** @return the message ids to report as batch item failures */
     public List<String> process(List<QueuedTurn> records, LongSupplier remainingMillis) {
+        List<Failure> failures = failures(records, remainingMillis);
+        List<QueueRetries.Receipt> soon = failures.stream().filter(f -> f.retrySoon() && f.record().receipt() != null)
+                .map(f -> f.record().receipt()).toList();
+        if (retrySeconds > 0 && !soon.isEmpty()) {
+            retries.retryAfter(soon, retrySeconds);
+        }
+        return failures.stream().map(f -> f.record().messageId()).toList();
+    }
+
+    private List<Failure> failures(List<QueuedTurn> records, LongSupplier remainingMillis) {
         Map<String, List<QueuedTurn>> groups = new LinkedHashMap<>();
         for (QueuedTurn r : records) {
             String key = r.groupId() == null ? "\u0000" + r.messageId() : r.groupId();
@@ -61,9 +99,9 @@ public final class TurnBatch {
         }
         Map<String, String> logIds = MDC.getCopyOfContextMap();
         List<List<QueuedTurn>> groupList = new ArrayList<>(groups.values());
-        List<String> failed = new ArrayList<>();
+        List<Failure> failed = new ArrayList<>();
         try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<List<String>>> results = new ArrayList<>();
+            List<Future<List<Failure>>> results = new ArrayList<>();
             for (List<QueuedTurn> group : groupList) {
                 results.add(threads.submit(() -> {
                     if (logIds != null) {
@@ -80,19 +118,20 @@ public final class TurnBatch {
                         Thread.currentThread().interrupt();
                     }
                     LOG.error("a session's turns did not complete; all of them will be retried", e);
-                    groupList.get(i).forEach(r -> failed.add(r.messageId()));
+                    groupList.get(i).forEach(r -> failed.add(new Failure(r, false)));
                 }
             }
         }
         return failed;
     }
 
-    private List<String> processGroup(List<QueuedTurn> group, LongSupplier remainingMillis) {
-        List<String> failed = new ArrayList<>();
+    private List<Failure> processGroup(List<QueuedTurn> group, LongSupplier remainingMillis) {
+        List<Failure> failed = new ArrayList<>();
         boolean blocked = false;
+        boolean held = false; // another live run holds the group's session: nothing of it comes back sooner
         for (QueuedTurn r : group) {
             if (blocked) {
-                failed.add(r.messageId());
+                failed.add(new Failure(r, !held));
                 continue;
             }
             try {
@@ -117,7 +156,8 @@ public final class TurnBatch {
                     LOG.error("turn failed (receive {} of {}), {}: {}", r.receiveCount(), runner.maxReceiveCount(),
                             outcome, e.getClass().getSimpleName(), e);
                 }
-                failed.add(r.messageId());
+                held = e instanceof TurnHeldException;
+                failed.add(new Failure(r, !held));
                 blocked = !lastDelivery;
             } finally {
                 LogContext.turn(null, null, null);

@@ -41,10 +41,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class TurnRunner {
     private static final Logger LOG = LoggerFactory.getLogger(TurnRunner.class);
-    /** Kept back from the invocation's remaining time for storing the answer and sending done. */
-    static final long RESERVE_MILLIS = 5_000;
-    /** Below this much time left in the invocation a turn is not started (the queue redelivers it). */
-    static final long MIN_MILLIS_TO_START = RESERVE_MILLIS + 1_000;
+    /**
+     * The most kept back from the invocation's remaining time for storing the answer and sending done (a sixth of the
+     * time left, between {@value #MIN_RESERVE_MILLIS} ms and this: 5 s of a 90 s timeout, 0.5 s of a 3 s one).
+     */
+    static final long MAX_RESERVE_MILLIS = 5_000;
+    static final long MIN_RESERVE_MILLIS = 250;
+    /** The least time the model gets: with less left after the reserve a turn is not started (the queue redelivers it). */
+    static final long MIN_MODEL_MILLIS = 500;
+    /** Below this much time left in the invocation a turn is not started. */
+    static final long MIN_MILLIS_TO_START = MIN_RESERVE_MILLIS + MIN_MODEL_MILLIS;
+
+    /**
+     * What a delivery with {@code remainingMillis} left keeps back for storing its answer and sending done: its
+     * deadline for the model and for waiting on another run is the invocation's end less this, while its run claim
+     * holds until the invocation's end itself.
+     */
+    static long reserveMillis(long remainingMillis) {
+        return Math.max(MIN_RESERVE_MILLIS, Math.min(MAX_RESERVE_MILLIS, remainingMillis / 6));
+    }
 
     public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL, OUT_OF_BUDGET }
 
@@ -153,7 +168,8 @@ public final class TurnRunner {
 
     private Outcome answer(TurnRequest request, int receiveCount, long remainingMillis) {
         long started = clock.millis();
-        if (remainingMillis < MIN_MILLIS_TO_START) {
+        long reserve = reserveMillis(remainingMillis);
+        if (remainingMillis - reserve < MIN_MODEL_MILLIS) {
             throw new TurnFailedException("only " + remainingMillis + " ms left in this invocation", null);
         }
         List<StoredMessage> recent = history.recent(request);
@@ -166,7 +182,7 @@ public final class TurnRunner {
             LOG.info("turn answered already, acknowledged without calling the model");
             return Outcome.ALREADY_ANSWERED;
         }
-        RunClaim claim = lease.claim(request, started + remainingMillis, RESERVE_MILLIS);
+        RunClaim claim = lease.claim(request, started + remainingMillis, reserve);
         if (claim.status() == RunClaim.Status.GONE) {
             LOG.info("session gone, turn acknowledged");
             return Outcome.TURN_GONE;
@@ -182,7 +198,7 @@ public final class TurnRunner {
                     return Outcome.ALREADY_ANSWERED;
                 }
             }
-            return claimed(request, receiveCount, started, started + remainingMillis - RESERVE_MILLIS, recent,
+            return claimed(request, receiveCount, started, started + remainingMillis - reserve, recent,
                     userMessage, claim);
         } catch (RuntimeException e) {
             lease.release(request, claim.attempt());

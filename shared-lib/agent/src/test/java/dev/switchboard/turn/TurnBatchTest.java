@@ -10,6 +10,7 @@ import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.Role;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
+import dev.switchboard.port.QueueRetries;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.domain.Ids;
 import dev.switchboard.testing.InMemoryConnectionStore;
@@ -164,5 +165,53 @@ class TurnBatchTest {
         assertThat(failed).isEmpty();
         assertThat(answered(a)).isTrue();
         assertThat(answered(b)).isTrue();
+    }
+
+    @Test
+    void failedRecordsComeBackAfterTheRetryDelayButNotThoseOfASessionAnotherRunHolds() throws Exception {
+        List<List<QueueRetries.Receipt>> retried = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Integer> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TurnRunner runner = new TurnRunner(messages, sessions, new InMemoryConnectionStore(), gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "prompt"), codec, () -> 50_000L,
+                new TurnSettings(10, 0, 256, 3));
+        TurnBatch retrying = new TurnBatch(runner, codec.mapper(), null, (records, seconds) -> {
+            retried.add(List.copyOf(records));
+            delays.add(seconds);
+        }, 30);
+        TurnRequest good = turn("good", "good one");
+        TurnRequest bad1 = turn("bad", "please FAIL");
+        TurnRequest bad2 = turn("bad", "bad two");
+        TurnRequest held1 = turn("held", "held one");
+        TurnRequest held2 = turn("held", "held two");
+        // another live run holds the session "held" far beyond this invocation
+        sessions.claimRun(USER, "held", held1.turnId(), 50_000L, Long.MAX_VALUE / 2);
+
+        List<String> failed = retrying.process(List.of(receipted("m1", good), receipted("m2", bad1),
+                receipted("m3", bad2), receipted("m4", held1), receipted("m5", held2)), () -> 1_000L);
+
+        assertThat(failed).containsExactlyInAnyOrder("m2", "m3", "m4", "m5");
+        assertThat(answered(good)).isTrue();
+        assertThat(delays).containsExactly(30);
+        assertThat(retried.get(0)).as("the failed session's records, not the held one's")
+                .extracting(QueueRetries.Receipt::handle).containsExactlyInAnyOrder("receipt-m2", "receipt-m3");
+    }
+
+    @Test
+    void withoutADelayOrWithoutReceiptsNothingIsRetriedSooner() throws Exception {
+        List<QueueRetries.Receipt> retried = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TurnRunner runner = new TurnRunner(messages, sessions, new InMemoryConnectionStore(), gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "prompt"), codec, () -> 50_000L,
+                new TurnSettings(10, 0, 256, 3));
+        TurnRequest bad = turn("bad", "please FAIL");
+        TurnBatch off = new TurnBatch(runner, codec.mapper(), null, (records, seconds) -> retried.addAll(records), 0);
+        assertThat(off.process(List.of(receipted("m1", bad)), () -> 60_000L)).containsExactly("m1");
+        TurnBatch on = new TurnBatch(runner, codec.mapper(), null, (records, seconds) -> retried.addAll(records), 30);
+        assertThat(on.process(List.of(record("m2", bad)), () -> 60_000L)).containsExactly("m2");
+        assertThat(retried).isEmpty();
+    }
+
+    private TurnBatch.QueuedTurn receipted(String messageId, TurnRequest t) throws JsonProcessingException {
+        return new TurnBatch.QueuedTurn(messageId, t.sessionId(), codec.mapper().writeValueAsString(t), 1,
+                new QueueRetries.Receipt("arn:aws:sqs:us-east-1:000000000000:TurnsQueue.fifo", "receipt-" + messageId));
     }
 }

@@ -430,7 +430,7 @@ class TurnRunnerTest extends TurnFixture {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
 
-        // just enough time to start: the model gets the remaining time less the reserve (1 s), then is given up
+        // just enough time to start: the model gets the remaining time less the reserve (0.5 s), then is given up
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
                 .isInstanceOf(TurnFailedException.class)
                 .hasMessageContaining("did not finish");
@@ -441,6 +441,17 @@ class TurnRunnerTest extends TurnFixture {
         assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
         assertThat(answer(t.turnId())).isNull();
+    }
+
+    @Test
+    void theReserveIsASixthOfTheTimeLeftWithinItsBoundsSoShortTimeoutsStillLeaveTheModelMostOfIt() {
+        assertThat(TurnRunner.reserveMillis(90_000)).as("a 90 s invocation").isEqualTo(5_000);
+        assertThat(TurnRunner.reserveMillis(900_000)).as("a 900 s invocation").isEqualTo(5_000);
+        assertThat(TurnRunner.reserveMillis(18_000)).as("18 s left").isEqualTo(3_000);
+        assertThat(TurnRunner.reserveMillis(3_000)).as("a 3 s invocation").isEqualTo(500);
+        assertThat(TurnRunner.reserveMillis(1_000)).as("at least").isEqualTo(TurnRunner.MIN_RESERVE_MILLIS);
+        assertThat(TurnRunner.MIN_MILLIS_TO_START - TurnRunner.reserveMillis(TurnRunner.MIN_MILLIS_TO_START))
+                .as("the model's time at the least time to start").isEqualTo(TurnRunner.MIN_MODEL_MILLIS);
     }
 
     @Test

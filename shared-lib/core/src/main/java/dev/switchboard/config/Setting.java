@@ -87,6 +87,11 @@ public enum Setting {
     DELTA_MAX_BYTES(Kind.INT, "2048", false, 64, 4096),
     /** Deliveries before a turn is given up; keep equal to the queue's maxReceiveCount. */
     MAX_RECEIVE_COUNT(Kind.INT, "3", false, 1, 1000),
+    /**
+     * Seconds after which a failed queue record is delivered again (ChangeMessageVisibility), instead of the queue's
+     * visibility timeout (6 x the worker's timeout); 0 = the visibility timeout. Not for a turn another run holds.
+     */
+    FAILED_RECORD_RETRY_SECONDS(Kind.INT, "30", false, 0, 43_200),
     CONNECTION_TTL_SECONDS(Kind.INT, "7200", false, 60, 7 * 24 * 3600),
     /** Days a stored message (and its idempotency claim, its tool calls) is kept before its TTL; 0 = until deleted. */
     MESSAGE_RETENTION_DAYS(Kind.INT, "0", false, 0, 36_500),
