@@ -76,6 +76,23 @@ public abstract class UserQuotasContract {
     }
 
     @Test
+    void lapsedSlotsAreAllFreedAndCountedOnce() {
+        assertThat(quotas.tryTakeSlot(user, "s1", "c1", NOW, 2, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 2, 60_000)).isTrue();
+        long later = NOW + 60_001;
+
+        assertThat(quotas.tryTakeSlot(user, "s3", "c1", later, 2, 60_000)).as("both lapsed").isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s4", "c1", later, 2, 60_000)).as("the other lapsed one").isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s5", "c1", later, 2, 60_000)).as("s3 and s4 hold both").isFalse();
+        quotas.releaseSlot(user, "s1", "c1"); // a lapsed slot's late release frees nothing of the others'
+        assertThat(quotas.tryTakeSlot(user, "s5", "c1", later, 2, 60_000)).isFalse();
+        quotas.releaseSlot(user, "s3", "c1");
+        assertThat(quotas.tryTakeSlot(user, "s5", "c1", later, 2, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s5", "c2", later, 2, 60_000)).as("its own slot, taken over").isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s6", "c1", later, 2, 60_000)).isFalse();
+    }
+
+    @Test
     void parallelSessionsNeverHoldMoreSlotsThanAllowed() throws Exception {
         int sessions = 20;
         java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();

@@ -24,9 +24,10 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * Items in the UserData table, under the user's partition: one per UTC day (sk {@code Q#<yyyyMMdd>}, expiring after
  * two days) with a counter per minute of the day ({@code t<minute>}) and the day's {@code tokens}; one per charged
  * model call (sk {@code C#<callId>}, its tokens and day, expiring after two days), written in one transaction with
- * the day's sum and only if absent, so a call is charged once; one per running-answer slot (sk {@code R#<k>}, k
- * below the limit: the holding session, its turn's clientMessageId and {@code holdUntil}), each taken with a
- * conditional write. Starting a turn is one conditional UpdateItem that checks both limits and counts the turn.
+ * the day's sum and only if absent, so a call is charged once; one item of running-answer slots (sk {@code R#slots}): an
+ * attribute per session that holds a slot ({@code s:<sessionId>} = its turn's clientMessageId {@code c} and
+ * {@code holdUntil} {@code h}) and their count {@code n}, so taking or releasing a slot is one conditional UpdateItem.
+ * Starting a turn is one conditional UpdateItem that checks both limits and counts the turn.
  */
 public final class DynamoDbUserQuotas implements UserQuotas {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
@@ -115,35 +116,70 @@ public final class DynamoDbUserQuotas implements UserQuotas {
         return item == null ? 0 : num(item, "tokens");
     }
 
+    private static final String RUNNING = "R#slots";
+    private static final String SLOT_PREFIX = "s:";
+    private static final String COUNT = "n";
+    /** Writes tried per take: each failed condition returns the item, so the next try is decided on what is stored. */
+    private static final int TAKE_TRIES = 5;
+
+    /**
+     * One conditional UpdateItem in the usual case: a session without a slot takes one when fewer than
+     * {@code slots} are counted ({@code n}); a session that holds one takes it over. Only when every slot is counted
+     * does a second write free the lapsed ones (each still as it was read) and take one of them.
+     */
     @Override
     public boolean tryTakeSlot(String userId, String sessionId, String clientMessageId, long nowMillis, int slots,
                                long holdMillis) {
-        Map<Integer, Map<String, AttributeValue>> held = slots(userId);
-        List<Integer> candidates = new ArrayList<>();
-        held.forEach((k, item) -> {
-            if (sessionId.equals(str(item, "sessionId"))) {
-                candidates.add(k); // the session's own slot first: a session never holds two
+        String own = SLOT_PREFIX + sessionId;
+        AttributeValue slot = AttributeValue.fromM(Map.of("c", s(clientMessageId), "h", n(nowMillis + holdMillis)));
+        AttributeValue ttl = n((nowMillis + holdMillis) / 1000 + 86_400);
+        Map<String, AttributeValue> seen = null; // not read yet
+        for (int attempt = 0; attempt < TAKE_TRIES; attempt++) {
+            Map<String, String> names = new HashMap<>(Map.of("#a", own));
+            Map<String, AttributeValue> values = new HashMap<>(Map.of(":slot", slot, ":ttl", ttl));
+            String update;
+            String condition;
+            if (seen != null && seen.containsKey(own)) {
+                update = "SET #a = :slot, expiresAt = :ttl"; // the session's slot follows its newest turn
+                condition = "attribute_exists(#a)";
+            } else if (seen == null || num(seen, COUNT) < slots) {
+                update = "SET #a = :slot, expiresAt = :ttl ADD #n :one";
+                condition = "attribute_not_exists(#a) AND (attribute_not_exists(#n) OR #n < :k)";
+                names.put("#n", COUNT);
+                values.putAll(Map.of(":one", n(1), ":k", n(slots)));
+            } else {
+                List<String> lapsed = new ArrayList<>();
+                seen.forEach((name, value) -> {
+                    if (name.startsWith(SLOT_PREFIX) && value.hasM() && num(value.m(), "h") < nowMillis) {
+                        lapsed.add(name);
+                    }
+                });
+                if (lapsed.isEmpty()) {
+                    return false; // every slot is held by another session
+                }
+                StringBuilder remove = new StringBuilder();
+                StringBuilder held = new StringBuilder("attribute_not_exists(#a) AND #n = :seen");
+                for (int i = 0; i < lapsed.size(); i++) {
+                    names.put("#l" + i, lapsed.get(i));
+                    values.put(":h" + i, n(num(seen.get(lapsed.get(i)).m(), "h")));
+                    remove.append(i == 0 ? " REMOVE " : ", ").append("#l").append(i);
+                    held.append(" AND #l").append(i).append(".h = :h").append(i);
+                }
+                update = "SET #a = :slot, expiresAt = :ttl ADD #n :freed" + remove;
+                condition = held.toString();
+                names.put("#n", COUNT);
+                values.putAll(Map.of(":seen", n(num(seen, COUNT)), ":freed", n(1 - lapsed.size())));
             }
-        });
-        for (int k = 0; k < slots; k++) {
-            Map<String, AttributeValue> item = held.get(k);
-            if (item == null || num(item, "holdUntil") < nowMillis) {
-                candidates.add(k);
-            }
-        }
-        for (int k : candidates) {
-            Map<String, AttributeValue> slot = new HashMap<>(key(userId, "R#" + k));
-            slot.put("sessionId", s(sessionId));
-            slot.put("clientMessageId", s(clientMessageId));
-            slot.put("holdUntil", n(nowMillis + holdMillis));
-            slot.put("expiresAt", n((nowMillis + holdMillis) / 1000 + 86_400));
             try {
-                dynamo.putItem(b -> b.tableName(table).item(slot)
-                        .conditionExpression("attribute_not_exists(pk) OR holdUntil < :now OR sessionId = :s")
-                        .expressionAttributeValues(Map.of(":now", n(nowMillis), ":s", s(sessionId))));
+                String u = update;
+                String c = condition;
+                dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
+                        .updateExpression(u).conditionExpression(c)
+                        .expressionAttributeNames(names).expressionAttributeValues(values)
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
                 return true;
             } catch (ConditionalCheckFailedException e) {
-                // another session took it first: try the next
+                seen = e.hasItem() ? e.item() : Map.of(); // another take or release came first: decide again
             }
         }
         return false;
@@ -151,28 +187,14 @@ public final class DynamoDbUserQuotas implements UserQuotas {
 
     @Override
     public void releaseSlot(String userId, String sessionId, String clientMessageId) {
-        for (var slot : slots(userId).entrySet()) {
-            if (sessionId.equals(str(slot.getValue(), "sessionId"))
-                    && clientMessageId.equals(str(slot.getValue(), "clientMessageId"))) {
-                try {
-                    dynamo.deleteItem(b -> b.tableName(table).key(key(userId, "R#" + slot.getKey()))
-                            .conditionExpression("sessionId = :s AND clientMessageId = :c")
-                            .expressionAttributeValues(Map.of(":s", s(sessionId), ":c", s(clientMessageId))));
-                } catch (ConditionalCheckFailedException e) {
-                    // taken over by a newer turn of the session, or by another session after it lapsed
-                }
-            }
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
+                    .updateExpression("REMOVE #a ADD #n :less")
+                    .conditionExpression("#a.c = :c")
+                    .expressionAttributeNames(Map.of("#a", SLOT_PREFIX + sessionId, "#n", COUNT))
+                    .expressionAttributeValues(Map.of(":c", s(clientMessageId), ":less", n(-1))));
+        } catch (ConditionalCheckFailedException e) {
+            // taken over by a newer turn of the session, or freed for another session after it lapsed
         }
-    }
-
-    /** The user's slot items by slot number (one strongly consistent Query). */
-    private Map<Integer, Map<String, AttributeValue>> slots(String userId) {
-        Map<Integer, Map<String, AttributeValue>> held = new HashMap<>();
-        for (var item : dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
-                .keyConditionExpression("pk = :p AND begins_with(sk, :r)")
-                .expressionAttributeValues(Map.of(":p", s(userId), ":r", s("R#")))).items()) {
-            held.put(Integer.parseInt(str(item, SK).substring(2)), item);
-        }
-        return held;
     }
 }
