@@ -14,6 +14,15 @@ public interface MessageStore {
                         String fingerprint, long nowMillis);
 
     /**
+     * {@link #claimTurn} and {@link #putIfAbsent} of the turn's user message in one atomic write: binds
+     * {@code clientMessageId} to {@code message}'s turn id (the candidate) and {@code fingerprint} and stores
+     * {@code message}, or, when the clientMessageId was claimed before, writes nothing and returns what was bound then
+     * (fresh = false; the caller stores the message of that turn itself if it is missing). The claim's time is the
+     * message's {@code createdAtMillis}.
+     */
+    TurnClaim claimTurnWithMessage(StoredMessage message, String clientMessageId, String fingerprint);
+
+    /**
      * Stores a message with a conditional write keyed by (turn, role).
      *
      * @return true when written, false when that message was already stored

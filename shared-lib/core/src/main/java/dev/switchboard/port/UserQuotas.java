@@ -5,13 +5,29 @@ package dev.switchboard.port;
  * number of function instances share them. A turn refused for its minute or its day is not counted.
  */
 public interface UserQuotas {
-    enum Verdict { OK, TURNS_PER_MINUTE, TOKENS_PER_DAY }
+    /** {@code RUNNING_ANSWERS}: every running-answer slot is held (only {@link #tryStartTurnWithSlot} says it). */
+    enum Verdict { OK, TURNS_PER_MINUTE, TOKENS_PER_DAY, RUNNING_ANSWERS }
 
     /**
      * Counts one turn in the user's current minute unless that would pass {@code turnsPerMinute} or the user's tokens
      * of the day have reached {@code tokensPerDay} (a limit of 0 is no limit).
      */
     Verdict tryStartTurn(String userId, long nowMillis, int turnsPerMinute, long tokensPerDay);
+
+    /**
+     * {@link #tryStartTurn} and, when it passes, {@link #tryTakeSlot}, in one write where the store can: a turn refused
+     * for its minute or its day takes no slot; a turn refused for the slots ({@code RUNNING_ANSWERS}) is counted in
+     * its minute.
+     */
+    default Verdict tryStartTurnWithSlot(String userId, String sessionId, String clientMessageId, long nowMillis,
+                                         int turnsPerMinute, long tokensPerDay, int slots, long holdMillis) {
+        Verdict verdict = tryStartTurn(userId, nowMillis, turnsPerMinute, tokensPerDay);
+        if (verdict != Verdict.OK) {
+            return verdict;
+        }
+        return tryTakeSlot(userId, sessionId, clientMessageId, nowMillis, slots, holdMillis) ? Verdict.OK
+                : Verdict.RUNNING_ANSWERS;
+    }
 
     /**
      * Adds the tokens of one model call to the user's day, once per {@code callId}: a second charge of the same call

@@ -84,8 +84,9 @@ public final class TurnAdmission {
         // a new turn sorts after the session's newest accepted one, even within the same millisecond or when this
         // instance's clock is behind another's (so an interrupt never cancels the interrupting message)
         long idTime = Math.max(now, Ids.millisOf(session.lastTurnId()) + 1);
-        TurnClaim claim = messages.claimTurn(userId, sessionId, clientMessageId, ids.newTurnId(idTime),
-                fingerprint, now);
+        // the claim and the user message in one write; a retry finds the claim and stores nothing
+        TurnClaim claim = messages.claimTurnWithMessage(userMessage(session, ids.newTurnId(idTime), text, now, branch),
+                clientMessageId, fingerprint);
         LogContext.session(sessionId, claim.turnId());
         if (!claim.fresh() && claim.fingerprint() != null && !claim.fingerprint().equals(fingerprint)) {
             LOG.info("clientMessageId reused for a different message: refused");
@@ -93,10 +94,12 @@ public final class TurnAdmission {
                     "This clientMessageId was already used for a different message; use a new id for each message",
                     action, sessionId, null, clientMessageId);
         }
-        // On a retry the claim already exists: the user message, the mark and the enqueue are repeated, all
-        // idempotent, so a retry after a crash between these steps completes the turn instead of losing it.
-        messages.putIfAbsent(new StoredMessage(userId, sessionId, claim.turnId(), Role.USER, text,
-                claim.createdAtMillis(), null, null, null, null, branch, null));
+        if (!claim.fresh()) {
+            // On a retry the user message, the mark and the enqueue are repeated, all idempotent, so a retry after a
+            // crash between these steps (or of a claim stored alone, before claim and message were one write)
+            // completes the turn instead of losing it.
+            messages.putIfAbsent(userMessage(session, claim.turnId(), text, claim.createdAtMillis(), branch));
+        }
         if (!sessions.markAccepted(userId, sessionId, claim.turnId(), clientMessageId)) {
             // the session was deleted since it was read: take back what this message stored (its claim, the
             // message), so that nothing of it outlives the session (deleteSession deletes the session first)
@@ -110,5 +113,11 @@ public final class TurnAdmission {
                 LogContext.correlationId()));
         LOG.info("turn accepted (duplicate={})", !claim.fresh());
         return new ServerEvent.Accepted(sessionId, claim.turnId(), clientMessageId, !claim.fresh());
+    }
+
+    private static StoredMessage userMessage(Session session, String turnId, String text, long createdAtMillis,
+                                             Branch branch) {
+        return new StoredMessage(session.userId(), session.sessionId(), turnId, Role.USER, text, createdAtMillis,
+                null, null, null, null, branch, null);
     }
 }

@@ -52,19 +52,18 @@ public final class TurnLimits {
         if (quotas == null) {
             return Optional.empty();
         }
-        Optional<ServerEvent> refused = switch (quotas.tryStartTurn(userId, nowMillis, turnsPerMinute, tokensPerDay)) {
+        UserQuotas.Verdict verdict = concurrentTurns > 0
+                ? quotas.tryStartTurnWithSlot(userId, sessionId, clientMessageId, nowMillis, turnsPerMinute,
+                        tokensPerDay, concurrentTurns, SLOT_HOLD_MILLIS)
+                : quotas.tryStartTurn(userId, nowMillis, turnsPerMinute, tokensPerDay);
+        return switch (verdict) {
             case OK -> Optional.empty();
             case TURNS_PER_MINUTE -> refuse(sessionId, clientMessageId, "At most " + turnsPerMinute
                     + " messages per minute; try again in a minute");
             case TOKENS_PER_DAY -> refuse(sessionId, clientMessageId, budgetSpent());
-        };
-        if (refused.isEmpty() && concurrentTurns > 0
-                && !quotas.tryTakeSlot(userId, sessionId, clientMessageId, nowMillis, concurrentTurns,
-                        SLOT_HOLD_MILLIS)) {
-            return refuse(sessionId, clientMessageId, "You have " + concurrentTurns
+            case RUNNING_ANSWERS -> refuse(sessionId, clientMessageId, "You have " + concurrentTurns
                     + " answers running already; wait for one to finish or cancel it");
-        }
-        return refused;
+        };
     }
 
     /** Ends the running-answer slot of the session's turn of {@code clientMessageId} (if it still holds it). */

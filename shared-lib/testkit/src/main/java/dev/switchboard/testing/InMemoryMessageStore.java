@@ -48,6 +48,17 @@ public class InMemoryMessageStore implements MessageStore {
         return claim;
     }
 
+    @Override
+    public synchronized TurnClaim claimTurnWithMessage(StoredMessage message, String clientMessageId,
+                                                       String fingerprint) {
+        TurnClaim claim = claimTurn(message.userId(), message.sessionId(), clientMessageId, message.turnId(),
+                fingerprint, message.createdAtMillis());
+        if (claim.fresh()) {
+            putIfAbsent(message);
+        }
+        return claim;
+    }
+
     private NavigableMap<String, StoredMessage> mapOf(StoredMessage m) {
         return m.role() == Role.TOOL
                 ? steps.computeIfAbsent(partition(m.userId(), m.sessionId()), k -> new ConcurrentSkipListMap<>())

@@ -134,6 +134,60 @@ public abstract class MessageStoreContract {
         assertThat(store.deleteSession(user, session)).isZero();
     }
 
+    // claimTurnWithMessage
+
+    @Test
+    void claimTurnWithMessageClaimsAndStoresTheMessageInOneWrite() {
+        String t1 = nextTurnId();
+        StoredMessage question = userMessage(user, session, t1, "hello");
+
+        assertThat(store.claimTurnWithMessage(question, "c-1", "fp"))
+                .isEqualTo(new TurnClaim(t1, question.createdAtMillis(), true, "fp"));
+
+        assertThat(store.history(user, session, 10, null).items()).extracting(StoredMessage::turnId, StoredMessage::text)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(t1, "hello"));
+        assertThat(store.claimTurn(user, session, "c-1", nextTurnId(), "fp", 9_000))
+                .isEqualTo(new TurnClaim(t1, question.createdAtMillis(), false, "fp"));
+    }
+
+    @Test
+    void claimTurnWithMessageAgainReturnsTheFirstTurnAndStoresNothing() {
+        String t1 = nextTurnId();
+        StoredMessage first = userMessage(user, session, t1, "hello");
+        store.claimTurnWithMessage(first, "c-1", "fp");
+
+        TurnClaim again = store.claimTurnWithMessage(userMessage(user, session, nextTurnId(), "hello again"), "c-1",
+                "other");
+
+        assertThat(again).isEqualTo(new TurnClaim(t1, first.createdAtMillis(), false, "fp"));
+        assertThat(store.history(user, session, 10, null).items()).extracting(StoredMessage::text)
+                .containsExactly("hello");
+    }
+
+    @Test
+    void claimTurnWithMessageAfterAClaimAloneStoresNothing() {
+        String t1 = nextTurnId();
+        store.claimTurn(user, session, "c-1", t1, "fp", 1_000);
+
+        assertThat(store.claimTurnWithMessage(userMessage(user, session, nextTurnId(), "hello"), "c-1", "fp"))
+                .isEqualTo(new TurnClaim(t1, 1_000, false, "fp"));
+        assertThat(store.history(user, session, 10, null).items()).isEmpty();
+    }
+
+    @Test
+    void claimTurnWithMessageIsKeyedByUserAndSession() {
+        store.claimTurnWithMessage(userMessage(user, session, nextTurnId(), "mine"), "c-1", "fp");
+
+        String t2 = nextTurnId();
+        assertThat(store.claimTurnWithMessage(userMessage(otherUser, session, t2, "theirs"), "c-1", "fp").fresh())
+                .isTrue();
+        assertThat(store.history(otherUser, session, 10, null).items()).extracting(StoredMessage::text)
+                .containsExactly("theirs");
+        assertThat(store.deleteSession(user, session)).isEqualTo(1);
+        assertThat(store.claimTurnWithMessage(userMessage(user, session, nextTurnId(), "anew"), "c-1", "fp").fresh())
+                .as("deleting the session deletes its claims too").isTrue();
+    }
+
     // putIfAbsent
 
     @Test

@@ -76,6 +76,51 @@ public abstract class UserQuotasContract {
     }
 
     @Test
+    void startingATurnWithASlotCountsTheMinuteAndTakesTheSlotTogether() {
+        assertThat(quotas.tryStartTurnWithSlot(user, "s1", "c1", NOW, 3, 0, 1, 60_000)).isEqualTo(Verdict.OK);
+        assertThat(quotas.tryStartTurnWithSlot(user, "s1", "c2", NOW, 3, 0, 1, 60_000))
+                .as("the session's own slot, taken over").isEqualTo(Verdict.OK);
+        assertThat(quotas.tryStartTurnWithSlot(user, "s2", "c1", NOW, 3, 0, 1, 60_000))
+                .isEqualTo(Verdict.RUNNING_ANSWERS);
+        assertThat(quotas.tryStartTurn(user, NOW, 3, 0)).as("the refused turn was counted in its minute")
+                .isEqualTo(Verdict.TURNS_PER_MINUTE);
+        assertThat(quotas.tryStartTurnWithSlot(user, "s1", "c3", NOW, 3, 0, 1, 60_000))
+                .isEqualTo(Verdict.TURNS_PER_MINUTE);
+        quotas.releaseSlot(user, "s1", "c2");
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 1, 60_000))
+                .as("a turn refused for its minute takes no slot: s1's was released").isTrue();
+        assertThat(quotas.tryStartTurnWithSlot(user, "s3", "c1", NOW + 60_000, 3, 0, 1, 60_000))
+                .as("s2 holds the only slot").isEqualTo(Verdict.RUNNING_ANSWERS);
+        assertThat(quotas.tryStartTurnWithSlot(user, "s3", "c1", NOW + 60_001, 3, 0, 1, 60_000))
+                .as("s2's slot lapsed").isEqualTo(Verdict.OK);
+    }
+
+    @Test
+    void tokensPerDayStopATurnWithASlotBeforeItTakesOne() {
+        quotas.charge(user, "call-1", NOW, 100);
+        assertThat(quotas.tryStartTurnWithSlot(user, "s1", "c1", NOW, 0, 100, 1, 60_000))
+                .isEqualTo(Verdict.TOKENS_PER_DAY);
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 1, 60_000)).as("no slot was taken").isTrue();
+    }
+
+    @Test
+    void lapsedSlotsAreAllFreedAndCountedOnce() {
+        assertThat(quotas.tryTakeSlot(user, "s1", "c1", NOW, 2, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 2, 60_000)).isTrue();
+        long later = NOW + 60_001;
+
+        assertThat(quotas.tryTakeSlot(user, "s3", "c1", later, 2, 60_000)).as("both lapsed").isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s4", "c1", later, 2, 60_000)).as("the other lapsed one").isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s5", "c1", later, 2, 60_000)).as("s3 and s4 hold both").isFalse();
+        quotas.releaseSlot(user, "s1", "c1"); // a lapsed slot's late release frees nothing of the others'
+        assertThat(quotas.tryTakeSlot(user, "s5", "c1", later, 2, 60_000)).isFalse();
+        quotas.releaseSlot(user, "s3", "c1");
+        assertThat(quotas.tryTakeSlot(user, "s5", "c1", later, 2, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s5", "c2", later, 2, 60_000)).as("its own slot, taken over").isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s6", "c1", later, 2, 60_000)).isFalse();
+    }
+
+    @Test
     void parallelSessionsNeverHoldMoreSlotsThanAllowed() throws Exception {
         int sessions = 20;
         java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();

@@ -16,9 +16,13 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /**
  * Messages table, one item per message. pk = {@code userId#sessionId} (owner first); sk =
@@ -78,24 +82,71 @@ public final class DynamoDbMessageStore implements MessageStore {
                 m.tool().step()) : sortKey(m.turnId(), m.role());
     }
 
+    private Map<String, AttributeValue> claimItem(String userId, String sessionId, String clientMessageId,
+                                                  String turnId, String fingerprint, long nowMillis) {
+        Map<String, AttributeValue> claim = new HashMap<>(Map.of(PK, s(partition(userId, sessionId)),
+                SK, s(CLAIM_PREFIX + clientMessageId), "turnId", s(turnId), "fingerprint", s(fingerprint),
+                "createdAt", n(nowMillis)));
+        expire(claim, nowMillis);
+        return claim;
+    }
+
+    /** The claim stored before (an item returned by a failed condition, else one strongly consistent read). */
+    private TurnClaim earlierClaim(String userId, String sessionId, String clientMessageId,
+                                   Map<String, AttributeValue> returned) {
+        Map<String, AttributeValue> old = returned != null && !returned.isEmpty() ? returned
+                : dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                        .key(key(partition(userId, sessionId), CLAIM_PREFIX + clientMessageId))).item();
+        return new TurnClaim(str(old, "turnId"), num(old, "createdAt"), false, str(old, "fingerprint"));
+    }
+
     @Override
     public TurnClaim claimTurn(String userId, String sessionId, String clientMessageId, String candidateTurnId,
                                String fingerprint, long nowMillis) {
         try {
-            Map<String, AttributeValue> claim = new HashMap<>(Map.of(PK, s(partition(userId, sessionId)),
-                    SK, s(CLAIM_PREFIX + clientMessageId), "turnId", s(candidateTurnId), "fingerprint", s(fingerprint),
-                    "createdAt", n(nowMillis)));
-            expire(claim, nowMillis);
+            Map<String, AttributeValue> claim = claimItem(userId, sessionId, clientMessageId, candidateTurnId,
+                    fingerprint, nowMillis);
             dynamo.putItem(b -> b.tableName(table)
                     .item(claim)
                     .conditionExpression("attribute_not_exists(pk)")
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return new TurnClaim(candidateTurnId, nowMillis, true, fingerprint);
         } catch (ConditionalCheckFailedException e) {
-            Map<String, AttributeValue> old = e.hasItem() ? e.item()
-                    : dynamo.getItem(b -> b.tableName(table).consistentRead(true)
-                            .key(key(partition(userId, sessionId), CLAIM_PREFIX + clientMessageId))).item();
-            return new TurnClaim(str(old, "turnId"), num(old, "createdAt"), false, str(old, "fingerprint"));
+            return earlierClaim(userId, sessionId, clientMessageId, e.hasItem() ? e.item() : null);
+        }
+    }
+
+    /**
+     * One TransactWriteItems of the two items (same partition): the claim, only if absent, and the user message. Its
+     * ClientRequestToken (set by the SDK, the same on the SDK's retries) makes a retry of a write that was applied
+     * but whose response was lost succeed; a claim found holding this very candidate turn id is that write too.
+     */
+    @Override
+    public TurnClaim claimTurnWithMessage(StoredMessage message, String clientMessageId, String fingerprint) {
+        String userId = message.userId();
+        String sessionId = message.sessionId();
+        long now = message.createdAtMillis();
+        Map<String, AttributeValue> claim = claimItem(userId, sessionId, clientMessageId, message.turnId(),
+                fingerprint, now);
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(
+                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(claim)
+                            .conditionExpression("attribute_not_exists(pk)")
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                            .build()).build(),
+                    // no condition: the candidate turn id is new, and the claim's condition decides for both
+                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(item(message)).build())
+                            .build()));
+            return new TurnClaim(message.turnId(), now, true, fingerprint);
+        } catch (TransactionCanceledException e) {
+            List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+            if (reasons.isEmpty() || !"ConditionalCheckFailed".equals(reasons.get(0).code())) {
+                throw e; // the claim did not fail its condition: a conflict or a throttle, for the caller's retry
+            }
+            TurnClaim earlier = earlierClaim(userId, sessionId, clientMessageId, reasons.get(0).item());
+            return earlier.turnId().equals(message.turnId())
+                    ? new TurnClaim(earlier.turnId(), earlier.createdAtMillis(), true, earlier.fingerprint())
+                    : earlier;
         }
     }
 

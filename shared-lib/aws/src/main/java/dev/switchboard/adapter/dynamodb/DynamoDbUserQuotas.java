@@ -24,9 +24,12 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * Items in the UserData table, under the user's partition: one per UTC day (sk {@code Q#<yyyyMMdd>}, expiring after
  * two days) with a counter per minute of the day ({@code t<minute>}) and the day's {@code tokens}; one per charged
  * model call (sk {@code C#<callId>}, its tokens and day, expiring after two days), written in one transaction with
- * the day's sum and only if absent, so a call is charged once; one per running-answer slot (sk {@code R#<k>}, k
- * below the limit: the holding session, its turn's clientMessageId and {@code holdUntil}), each taken with a
- * conditional write. Starting a turn is one conditional UpdateItem that checks both limits and counts the turn.
+ * the day's sum and only if absent, so a call is charged once; one item of running-answer slots (sk
+ * {@code R#slots}): a map {@code slots} from each session holding a slot to its turn's clientMessageId {@code c} and
+ * holdUntil {@code h}, so taking a slot is one UpdateItem conditional on {@code size(slots)} (a session's own entry
+ * is overwritten, never counted twice) and releasing one an UpdateItem conditional on the entry's {@code c}.
+ * Starting a turn is one conditional UpdateItem that checks both limits and counts the turn; with a slot to take,
+ * that update and the slot's are one TransactWriteItems.
  */
 public final class DynamoDbUserQuotas implements UserQuotas {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
@@ -51,9 +54,9 @@ public final class DynamoDbUserQuotas implements UserQuotas {
         return nowMillis / 1000 + 2 * 86_400;
     }
 
-    @Override
-    public Verdict tryStartTurn(String userId, long nowMillis, int turnsPerMinute, long tokensPerDay) {
-        String minute = minuteAttribute(nowMillis);
+    /** The day item's conditional update that counts a turn in its minute (a limit of 0 is not checked). */
+    private static Update startTurn(String table, String userId, long nowMillis, int turnsPerMinute,
+                                    long tokensPerDay) {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":one", n(1));
         values.put(":ttl", n(expiry(nowMillis)));
@@ -66,18 +69,72 @@ public final class DynamoDbUserQuotas implements UserQuotas {
             values.put(":tokens", n(tokensPerDay));
             condition.append(condition.isEmpty() ? "" : " AND ").append("(attribute_not_exists(tokens) OR tokens < :tokens)");
         }
+        return Update.builder().tableName(table).key(key(userId, dayKey(nowMillis)))
+                .updateExpression("ADD #m :one SET expiresAt = :ttl")
+                .conditionExpression(condition.isEmpty() ? null : condition.toString())
+                .expressionAttributeNames(Map.of("#m", minuteAttribute(nowMillis)))
+                .expressionAttributeValues(values)
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .build();
+    }
+
+    /** Which limit a refused turn's day item (as it was) has reached. */
+    private static Verdict refused(Map<String, AttributeValue> old, long nowMillis, int turnsPerMinute) {
+        Map<String, AttributeValue> item = old == null ? Map.of() : old;
+        return turnsPerMinute > 0 && num(item, minuteAttribute(nowMillis)) >= turnsPerMinute
+                ? Verdict.TURNS_PER_MINUTE : Verdict.TOKENS_PER_DAY;
+    }
+
+    @Override
+    public Verdict tryStartTurn(String userId, long nowMillis, int turnsPerMinute, long tokensPerDay) {
+        Update u = startTurn(table, userId, nowMillis, turnsPerMinute, tokensPerDay);
         try {
-            dynamo.updateItem(b -> b.tableName(table).key(key(userId, dayKey(nowMillis)))
-                    .updateExpression("ADD #m :one SET expiresAt = :ttl")
-                    .conditionExpression(condition.isEmpty() ? null : condition.toString())
-                    .expressionAttributeNames(Map.of("#m", minute))
-                    .expressionAttributeValues(values)
+            dynamo.updateItem(b -> b.tableName(table).key(u.key()).updateExpression(u.updateExpression())
+                    .conditionExpression(u.conditionExpression())
+                    .expressionAttributeNames(u.expressionAttributeNames())
+                    .expressionAttributeValues(u.expressionAttributeValues())
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return Verdict.OK;
         } catch (ConditionalCheckFailedException e) {
-            Map<String, AttributeValue> old = e.hasItem() ? e.item() : Map.of();
-            return turnsPerMinute > 0 && num(old, minute) >= turnsPerMinute ? Verdict.TURNS_PER_MINUTE
-                    : Verdict.TOKENS_PER_DAY;
+            return refused(e.hasItem() ? e.item() : null, nowMillis, turnsPerMinute);
+        }
+    }
+
+    /**
+     * One TransactWriteItems in the usual case: the day item's count of the turn and the session's slot (its own taken
+     * over, or a new one while fewer than {@code slots} are held). When the slot's condition alone fails (every slot
+     * is held and some may have lapsed, or the user's first take), the two are done one after the other, as
+     * {@link UserQuotas#tryStartTurnWithSlot} does by default.
+     */
+    @Override
+    public Verdict tryStartTurnWithSlot(String userId, String sessionId, String clientMessageId, long nowMillis,
+                                        int turnsPerMinute, long tokensPerDay, int slots, long holdMillis) {
+        Update slot = Update.builder().tableName(table).key(key(userId, RUNNING))
+                .updateExpression(TAKE)
+                .conditionExpression(FREE_OR_OWN)
+                .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
+                .expressionAttributeValues(Map.of(":slot", slotValue(clientMessageId, nowMillis, holdMillis),
+                        ":ttl", slotExpiry(nowMillis, holdMillis), ":k", n(slots)))
+                .build();
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(
+                    TransactWriteItem.builder().update(startTurn(table, userId, nowMillis, turnsPerMinute,
+                            tokensPerDay)).build(),
+                    TransactWriteItem.builder().update(slot).build()));
+            return Verdict.OK;
+        } catch (TransactionCanceledException e) {
+            List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+            if (reasons.size() < 2) {
+                throw e;
+            }
+            if (CONDITION_FAILED.equals(reasons.get(0).code())) {
+                return refused(reasons.get(0).item(), nowMillis, turnsPerMinute); // no slot taken
+            }
+            if (!CONDITION_FAILED.equals(reasons.get(1).code())) {
+                throw e; // a conflict or a throttle, for the caller's retry
+            }
+            return UserQuotas.super.tryStartTurnWithSlot(userId, sessionId, clientMessageId, nowMillis,
+                    turnsPerMinute, tokensPerDay, slots, holdMillis);
         }
     }
 
@@ -115,64 +172,99 @@ public final class DynamoDbUserQuotas implements UserQuotas {
         return item == null ? 0 : num(item, "tokens");
     }
 
+    private static final String RUNNING = "R#slots";
+    private static final String CONDITION_FAILED = "ConditionalCheckFailed";
+    /** The map of the sessions holding a slot: session id to its turn's clientMessageId {@code c} and holdUntil {@code h}. */
+    private static final String SLOTS = "slots";
+    /** A slot for the session ({@code #a}): its own taken over, or a new one while fewer than {@code :k} are held. */
+    private static final String TAKE = "SET #s.#a = :slot, expiresAt = :ttl";
+    private static final String FREE_OR_OWN = "attribute_exists(#s.#a) OR size(#s) < :k";
+    /** Writes tried per take: each failed condition returns the item, so the next try is decided on what is stored. */
+    private static final int TAKE_TRIES = 5;
+
+    /**
+     * One conditional UpdateItem in the usual case (the session's slot taken over, or a new one while fewer than
+     * {@code slots} are held). The item is created, with no slot, by the first take of a user; only when every slot
+     * is held does a second write free the lapsed ones (each still as it was read) and take one of them.
+     */
     @Override
     public boolean tryTakeSlot(String userId, String sessionId, String clientMessageId, long nowMillis, int slots,
                                long holdMillis) {
-        Map<Integer, Map<String, AttributeValue>> held = slots(userId);
-        List<Integer> candidates = new ArrayList<>();
-        held.forEach((k, item) -> {
-            if (sessionId.equals(str(item, "sessionId"))) {
-                candidates.add(k); // the session's own slot first: a session never holds two
+        AttributeValue slot = slotValue(clientMessageId, nowMillis, holdMillis);
+        AttributeValue ttl = slotExpiry(nowMillis, holdMillis);
+        Map<String, AttributeValue> seen = null; // not read yet
+        for (int attempt = 0; attempt < TAKE_TRIES; attempt++) {
+            Map<String, String> names = new HashMap<>(Map.of("#s", SLOTS, "#a", sessionId));
+            Map<String, AttributeValue> values = new HashMap<>(Map.of(":slot", slot, ":ttl", ttl));
+            String update = TAKE;
+            String condition;
+            Map<String, AttributeValue> held = seen == null || !seen.containsKey(SLOTS) ? null : seen.get(SLOTS).m();
+            if (seen != null && held == null) {
+                // the user's first take: the item with an empty map (a concurrent first take may have made it)
+                dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
+                        .updateExpression("SET #s = if_not_exists(#s, :empty), expiresAt = :ttl")
+                        .expressionAttributeNames(Map.of("#s", SLOTS))
+                        .expressionAttributeValues(Map.of(":empty", AttributeValue.fromM(Map.of()), ":ttl", ttl)));
+                condition = FREE_OR_OWN;
+                values.put(":k", n(slots));
+            } else if (held == null || held.containsKey(sessionId) || held.size() < slots) {
+                condition = FREE_OR_OWN;
+                values.put(":k", n(slots));
+            } else {
+                List<String> lapsed = new ArrayList<>();
+                held.forEach((session, value) -> {
+                    if (value.hasM() && num(value.m(), "h") < nowMillis) {
+                        lapsed.add(session);
+                    }
+                });
+                if (lapsed.isEmpty()) {
+                    return false; // every slot is held by another session
+                }
+                StringBuilder remove = new StringBuilder();
+                StringBuilder still = new StringBuilder("attribute_not_exists(#s.#a) AND size(#s) = :seen");
+                for (int i = 0; i < lapsed.size(); i++) {
+                    names.put("#l" + i, lapsed.get(i));
+                    values.put(":h" + i, n(num(held.get(lapsed.get(i)).m(), "h")));
+                    remove.append(i == 0 ? " REMOVE " : ", ").append("#s.#l").append(i);
+                    still.append(" AND #s.#l").append(i).append(".h = :h").append(i);
+                }
+                update = TAKE + remove;
+                condition = still.toString();
+                values.put(":seen", n(held.size()));
             }
-        });
-        for (int k = 0; k < slots; k++) {
-            Map<String, AttributeValue> item = held.get(k);
-            if (item == null || num(item, "holdUntil") < nowMillis) {
-                candidates.add(k);
-            }
-        }
-        for (int k : candidates) {
-            Map<String, AttributeValue> slot = new HashMap<>(key(userId, "R#" + k));
-            slot.put("sessionId", s(sessionId));
-            slot.put("clientMessageId", s(clientMessageId));
-            slot.put("holdUntil", n(nowMillis + holdMillis));
-            slot.put("expiresAt", n((nowMillis + holdMillis) / 1000 + 86_400));
             try {
-                dynamo.putItem(b -> b.tableName(table).item(slot)
-                        .conditionExpression("attribute_not_exists(pk) OR holdUntil < :now OR sessionId = :s")
-                        .expressionAttributeValues(Map.of(":now", n(nowMillis), ":s", s(sessionId))));
+                String u = update;
+                String c = condition;
+                dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
+                        .updateExpression(u).conditionExpression(c)
+                        .expressionAttributeNames(names).expressionAttributeValues(values)
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
                 return true;
             } catch (ConditionalCheckFailedException e) {
-                // another session took it first: try the next
+                seen = e.hasItem() ? e.item() : Map.of(); // another take or release came first: decide again
             }
         }
         return false;
     }
 
-    @Override
-    public void releaseSlot(String userId, String sessionId, String clientMessageId) {
-        for (var slot : slots(userId).entrySet()) {
-            if (sessionId.equals(str(slot.getValue(), "sessionId"))
-                    && clientMessageId.equals(str(slot.getValue(), "clientMessageId"))) {
-                try {
-                    dynamo.deleteItem(b -> b.tableName(table).key(key(userId, "R#" + slot.getKey()))
-                            .conditionExpression("sessionId = :s AND clientMessageId = :c")
-                            .expressionAttributeValues(Map.of(":s", s(sessionId), ":c", s(clientMessageId))));
-                } catch (ConditionalCheckFailedException e) {
-                    // taken over by a newer turn of the session, or by another session after it lapsed
-                }
-            }
-        }
+    private static AttributeValue slotValue(String clientMessageId, long nowMillis, long holdMillis) {
+        return AttributeValue.fromM(Map.of("c", s(clientMessageId), "h", n(nowMillis + holdMillis)));
     }
 
-    /** The user's slot items by slot number (one strongly consistent Query). */
-    private Map<Integer, Map<String, AttributeValue>> slots(String userId) {
-        Map<Integer, Map<String, AttributeValue>> held = new HashMap<>();
-        for (var item : dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
-                .keyConditionExpression("pk = :p AND begins_with(sk, :r)")
-                .expressionAttributeValues(Map.of(":p", s(userId), ":r", s("R#")))).items()) {
-            held.put(Integer.parseInt(str(item, SK).substring(2)), item);
+    private static AttributeValue slotExpiry(long nowMillis, long holdMillis) {
+        return n((nowMillis + holdMillis) / 1000 + 86_400);
+    }
+
+    @Override
+    public void releaseSlot(String userId, String sessionId, String clientMessageId) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
+                    .updateExpression("REMOVE #s.#a")
+                    .conditionExpression("#s.#a.c = :c")
+                    .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
+                    .expressionAttributeValues(Map.of(":c", s(clientMessageId))));
+        } catch (ConditionalCheckFailedException e) {
+            // taken over by a newer turn of the session, or freed for another session after it lapsed
         }
-        return held;
     }
 }
