@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
@@ -257,14 +258,27 @@ public final class DynamoDbUserQuotas implements UserQuotas {
 
     @Override
     public void releaseSlot(String userId, String sessionId, String clientMessageId) {
+        Map<String, AttributeValue> after;
         try {
-            dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
+            after = dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
                     .updateExpression("REMOVE #s.#a")
                     .conditionExpression("#s.#a.c = :c")
                     .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
-                    .expressionAttributeValues(Map.of(":c", s(clientMessageId))));
+                    .expressionAttributeValues(Map.of(":c", s(clientMessageId)))
+                    .returnValues(ReturnValue.ALL_NEW)).attributes();
         } catch (ConditionalCheckFailedException e) {
-            // taken over by a newer turn of the session, or freed for another session after it lapsed
+            return; // taken over by a newer turn of the session, or freed for another session after it lapsed
+        }
+        if (after == null || !after.containsKey(SLOTS) || after.get(SLOTS).m().isEmpty()) {
+            // the last slot is free: no empty item is left behind (a deleted user's racing turn must leave nothing)
+            try {
+                dynamo.deleteItem(b -> b.tableName(table).key(key(userId, RUNNING))
+                        .conditionExpression("attribute_not_exists(#s) OR size(#s) = :zero")
+                        .expressionAttributeNames(Map.of("#s", SLOTS))
+                        .expressionAttributeValues(Map.of(":zero", n(0))));
+            } catch (ConditionalCheckFailedException e) {
+                // a slot was taken in between: the item stays
+            }
         }
     }
 }
