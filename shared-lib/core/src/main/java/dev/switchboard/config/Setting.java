@@ -86,7 +86,7 @@ public enum Setting {
     DELTA_FLUSH_MAX_MILLIS(Kind.INT, "600", false, 0, 10_000),
     DELTA_MAX_BYTES(Kind.INT, "2048", false, 64, 4096),
     /** Deliveries before a turn is given up; keep equal to the queue's maxReceiveCount. */
-    MAX_RECEIVE_COUNT(Kind.INT, "3", false, 1, 1000),
+    MAX_RECEIVE_COUNT(Kind.INT, "5", false, 1, 1000),
     /**
      * Seconds after which a failed queue record is delivered again (ChangeMessageVisibility), instead of the queue's
      * visibility timeout (6 x the worker's timeout); 0 = the visibility timeout. Not for a turn another run holds.
