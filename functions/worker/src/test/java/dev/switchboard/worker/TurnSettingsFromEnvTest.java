@@ -38,7 +38,7 @@ class TurnSettingsFromEnvTest {
     @Test
     void theEnvironmentsValuesAndDefaultsAreRead() {
         assertThat(TurnSettingsFromEnv.read(new Env(Map.of())))
-                .isEqualTo(new TurnSettings(20, 100, 600, 2048, 3, 1000, 5));
+                .isEqualTo(new TurnSettings(20, 100, 600, 2048, 5, 1000, 5));
         assertThat(TurnSettingsFromEnv.read(new Env(Map.of(Setting.DELTA_FLUSH_MILLIS.name(), "800"))).maxFlushMillis())
                 .as("the cap defaults to at least the first interval").isEqualTo(800);
         assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Setting.CANCEL_POLL_MILLIS.name(), "10"))))
