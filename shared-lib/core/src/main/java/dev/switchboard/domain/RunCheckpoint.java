@@ -17,4 +17,9 @@ public record RunCheckpoint(String userId, String sessionId, String turnId, Stri
             throw new IllegalArgumentException("a checkpoint is written by a hand-off: handoffs >= 1, got " + handoffs);
         }
     }
+
+    /** The seq of the first delta the next segment streams: right after the last one streamed before the hand-off. */
+    public int nextSeq() {
+        return stream.deltas();
+    }
 }
