@@ -199,6 +199,11 @@ public final class LocalStack implements AutoCloseable {
         overrides.put(Setting.JWT_SECRET.name(), secret);
         overrides.put(Setting.JWT_ISSUER.name(), DEV_ISSUER);
         overrides.put(Setting.JWT_AUDIENCE.name(), DEV_AUDIENCE);
+        if (options.visibilitySeconds() > 0) {
+            // a failed record's early retry must not come later than the shortened visibility would bring it back
+            overrides.put(Setting.FAILED_RECORD_RETRY_SECONDS.name(), String.valueOf(Math.min(options.visibilitySeconds(),
+                    Integer.parseInt(Setting.FAILED_RECORD_RETRY_SECONDS.defaultValue()))));
+        }
         overrides.putAll(options.env());
         functions = new FunctionHost(template, queueUrls, overrides, options.awsInterceptors());
         tokens = new DevTokens(secret, DEV_ISSUER, DEV_AUDIENCE);
