@@ -66,4 +66,32 @@ public final class AgentFactory {
         out.add(UserMessage.from(userText));
         return out;
     }
+
+    /**
+     * What a run handed on by an earlier invocation asks the model after the conversation and the answer so far (as
+     * the last assistant message): to go on from the exact point the hand-off stopped it.
+     */
+    public static final String CONTINUE_INSTRUCTION = "Continue exactly where you stopped, without repeating anything.";
+
+    /**
+     * The conversation of a continued run: {@code conversation}, the answer so far (an assistant message), then
+     * {@link #CONTINUE_INSTRUCTION}.
+     */
+    public static List<ChatMessage> continuation(List<ChatMessage> conversation, String answerSoFar) {
+        List<ChatMessage> out = new ArrayList<>(conversation.size() + 2);
+        out.addAll(conversation);
+        out.add(AiMessage.from(answerSoFar));
+        out.add(UserMessage.from(CONTINUE_INSTRUCTION));
+        return out;
+    }
+
+    /** The answer so far when {@code messages} ask to continue it ({@link #continuation}), else null. */
+    public static String answerToContinue(List<ChatMessage> messages) {
+        int n = messages.size();
+        if (n >= 2 && messages.get(n - 1) instanceof UserMessage u && u.hasSingleText()
+                && CONTINUE_INSTRUCTION.equals(u.singleText()) && messages.get(n - 2) instanceof AiMessage ai) {
+            return ai.text() == null ? "" : ai.text();
+        }
+        return null;
+    }
 }

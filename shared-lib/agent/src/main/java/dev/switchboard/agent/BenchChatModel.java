@@ -13,7 +13,8 @@ import java.util.stream.IntStream;
  * The benchmark model ({@code bench:<name>} in MODELS): no language model, a clock. It streams a fixed answer of
  * {@code answerTokens} tokens, the first after {@code firstTokenMillis}, the rest at {@code tokensPerSecond}, so a load
  * run measures the platform, not a model. Each token is one short word ("tok1 ", "tok2 ", ...), about the 4 bytes an
- * English token averages.
+ * English token averages. Asked to continue an answer ({@link AgentFactory#continuation}), it streams the tokens after
+ * the ones that answer holds.
  */
 public final class BenchChatModel implements StreamingChatModel {
 
@@ -55,7 +56,10 @@ public final class BenchChatModel implements StreamingChatModel {
             ScriptedStream.complete(handler, "{\"operations\":[]}", name, new TokenUsage(1, 1));
             return;
         }
-        List<String> tokens = IntStream.range(0, answerTokens).mapToObj(BenchChatModel::token).toList();
+        // asked to continue an answer it was stopped in (a hand-off): the tokens after those it already has
+        String soFar = AgentFactory.answerToContinue(request.messages());
+        int from = soFar == null || soFar.isBlank() ? 0 : Math.min(answerTokens, soFar.strip().split("\\s+").length);
+        List<String> tokens = IntStream.range(from, answerTokens).mapToObj(BenchChatModel::token).toList();
         int input = request.messages().stream().mapToInt(m -> m.toString().length() / 4 + 1).sum();
         long start = System.nanoTime();
         long intervalNanos = tokensPerSecond > 0 ? (long) (1e9 / tokensPerSecond) : 0;

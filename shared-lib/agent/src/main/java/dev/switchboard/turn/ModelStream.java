@@ -21,10 +21,21 @@ final class ModelStream {
     private static final Logger LOG = LoggerFactory.getLogger(ModelStream.class);
 
     /**
-     * The model's complete response, or null when the turn was cancelled while it streamed; the tokens the call was
-     * charged (see {@link TokenCount#charged}).
+     * The model's complete response, or null when the turn was cancelled while it streamed or the deadline came first
+     * ({@code outOfTime}, only when a hand-off was allowed); the tokens the call was charged (see
+     * {@link TokenCount#charged}).
      */
-    record Result(ChatResponse response, boolean cancelled, TokenCount tokens) {}
+    record Result(ChatResponse response, boolean cancelled, TokenCount tokens, boolean outOfTime) {
+        Result(ChatResponse response, boolean cancelled, TokenCount tokens) {
+            this(response, cancelled, tokens, false);
+        }
+    }
+
+    /**
+     * A model whose last text came longer ago than this at the deadline has stalled: its delivery fails (and the next
+     * one restarts the turn) rather than handing a stalled stream on.
+     */
+    static final long HANDOFF_MAX_GAP_MILLIS = 2_000;
 
     private final long pollMillis;
 
@@ -50,6 +61,16 @@ final class ModelStream {
      */
     Result stream(StreamingChatModel model, ChatRequest request, String turnId, long waitMillis,
                   Consumer<String> partials, BooleanSupplier cancelled, Consumer<TokenCount> charge) {
+        return stream(model, request, turnId, waitMillis, partials, cancelled, charge, false);
+    }
+
+    /**
+     * @param handOff true when the run may be handed on at the deadline: if the model is still streaming (text within
+     *                the last {@value #HANDOFF_MAX_GAP_MILLIS} ms), the stream is closed and a result with
+     *                {@code outOfTime} returned instead of the failure
+     */
+    Result stream(StreamingChatModel model, ChatRequest request, String turnId, long waitMillis,
+                  Consumer<String> partials, BooleanSupplier cancelled, Consumer<TokenCount> charge, boolean handOff) {
         StreamedCall call = StreamedCall.start(model, request, "model-" + turnId, partials);
         Result result = null;
         try {
@@ -58,7 +79,14 @@ final class ModelStream {
             while (true) {
                 long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
                 if (left <= 0) {
+                    boolean streaming = call.streamedWithin(HANDOFF_MAX_GAP_MILLIS);
                     call.stop();
+                    if (handOff && streaming) {
+                        LOG.info("deadline reached while the model streams; model stream closed for a hand-off");
+                        result = new Result(null, false, TokenCount.charged(request, null, call.streamedChars()),
+                                true);
+                        return result;
+                    }
                     throw new TurnFailedException("model did not finish before the invocation's deadline", null);
                 }
                 Optional<ChatResponse> response;

@@ -30,6 +30,8 @@ final class StreamedCall implements StreamingChatResponseHandler {
     private boolean stopped;
     /** The characters of text that streamed before the stop (guarded by {@link #lock}). */
     private long streamedChars;
+    /** When the last text reached the consumer ({@link System#nanoTime()}; 0: none yet; guarded by {@link #lock}). */
+    private long lastTextNanos;
 
     private StreamedCall(Consumer<String> partials) {
         this.partials = partials;
@@ -79,6 +81,16 @@ final class StreamedCall implements StreamingChatResponseHandler {
         }
     }
 
+    /** Whether text reached the consumer within the last {@code millis} (false: none at all). */
+    boolean streamedWithin(long millis) {
+        lock.lock();
+        try {
+            return lastTextNanos != 0 && System.nanoTime() - lastTextNanos <= TimeUnit.MILLISECONDS.toNanos(millis);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Closes the model's stream; later partial texts are dropped. */
     void stop() {
         lock.lock();
@@ -102,6 +114,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
                 return;
             }
             streamedChars += partial.text() == null ? 0 : partial.text().length();
+            lastTextNanos = System.nanoTime();
             partials.accept(partial.text());
         } finally {
             lock.unlock();
@@ -114,6 +127,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
         try {
             if (!stopped) {
                 streamedChars += partial == null ? 0 : partial.length();
+                lastTextNanos = System.nanoTime();
                 partials.accept(partial);
             }
         } finally {

@@ -41,8 +41,15 @@ public final class TurnBatch {
         }
     }
 
-    /** A failed record, and whether it may come back sooner than the queue's visibility timeout. */
-    private record Failure(QueuedTurn record, boolean retrySoon) {}
+    /**
+     * A failed record, whether it may come back sooner than the queue's visibility timeout, and whether it comes back
+     * at once (its run was handed off, or it is behind such a record in its group).
+     */
+    private record Failure(QueuedTurn record, boolean retrySoon, boolean now) {
+        Failure(QueuedTurn record, boolean retrySoon) {
+            this(record, retrySoon, false);
+        }
+    }
 
     private final TurnRunner runner;
     private final ObjectMapper json;
@@ -80,7 +87,13 @@ public final class TurnBatch {
     /** @return the message ids to report as batch item failures */
     public List<String> process(List<QueuedTurn> records, LongSupplier remainingMillis) {
         List<Failure> failures = failures(records, remainingMillis);
-        List<QueueRetries.Receipt> soon = failures.stream().filter(f -> f.retrySoon() && f.record().receipt() != null)
+        List<QueueRetries.Receipt> now = failures.stream().filter(f -> f.now() && f.record().receipt() != null)
+                .map(f -> f.record().receipt()).toList();
+        if (!now.isEmpty()) {
+            retries.retryAfter(now, 0);
+        }
+        List<QueueRetries.Receipt> soon = failures.stream()
+                .filter(f -> f.retrySoon() && !f.now() && f.record().receipt() != null)
                 .map(f -> f.record().receipt()).toList();
         if (retrySeconds > 0 && !soon.isEmpty()) {
             retries.retryAfter(soon, retrySeconds);
@@ -129,9 +142,10 @@ public final class TurnBatch {
         List<Failure> failed = new ArrayList<>();
         boolean blocked = false;
         boolean held = false; // another live run holds the group's session: nothing of it comes back sooner
+        boolean handedOff = false; // the group's head was handed off: it and the rest come back at once
         for (QueuedTurn r : group) {
             if (blocked) {
-                failed.add(new Failure(r, !held));
+                failed.add(new Failure(r, !held, handedOff));
                 continue;
             }
             try {
@@ -145,6 +159,12 @@ public final class TurnBatch {
                 } else {
                     LOG.warn("{} job acknowledged: memory and documents are off here", turn.kind());
                 }
+            } catch (TurnHandedOffException e) {
+                // not a failure: the same record stays at the head of its group and continues the run next
+                LOG.info("turn handed off (receive {}), back on the queue at once", r.receiveCount());
+                handedOff = true;
+                failed.add(new Failure(r, true, true));
+                blocked = true;
             } catch (Exception e) {
                 boolean lastDelivery = r.receiveCount() >= runner.maxReceiveCount();
                 // a record that is not a turn at all needs no stack trace; a failed turn does

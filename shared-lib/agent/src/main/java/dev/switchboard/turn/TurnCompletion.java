@@ -93,7 +93,8 @@ final class TurnCompletion {
         output.send(new ServerEvent.Done(request.sessionId(), request.turnId(), output.seq(), turn.model().name(),
                 turn.model().offline(), finishReason,
                 new ServerEvent.Usage(tokens.input(), tokens.output(), tokens.total()),
-                new ServerEvent.Timings(queued, firstDelta, now - turn.started()),
+                new ServerEvent.Timings(queued, firstDelta, now - turn.started(),
+                        turn.handedOn() == null ? null : turn.handedOn().handoffs()),
                 turn.context().sources().isEmpty() ? null : turn.context().sources(),
                 turn.context().memories() == 0 ? null : turn.context().memories()));
         String outcome = switch (ending) {

@@ -3,6 +3,7 @@ package dev.switchboard.turn;
 import dev.switchboard.domain.Connection;
 import dev.switchboard.domain.ResumeRequest;
 import dev.switchboard.domain.ResumeStatus;
+import dev.switchboard.domain.RunCheckpoint;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.StreamMarks;
 import dev.switchboard.domain.TurnRequest;
@@ -57,18 +58,37 @@ final class TurnOutput {
      */
     TurnOutput(TurnRequest request, long attempt, Broadcaster out, List<StoredMessage> steps, Clock clock,
                TurnSettings settings) {
+        this(request, attempt, out, steps, clock, settings, null);
+    }
+
+    /**
+     * @param handedOn the checkpoint of an earlier segment of this run (null: none): its text counts as streamed and
+     *                 this segment's deltas continue its numbering, under its attempt, so clients see one stream
+     */
+    TurnOutput(TurnRequest request, long attempt, Broadcaster out, List<StoredMessage> steps, Clock clock,
+               TurnSettings settings, RunCheckpoint handedOn) {
         this.request = request;
-        this.attempt = attempt;
         this.out = out;
         this.clock = clock;
-        this.firstSeq = steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
-        this.seq = firstSeq;
-        for (StoredMessage s : steps) {
-            if (s.tool().roundText() != null) {
-                streamed.append(s.tool().roundText());
+        if (handedOn != null) {
+            StreamMarks marks = handedOn.stream();
+            this.attempt = marks.attempt();
+            this.firstSeq = marks.firstSeq();
+            this.firstOffset = marks.firstOffset();
+            this.streamed.append(handedOn.text());
+            this.ends.addAll(marks.ends());
+            this.seq = handedOn.nextSeq();
+        } else {
+            this.attempt = attempt;
+            this.firstSeq = steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
+            this.seq = firstSeq;
+            for (StoredMessage s : steps) {
+                if (s.tool().roundText() != null) {
+                    streamed.append(s.tool().roundText());
+                }
             }
+            this.firstOffset = streamed.length();
         }
-        this.firstOffset = streamed.length();
         this.batcher = new DeltaBatcher(settings.flushMillis(), settings.maxFlushMillis(), settings.maxDeltaBytes(),
                 clock, DeltaBatcher.Timer.SYSTEM, this::sendDelta);
     }
@@ -128,6 +148,11 @@ final class TurnOutput {
     /** The seq of the next delta: how many deltas the turn has sent. */
     int seq() {
         return locked(() -> seq);
+    }
+
+    /** The attempt number the deltas carry (a continued run keeps its first segment's). */
+    long attempt() {
+        return attempt;
     }
 
     /** The seq this run's deltas start from. */

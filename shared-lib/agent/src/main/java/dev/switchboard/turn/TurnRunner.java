@@ -9,6 +9,7 @@ import dev.switchboard.agent.ModelChoice;
 import dev.switchboard.agent.TurnContext;
 import dev.switchboard.domain.ResumeStatus;
 import dev.switchboard.domain.Role;
+import dev.switchboard.domain.RunCheckpoint;
 import dev.switchboard.domain.RunClaim;
 import dev.switchboard.domain.Session;
 import dev.switchboard.domain.StoredMessage;
@@ -24,6 +25,7 @@ import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.usecase.Broadcaster;
 import dev.switchboard.usecase.TurnLimits;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,8 +145,8 @@ public final class TurnRunner {
         Outcome outcome;
         try {
             outcome = answer(turn, receiveCount, remainingMillis);
-        } catch (TurnHeldException e) {
-            throw e;
+        } catch (TurnHeldException | TurnHandedOffException e) {
+            throw e; // the turn goes on: its running-answer slot stays taken
         } catch (RuntimeException e) {
             if (receiveCount >= settings.maxReceiveCount()) {
                 completion.givenUp(turn, receiveCount);
@@ -198,8 +200,11 @@ public final class TurnRunner {
                     return Outcome.ALREADY_ANSWERED;
                 }
             }
+            // a run handed on by an earlier invocation left its checkpoint; a first delivery has none
+            Optional<RunCheckpoint> handedOn = receiveCount <= 1 || request.kind() != null ? Optional.empty()
+                    : messages.checkpoint(request.userId(), request.sessionId(), request.turnId());
             return claimed(request, receiveCount, started, started + remainingMillis - reserve, recent,
-                    userMessage, claim);
+                    userMessage, claim, handedOn.orElse(null));
         } catch (RuntimeException e) {
             lease.release(request, claim.attempt());
             throw e;
@@ -207,7 +212,8 @@ public final class TurnRunner {
     }
 
     private Outcome claimed(TurnRequest request, int receiveCount, long started, long deadline,
-                            List<StoredMessage> recent, StoredMessage userMessage, RunClaim claim) {
+                            List<StoredMessage> recent, StoredMessage userMessage, RunClaim claim,
+                            RunCheckpoint handedOn) {
         Session session = claim.session();
         // a turn's tool calls exist only once a delivery got as far as the model: a first delivery of a new turn has
         // none, so the Query is saved on the common path
@@ -224,9 +230,15 @@ public final class TurnRunner {
         history.supersedeReplaced(userMessage);
         List<ChatMessage> conversation = agents.conversation(session.systemPrompt(), context,
                 history.earlierTurns(recent, userMessage), userMessage.text());
-        TurnOutput output = new TurnOutput(request, claim.attempt(), out, steps, clock, settings);
-        RunningTurn turn = new RunningTurn(request, model, context, output, started, deadline, claim.attempt());
-        if (claim.restarted()) {
+        TurnOutput output = new TurnOutput(request, claim.attempt(), out, steps, clock, settings, handedOn);
+        RunningTurn turn = new RunningTurn(request, model, context, output,
+                handedOn == null ? started : handedOn.runStartedMillis(), deadline, claim.attempt(), handedOn,
+                receiveCount);
+        if (handedOn != null) {
+            // the run goes on where its last invocation handed it over: clients keep what they have
+            LOG.info("run continued after hand-off {} from delta {}", handedOn.handoffs(), handedOn.nextSeq());
+            conversation = AgentFactory.continuation(conversation, handedOn.text());
+        } else if (claim.restarted()) {
             // an earlier run of this turn stopped part-way (its worker died or failed): clients drop what it streamed
             LOG.info("turn restarted from delta {} (run {})", output.firstSeq(), claim.attempt());
             output.send(new ServerEvent.Restart(request.sessionId(), request.turnId(), output.firstSeq(),
@@ -234,15 +246,28 @@ public final class TurnRunner {
         }
         output.serveResumes(session.resumes(), ResumeStatus.RUNNING);
         ToolRounds tools = new ToolRounds(messages, agents.tools(), clock, request, output, conversation, steps);
+        Outcome outcome;
         if (session.cancelled(request.turnId())) {
-            return completion.finish(turn, null, TurnCompletion.Ending.CANCELLED, TokenCount.NONE, tools.calls());
+            // a cancel during a hand-off ends the run here too: the text streamed before it is stored, cancelled
+            outcome = completion.finish(turn, null, TurnCompletion.Ending.CANCELLED, handedOn == null ? TokenCount.NONE
+                    : new TokenCount((int) handedOn.inputTokens(), (int) handedOn.outputTokens()), tools.calls());
+        } else {
+            try {
+                outcome = rounds(turn, conversation, tools);
+            } catch (RuntimeException e) {
+                output.close(); // a stream still running must not reach clients after the failure
+                throw e;
+            }
         }
-        try {
-            return rounds(turn, conversation, tools);
-        } catch (RuntimeException e) {
-            output.close(); // a stream still running must not reach clients after the failure
-            throw e;
+        if (handedOn != null) {
+            try {
+                messages.clearCheckpoint(request.userId(), request.sessionId(), request.turnId());
+            } catch (RuntimeException e) {
+                // the turn is settled: a later delivery finds it answered before it reads the checkpoint
+                LOG.warn("could not clear the run's checkpoint: {}", e.getClass().getSimpleName());
+            }
         }
+        return outcome;
     }
 
     /** The model's rounds: each streamed; its tool calls run (or pause the turn) until the model answers. */
@@ -251,21 +276,31 @@ public final class TurnRunner {
         TurnOutput output = turn.output();
         tools.catchUp();
         ChatResponse last = null;
-        TokenCount tokens = TokenCount.NONE;
+        RunCheckpoint handedOn = turn.handedOn();
+        TokenCount tokens = handedOn == null ? TokenCount.NONE
+                : new TokenCount((int) handedOn.inputTokens(), (int) handedOn.outputTokens());
         for (int call = 0; ; call++) {
             if (!budget.left(request.userId())) {
                 LOG.info("the user's daily token budget is spent: turn stopped before model call {}", call);
                 return completion.finish(turn, last, TurnCompletion.Ending.OUT_OF_BUDGET, tokens, tools.calls());
             }
+            // only a plain streaming answer is handed on at the deadline (no tool round in this run or before it), and
+            // only while the queue will deliver the record again: each hand-off costs a receive, and the last one
+            // must still end the turn (TURN_FAILED) rather than leave it to the dead-letter queue unannounced
+            boolean handOff = tools.round() == 0 && tools.calls() == 0
+                    && turn.receiveCount() < settings.maxReceiveCount();
             List<ToolSpecification> specs = tools.round() < settings.maxToolRounds()
                     ? agents.tools().specifications() : List.of();
             // the call's identity: this run of the turn (a redelivery is another run) and the call within the run
             String callId = request.turnId() + "#" + turn.attempt() + "#" + call;
             ModelStream.Result streamed = stream.stream(turn.model().model(), ModelStream.request(conversation, specs),
                     request.turnId(), turn.deadline() - clock.millis(), output::add, () -> cancels.cancelled(turn),
-                    spent -> budget.charge(request.userId(), callId, spent));
+                    spent -> budget.charge(request.userId(), callId, spent), handOff);
             output.flush();
             tokens = tokens.plus(streamed.tokens());
+            if (streamed.outOfTime()) {
+                return handOff(turn, tokens);
+            }
             if (streamed.cancelled()) {
                 return completion.finish(turn, last, TurnCompletion.Ending.CANCELLED, tokens, tools.calls());
             }
@@ -282,5 +317,19 @@ public final class TurnRunner {
                 return Outcome.AWAITING_APPROVAL;
             }
         }
+    }
+
+    /**
+     * The deadline came while the model streamed: the text so far (flushed, exactly what clients have) is saved as the
+     * run's checkpoint, the claim released, and the record handed back to the queue for the next invocation.
+     */
+    private Outcome handOff(RunningTurn turn, TokenCount tokens) {
+        TurnRequest request = turn.request();
+        TurnOutput.Streamed streamed = turn.output().streamed();
+        int handoffs = turn.handedOn() == null ? 1 : turn.handedOn().handoffs() + 1;
+        messages.saveCheckpoint(new RunCheckpoint(request.userId(), request.sessionId(), request.turnId(),
+                streamed.text(), streamed.marks(), handoffs, turn.started(), tokens.input(), tokens.output()));
+        LOG.info("run handed off ({}) at delta {}", handoffs, streamed.marks().deltas());
+        throw new TurnHandedOffException("handed off at the invocation's deadline (" + handoffs + ")");
     }
 }

@@ -53,6 +53,18 @@ class BenchChatModelTest {
     }
 
     @Test
+    void askedToContinueAnAnswerItStreamsTheTokensAfterThoseTheAnswerHolds() {
+        Recorder r = new Recorder();
+        ChatRequest more = ChatRequest.builder().messages(AgentFactory.continuation(List.of(UserMessage.from("hello")),
+                "tok1 tok2 tok3 ")).build();
+        new BenchChatModel("b", 0, 0, 5).chat(more, r);
+
+        assertThat(r.tokens).containsExactly("tok4 ", "tok5 ");
+        assertThat(r.done.get().aiMessage().text()).isEqualTo("tok4 tok5 ");
+        assertThat(AgentFactory.answerToContinue(HELLO.messages())).as("a plain request").isNull();
+    }
+
+    @Test
     void streamsTheConfiguredTokensAfterTheFirstTokenDelayAtTheTokenRate() {
         Recorder r = new Recorder();
         new BenchChatModel("b", 120, 100, 11).chat(HELLO, r);

@@ -197,6 +197,42 @@ class TurnBatchTest {
     }
 
     @Test
+    void aHandedOffRecordAndTheRecordsBehindItComeBackAtOnce() throws Exception {
+        List<List<QueueRetries.Receipt>> retried = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Integer> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // a model that streams a little and then goes on beyond the deadline
+        dev.langchain4j.model.chat.StreamingChatModel streaming = new dev.langchain4j.model.chat.StreamingChatModel() {
+            @Override
+            public void doChat(dev.langchain4j.model.chat.request.ChatRequest request,
+                               dev.langchain4j.model.chat.response.StreamingChatResponseHandler handler) {
+                handler.onPartialResponse("part ");
+            }
+        };
+        TurnRunner runner = new TurnRunner(messages, sessions, new InMemoryConnectionStore(), gateway,
+                new AgentFactory(new ModelChoice(streaming, "streaming", false), "prompt"), codec, () -> 50_000L,
+                new TurnSettings(10, 0, 256, 3));
+        TurnBatch retrying = new TurnBatch(runner, codec.mapper(), null, (records, seconds) -> {
+            retried.add(List.copyOf(records));
+            delays.add(seconds);
+        }, 30);
+        TurnRequest long1 = turn("long", "a long one");
+        TurnRequest long2 = turn("long", "behind it");
+
+        List<String> failed = retrying.process(List.of(receipted("m1", long1), receipted("m2", long2)),
+                () -> TurnRunner.MIN_MILLIS_TO_START);
+
+        assertThat(failed).containsExactly("m1", "m2");
+        assertThat(delays).as("at once, not after the retry delay").containsExactly(0);
+        assertThat(retried.get(0)).extracting(QueueRetries.Receipt::handle)
+                .containsExactlyInAnyOrder("receipt-m1", "receipt-m2");
+        assertThat(messages.checkpoint(USER, "long", long1.turnId())).hasValueSatisfying(
+                c -> assertThat(c.text()).isEqualTo("part "));
+        assertThat(sessions.claimRun(USER, "long", long1.turnId(), 50_000L, 60_000L).status())
+                .as("the run claim was released: the next delivery claims it at once")
+                .isEqualTo(dev.switchboard.domain.RunClaim.Status.CLAIMED);
+    }
+
+    @Test
     void withoutADelayOrWithoutReceiptsNothingIsRetriedSooner() throws Exception {
         List<QueueRetries.Receipt> retried = new java.util.concurrent.CopyOnWriteArrayList<>();
         TurnRunner runner = new TurnRunner(messages, sessions, new InMemoryConnectionStore(), gateway,

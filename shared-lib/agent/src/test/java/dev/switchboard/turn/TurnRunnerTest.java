@@ -415,18 +415,30 @@ class TurnRunnerTest extends TurnFixture {
     }
 
     /** A model that streams one token and then never completes; the handler is kept so a test can stream more. */
+    /** A model that streams {@code early} (if any) and then nothing more. */
     private static final class HangingModel implements StreamingChatModel {
         final AtomicReference<StreamingChatResponseHandler> handler = new AtomicReference<>();
+        private final String early;
+
+        HangingModel() {
+            this("early ");
+        }
+
+        HangingModel(String early) {
+            this.early = early;
+        }
 
         @Override
         public void doChat(ChatRequest request, StreamingChatResponseHandler h) {
             handler.set(h);
-            h.onPartialResponse("early ");
+            if (early != null) {
+                h.onPartialResponse(early);
+            }
         }
     }
 
     @Test
-    void aModelThatDoesNotFinishInTimeFailsTheTurn() {
+    void aModelThatDoesNotFinishInTimeOnTheLastDeliveryFailsTheTurnRatherThanHandingItOff() {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
 
@@ -441,6 +453,58 @@ class TurnRunnerTest extends TurnFixture {
         assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
         assertThat(answer(t.turnId())).isNull();
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
+    void aModelThatStreamedNothingByTheDeadlineHasStalledAndFailsTheDeliveryWithoutAHandOff() {
+        // (a model whose last text is older than ModelStream.HANDOFF_MAX_GAP_MILLIS has stalled too: RedeliveryIT)
+        TurnRequest t = turn(1_000, "hi", null);
+        assertThatThrownBy(() -> runner(new HangingModel(null), 0, 20, 3).run(t, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnFailedException.class)
+                .hasMessageContaining("did not finish");
+        assertThat(eventsTo("a1")).as("not the last delivery: no TURN_FAILED yet").isEmpty();
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
+    void aStreamingAnswerAtTheDeadlineIsHandedOffAndTheNextDeliveryContinuesItAsOneStream() {
+        TurnRequest t = turn(1_000, "hi", null);
+        HangingModel model = new HangingModel();
+
+        // not the last delivery: the record comes back, so the run is handed on (no TURN_FAILED)
+        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        var checkpoint = messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow();
+        assertThat(checkpoint.text()).isEqualTo("early ");
+        assertThat(checkpoint.handoffs()).isEqualTo(1);
+        assertThat(checkpoint.nextSeq()).isEqualTo(1);
+        assertThat(eventsTo("a1")).containsExactly(new ServerEvent.Delta(SESSION, t.turnId(), 0, "early ", 1L));
+        assertThat(answer(t.turnId())).isNull();
+        model.handler.get().onPartialResponse("late "); // the closed stream reaches no one
+        assertThat(eventsTo("a1")).hasSize(1);
+
+        ScriptedChatModel rest = ScriptedChatModel.answering("and ", "the rest");
+        assertThat(runner(rest).run(t, 3, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        List<ChatMessage> asked = rest.requests.get(0).messages();
+        assertThat(asked.get(asked.size() - 2)).isEqualTo(AiMessage.from("early "));
+        assertThat(asked.get(asked.size() - 1)).isEqualTo(UserMessage.from(AgentFactory.CONTINUE_INSTRUCTION));
+        List<ServerEvent> events = eventsTo("a1");
+        assertThat(events).noneMatch(e -> e instanceof ServerEvent.Restart);
+        assertThat(events.subList(1, events.size() - 1)).extracting(e -> ((ServerEvent.Delta) e).seq())
+                .containsExactly(1, 2);
+        assertThat(events.subList(1, events.size() - 1)).extracting(e -> ((ServerEvent.Delta) e).attempt())
+                .containsOnly(1L);
+        ServerEvent.Done done = (ServerEvent.Done) events.get(events.size() - 1);
+        assertThat(done.deltas()).isEqualTo(3);
+        assertThat(done.timings().handoffs()).isEqualTo(1);
+        assertThat(checkpoint.outputTokens()).as("the first segment's, charged at the hand-off").isPositive();
+        assertThat(done.usage().outputTokens()).as("both segments").isGreaterThan((int) checkpoint.outputTokens());
+        StoredMessage answer = answer(t.turnId());
+        assertThat(answer.text()).isEqualTo("early and the rest");
+        assertThat(answer.stream().deltas()).isEqualTo(3);
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).as("cleared with the answer stored").isEmpty();
     }
 
     @Test
@@ -472,7 +536,7 @@ class TurnRunnerTest extends TurnFixture {
     @Test
     void tokensOfAnAbandonedStreamAreNotSentAfterTheTurnFailed() {
         TurnRequest t = turn(1_000, "hi", null);
-        HangingModel model = new HangingModel();
+        HangingModel model = new HangingModel(null);
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
                 .isInstanceOf(TurnFailedException.class);
         int framesAtFailure = gateway.framesTo("a1").size();

@@ -76,6 +76,19 @@ public interface MessageStore {
     java.util.Optional<StoredMessage> rate(String userId, String sessionId, String turnId,
                                            dev.switchboard.domain.Rating rating);
 
+    /**
+     * Saves the hand-off checkpoint of {@code checkpoint.turnId()}, replacing an earlier one of the same turn. The
+     * checkpoint is kept apart from the turn's messages: history, export and the worker's recent-history read do not
+     * see it; {@link #deleteSession} removes it.
+     */
+    void saveCheckpoint(dev.switchboard.domain.RunCheckpoint checkpoint);
+
+    /** The hand-off checkpoint of {@code turnId} (strongly consistent), empty when none was saved or it was cleared. */
+    java.util.Optional<dev.switchboard.domain.RunCheckpoint> checkpoint(String userId, String sessionId, String turnId);
+
+    /** Removes the hand-off checkpoint of {@code turnId} (once its answer is stored); nothing when there is none. */
+    void clearCheckpoint(String userId, String sessionId, String turnId);
+
     /** Deletes every item of the session; returns how many messages were deleted. */
     int deleteSession(String userId, String sessionId);
 }

@@ -104,8 +104,17 @@ public sealed interface ServerEvent {
 
     record Usage(int inputTokens, int outputTokens, int totalTokens) {}
 
-    /** Milliseconds: queue wait (enqueue to worker start), first delta (worker start to first delta), total. */
-    record Timings(long queueWaitMs, long firstDeltaMs, long totalMs) {}
+    /**
+     * Milliseconds: queue wait (enqueue to worker start), first delta (worker start to first delta), total (from the
+     * run's start, across its hand-offs); {@code handoffs}: how often the run was handed on to the next invocation
+     * (absent: never).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Timings(long queueWaitMs, long firstDeltaMs, long totalMs, Integer handoffs) {
+        public Timings(long queueWaitMs, long firstDeltaMs, long totalMs) {
+            this(queueWaitMs, firstDeltaMs, totalMs, null);
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Error(String code, String message, String action, String sessionId, String turnId,

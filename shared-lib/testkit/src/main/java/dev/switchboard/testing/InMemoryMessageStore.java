@@ -20,6 +20,7 @@ public class InMemoryMessageStore implements MessageStore {
     private final Map<String, NavigableMap<String, StoredMessage>> messages = new ConcurrentHashMap<>();
     private final Map<String, TurnClaim> claims = new ConcurrentHashMap<>();
     private final Map<String, NavigableMap<String, StoredMessage>> steps = new ConcurrentHashMap<>();
+    private final Map<String, dev.switchboard.domain.RunCheckpoint> checkpoints = new ConcurrentHashMap<>();
     public final AtomicInteger writes = new AtomicInteger();
 
     private static String partition(String userId, String sessionId) {
@@ -173,8 +174,27 @@ public class InMemoryMessageStore implements MessageStore {
         NavigableMap<String, StoredMessage> removed = messages.remove(partition(userId, sessionId));
         steps.remove(partition(userId, sessionId));
         claims.keySet().removeIf(k -> k.startsWith(partition(userId, sessionId) + "#"));
+        checkpoints.keySet().removeIf(k -> k.startsWith(partition(userId, sessionId) + "#"));
         writes.incrementAndGet();
         return removed == null ? 0 : removed.size();
+    }
+
+    @Override
+    public void saveCheckpoint(dev.switchboard.domain.RunCheckpoint c) {
+        writes.incrementAndGet();
+        checkpoints.put(partition(c.userId(), c.sessionId()) + "#" + c.turnId(), c);
+    }
+
+    @Override
+    public java.util.Optional<dev.switchboard.domain.RunCheckpoint> checkpoint(String userId, String sessionId,
+                                                                               String turnId) {
+        return java.util.Optional.ofNullable(checkpoints.get(partition(userId, sessionId) + "#" + turnId));
+    }
+
+    @Override
+    public void clearCheckpoint(String userId, String sessionId, String turnId) {
+        writes.incrementAndGet();
+        checkpoints.remove(partition(userId, sessionId) + "#" + turnId);
     }
 
     /** Every stored message of every user, for isolation checks. */

@@ -525,4 +525,35 @@ public abstract class MessageStoreContract {
         assertThat(store.rate(otherUser, session, answered, up)).isEmpty();
         assertThat(store.recentUpTo(user, session, all.get(2).turnId(), 10)).hasSize(3);
     }
+
+    @Test
+    void aCheckpointIsSavedReplacedReadClearedAndKeptOutOfTheMessages() {
+        List<StoredMessage> all = seed(user, session, 1, 1);
+        String running = all.get(2).turnId();
+        dev.switchboard.domain.StreamMarks marks = new dev.switchboard.domain.StreamMarks(4, 0, 0, List.of(5, 10));
+        dev.switchboard.domain.RunCheckpoint first = new dev.switchboard.domain.RunCheckpoint(user, session, running,
+                "tok1 tok2 ", marks, 1, 1_000, 30, 2);
+        assertThat(store.checkpoint(user, session, running)).isEmpty();
+
+        store.saveCheckpoint(first);
+        assertThat(store.checkpoint(user, session, running)).contains(first);
+        dev.switchboard.domain.RunCheckpoint second = new dev.switchboard.domain.RunCheckpoint(user, session, running,
+                "tok1 tok2 tok3 ", new dev.switchboard.domain.StreamMarks(4, 0, 0, List.of(5, 10, 15)), 2, 1_000, 60, 3);
+        store.saveCheckpoint(second);
+        assertThat(store.checkpoint(user, session, running)).contains(second);
+
+        assertThat(store.checkpoint(otherUser, session, running)).as("another user's").isEmpty();
+        assertThat(store.checkpoint(user, session, all.get(0).turnId())).as("another turn's").isEmpty();
+        assertThat(store.recentUpTo(user, session, running, 10)).as("not a message").hasSize(3);
+        assertThat(store.history(user, session, 10, null).items()).hasSize(3);
+        assertThat(store.fromTurn(user, session, null, 10)).hasSize(3);
+
+        store.clearCheckpoint(user, session, running);
+        assertThat(store.checkpoint(user, session, running)).isEmpty();
+        store.clearCheckpoint(user, session, running);
+
+        store.saveCheckpoint(first);
+        assertThat(store.deleteSession(user, session)).as("messages only are counted").isEqualTo(3);
+        assertThat(store.checkpoint(user, session, running)).isEmpty();
+    }
 }

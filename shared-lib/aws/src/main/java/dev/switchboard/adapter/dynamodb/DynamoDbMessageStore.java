@@ -7,6 +7,7 @@ import dev.switchboard.domain.Rating;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Page;
 import dev.switchboard.domain.Role;
+import dev.switchboard.domain.RunCheckpoint;
 import dev.switchboard.domain.ToolCall;
 import dev.switchboard.domain.TurnClaim;
 import dev.switchboard.port.MessageStore;
@@ -29,7 +30,8 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * {@code T#<turnId>#0} for the user message and {@code T#<turnId>#1} for the answer (turn ids sort by time), and
  * {@code C#<clientMessageId>} for the idempotency claim that binds a client message id to its turn, and
  * {@code S#<turnId>#<step>} for each tool call made while answering a turn (outside the {@code T#} range, so history
- * pages and the worker's recent-history read see user and assistant messages only). With a retention
+ * pages and the worker's recent-history read see user and assistant messages only), and {@code H#<turnId>} for the
+ * hand-off checkpoint of a run that went on in the next invocation (outside that range too). With a retention
  * ({@code MESSAGE_RETENTION_DAYS} &gt; 0) every item carries the table's TTL attribute {@code expiresAt}, that many
  * days after the message was created, and DynamoDB removes it then.
  */
@@ -37,6 +39,7 @@ public final class DynamoDbMessageStore implements MessageStore {
     private static final String TURN_PREFIX = "T#";
     private static final String CLAIM_PREFIX = "C#";
     private static final String STEP_PREFIX = "S#";
+    private static final String CHECKPOINT_PREFIX = "H#";
     private static final String SUPERSEDED = "superseded";
     private static final String RATING = "rating";
     private static final String RATING_COMMENT = "ratingComment";
@@ -350,6 +353,33 @@ public final class DynamoDbMessageStore implements MessageStore {
         List<StoredMessage> items = new ArrayList<>(r.items().stream().map(i -> toMessage(userId, sessionId, i)).toList());
         java.util.Collections.reverse(items);
         return items;
+    }
+
+    @Override
+    public void saveCheckpoint(RunCheckpoint c) {
+        Map<String, AttributeValue> item = new HashMap<>(Map.of(PK, s(partition(c.userId(), c.sessionId())),
+                SK, s(CHECKPOINT_PREFIX + c.turnId()), "turnId", s(c.turnId()), "text", s(c.text()),
+                "stream", s(c.stream().encode()), "handoffs", n(c.handoffs()), "runStartedAt", n(c.runStartedMillis()),
+                "inputTokens", n(c.inputTokens()), "outputTokens", n(c.outputTokens())));
+        expire(item, c.runStartedMillis());
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    @Override
+    public java.util.Optional<RunCheckpoint> checkpoint(String userId, String sessionId, String turnId) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(key(partition(userId, sessionId), CHECKPOINT_PREFIX + turnId))).item();
+        if (item == null || item.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new RunCheckpoint(userId, sessionId, turnId, str(item, "text"),
+                dev.switchboard.domain.StreamMarks.decode(str(item, "stream")), (int) num(item, "handoffs"),
+                num(item, "runStartedAt"), num(item, "inputTokens"), num(item, "outputTokens")));
+    }
+
+    @Override
+    public void clearCheckpoint(String userId, String sessionId, String turnId) {
+        dynamo.deleteItem(b -> b.tableName(table).key(key(partition(userId, sessionId), CHECKPOINT_PREFIX + turnId)));
     }
 
     @Override
