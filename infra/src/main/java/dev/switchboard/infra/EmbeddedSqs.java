@@ -141,7 +141,7 @@ final class EmbeddedSqs implements AutoCloseable {
                 throw new IllegalStateException("queue " + logicalId + " redrives to " + dlq + ", not declared");
             }
             attrs.put(QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + arn(nameOf(created.get(dlq)))
-                    + "\",\"maxReceiveCount\":\"" + redrive.path("maxReceiveCount").asInt(3) + "\"}");
+                    + "\",\"maxReceiveCount\":\"" + template.number(redrive.path("maxReceiveCount")).orElse(3) + "\"}");
         }
         String name = queueName(logicalId, p);
         try {

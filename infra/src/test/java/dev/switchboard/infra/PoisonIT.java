@@ -1,5 +1,6 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.port.DeadLetters;
 import dev.switchboard.config.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,7 +78,7 @@ class PoisonIT {
         int maxReceives = Integer.parseInt(stack.environment("WorkerFunction").get(Setting.MAX_RECEIVE_COUNT.name()));
         double ratio = (double) poisoned.percentile(0.99) / clean.percentile(0.99);
         System.out.println(figures.line("poison", ("%d poison turns, each with TURN_FAILED, %d dead-lettered "
-                + "(receive count there %s, the queue's maximum %d); other sessions' send-to-done (%d turns each): "
+                + "(receives when given up %s, the worker's MAX_RECEIVE_COUNT %d); other sessions' send-to-done (%d turns each): "
                 + "clean p50=%d ms p99=%d ms, with poison p50=%d ms p99=%d ms, p99 ratio=%.2f; p99 of the runs in "
                 + "order (clean, poison, poison, clean): %s ms").formatted(poisoned.poisonTurns().size(),
                 deadLettered.size(), deadLettered.values().stream().distinct().sorted().toList(), maxReceives,
@@ -184,11 +185,12 @@ class PoisonIT {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!seen.keySet().containsAll(turnIds) && System.nanoTime() < end) {
             for (Message m : stack.sqs().receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(10)
-                    .waitTimeSeconds(1).messageSystemAttributeNamesWithStrings("ApproximateReceiveCount"))
-                    .messages()) {
+                    .waitTimeSeconds(1).messageAttributeNames(DeadLetters.RECEIVES_ATTRIBUTE)).messages()) {
                 String turnId = turnIdOf(m.body());
                 if (turnIds.contains(turnId)) {
-                    seen.putIfAbsent(turnId, Integer.parseInt(m.attributesAsStrings().get("ApproximateReceiveCount")));
+                    // the worker moves a turn it gave up itself, with the receives it had
+                    seen.putIfAbsent(turnId, Integer.parseInt(m.messageAttributes().get(DeadLetters.RECEIVES_ATTRIBUTE)
+                            .stringValue()));
                 }
             }
         }

@@ -1,5 +1,7 @@
 package dev.switchboard.infra;
 
+import dev.switchboard.config.Setting;
+import dev.switchboard.port.DeadLetters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,14 +33,16 @@ class QueueRedriveIT {
             c.await(WsClient.doneOf(acc.path("turnId").asText()), Duration.ofSeconds(20));
         }
 
-        // three receives (template maxReceiveCount) with a 3 s visibility timeout, then the DLQ
+        // MAX_RECEIVE_COUNT receives, each retried after the stack's short FAILED_RECORD_RETRY_SECONDS, then the
+        // worker moves the record to the DLQ itself, with the receives it had
+        int maxReceives = Integer.parseInt(stack.environment("WorkerFunction").get(Setting.MAX_RECEIVE_COUNT.name()));
         List<Message> dead = await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500))
                 .until(() -> stack.sqs().receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(10)
-                                .messageSystemAttributeNamesWithStrings("All").attributeNamesWithStrings("All"))
+                                .messageAttributeNames("All"))
                         .messages().stream().filter(m -> m.body().equals(body)).toList(), l -> !l.isEmpty());
         assertThat(dead).hasSize(1);
-        assertThat(Integer.parseInt(dead.get(0).attributesAsStrings().get("ApproximateReceiveCount")))
-                .isGreaterThanOrEqualTo(3);
+        assertThat(Integer.parseInt(dead.get(0).messageAttributes().get(DeadLetters.RECEIVES_ATTRIBUTE).stringValue()))
+                .isEqualTo(maxReceives);
         assertThat(stack.sqs().receiveMessage(b -> b.queueUrl(queue).maxNumberOfMessages(10)).messages())
                 .noneMatch(m -> m.body().equals(body));
     }

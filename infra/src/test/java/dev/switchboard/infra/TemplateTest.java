@@ -209,7 +209,7 @@ class TemplateTest {
         assertThat(model.typeOf(dlq)).as("dead-letter target " + dlq).contains(TemplateModel.QUEUE);
         assertThat(model.resources(TemplateModel.QUEUE).get(dlq).path("FifoQueue").asBoolean())
                 .as("DLQ " + dlq + " is FIFO").isTrue();
-        assertThat(redrive.path("maxReceiveCount").asInt()).isPositive();
+        assertThat(model.number(redrive.path("maxReceiveCount")).orElse(0)).isPositive();
 
         int visibility = model.number(queue.path("VisibilityTimeout")).orElse(30);
         assertThat(visibility).as("VisibilityTimeout >= 6 x worker Timeout")
@@ -235,6 +235,30 @@ class TemplateTest {
                         .hasValue(6 * timeout);
             }
         }
+    }
+
+    @Test
+    void theTurnsQueueAllowsTheFailedDeliveriesPlusOneReceivePerHandOffForEveryAllowedHandOffLimit() {
+        JsonNode parameter = model.root().path("Parameters").path("RunMaxHandoffs");
+        assertThat(parameter.path("Default").asInt()).isEqualTo(20);
+        assertThat(workerEnv("RUN_MAX_HANDOFFS")).isEqualTo("RunMaxHandoffs");
+        assertThat(workerEnv("RUN_MAX_SECONDS")).isEqualTo("RunMaxSeconds");
+        int failures = Integer.parseInt(workerEnv("MAX_RECEIVE_COUNT"));
+        List<Integer> allowed = new java.util.ArrayList<>();
+        parameter.path("AllowedValues").forEach(v -> allowed.add(v.asInt()));
+        assertThat(allowed).contains(0, 20).allMatch(h -> failures + h <= 1000);
+        assertThat(model.root().path("Mappings").path("RunHandoffs").size()).isEqualTo(allowed.size());
+        for (int handoffs : allowed) {
+            TemplateModel deployed = model.withParameters(Map.of("RunMaxHandoffs", Integer.toString(handoffs)));
+            assertThat(deployed.number(deployed.resources(TemplateModel.QUEUE).get(TemplateModel.TURNS_QUEUE)
+                    .path("RedrivePolicy").path("maxReceiveCount"))).as("with RunMaxHandoffs=" + handoffs)
+                    .hasValue(failures + handoffs);
+        }
+    }
+
+    /** A worker environment variable as the template writes it (a parameter reference reads as its name). */
+    private String workerEnv(String name) {
+        return model.rawEnvironment("WorkerFunction").get(name);
     }
 
     @Test
@@ -291,10 +315,8 @@ class TemplateTest {
                 .isGreaterThanOrEqualTo(6 * timeoutOf("WorkerFunction"));
         JsonNode redrive = queue.path("RedrivePolicy");
         assertThat(logicalId(redrive.path("deadLetterTargetArn").asText())).isEqualTo("UserDataDeadLetterQueue");
-        assertThat(redrive.path("maxReceiveCount").asInt())
-                .as("as the turns queue's (the worker's MAX_RECEIVE_COUNT gives up on the last delivery)")
-                .isEqualTo(model.resources(TemplateModel.QUEUE).get(TemplateModel.TURNS_QUEUE).path("RedrivePolicy")
-                        .path("maxReceiveCount").asInt());
+        assertThat(model.number(redrive.path("maxReceiveCount"))).as("the worker's MAX_RECEIVE_COUNT: a job is given up on"
+                + " the queue's last receive").hasValue(Integer.parseInt(workerEnv("MAX_RECEIVE_COUNT")));
         assertThat(model.resources(TemplateModel.QUEUE).get("UserDataDeadLetterQueue").path("FifoQueue").asBoolean())
                 .isTrue();
         for (String producer : List.of("MessageFunction", "WorkerFunction")) {

@@ -6,6 +6,9 @@ import dev.switchboard.turn.TurnSettings;
 
 /** Reads the turn engine's settings from the worker's environment, refusing values out of range (naming the variable). */
 final class TurnSettingsFromEnv {
+    /** SQS's largest maxReceiveCount. */
+    static final int MAX_QUEUE_RECEIVES = 1000;
+
     private TurnSettingsFromEnv() {}
 
     /** @throws IllegalStateException for a value out of range */
@@ -17,7 +20,8 @@ final class TurnSettingsFromEnv {
                 : Math.max(env.integer(Setting.DELTA_FLUSH_MAX_MILLIS), flushMillis);
         return checked(new TurnSettings(env.integer(Setting.HISTORY_WINDOW), flushMillis, maxFlushMillis,
                 env.integer(Setting.DELTA_MAX_BYTES), env.integer(Setting.MAX_RECEIVE_COUNT),
-                env.integer(Setting.CANCEL_POLL_MILLIS), env.integer(Setting.MAX_TOOL_ROUNDS)));
+                env.integer(Setting.CANCEL_POLL_MILLIS), env.integer(Setting.MAX_TOOL_ROUNDS),
+                env.integer(Setting.RUN_MAX_HANDOFFS), env.integer(Setting.RUN_MAX_SECONDS) * 1000L));
     }
 
     /** @return {@code s} when each of its values is in its setting's range, and the cap is at least the first wait */
@@ -33,6 +37,12 @@ final class TurnSettingsFromEnv {
         Setting.CANCEL_POLL_MILLIS.requireInRange(s.cancelPollMillis());
         Setting.MAX_TOOL_ROUNDS.requireInRange(s.maxToolRounds());
         Setting.MAX_RECEIVE_COUNT.requireInRange(s.maxReceiveCount());
+        Setting.RUN_MAX_HANDOFFS.requireInRange(s.maxHandoffs());
+        Setting.RUN_MAX_SECONDS.requireInRange(s.runMaxMillis() / 1000);
+        if (s.queueMaxReceiveCount() > MAX_QUEUE_RECEIVES) {
+            throw new IllegalStateException("MAX_RECEIVE_COUNT + RUN_MAX_HANDOFFS (the turns queue's maxReceiveCount)"
+                    + " must be at most " + MAX_QUEUE_RECEIVES + ", got " + s.queueMaxReceiveCount());
+        }
         return s;
     }
 }

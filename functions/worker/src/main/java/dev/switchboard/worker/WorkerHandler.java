@@ -12,6 +12,8 @@ import dev.switchboard.adapter.dynamodb.DynamoDbDocumentStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbKnowledgeVersions;
 import dev.switchboard.adapter.dynamodb.DynamoDbMemoryStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
+import dev.switchboard.adapter.sqs.SqsDeadLetters;
+import dev.switchboard.adapter.sqs.SqsQueueRetries;
 import dev.switchboard.adapter.sqs.SqsTurnQueue;
 import dev.switchboard.agent.KnowledgeContextSource;
 import dev.switchboard.agent.ModelCatalog;
@@ -59,7 +61,6 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import dev.switchboard.adapter.sqs.SqsQueueRetries;
 import dev.switchboard.port.QueueRetries;
 
 /**
@@ -176,8 +177,12 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         init.log(LOG);
         var retries = new SqsQueueRetries(sqs, List.of(env.require(Setting.TURNS_QUEUE_URL),
                 env.require(Setting.USER_DATA_QUEUE_URL)));
+        // a turn given up is moved to the turns queue's dead-letter queue by the worker (hand-offs spend receives, so the
+        // queue's own redrive comes later than the give-up); a job's queue redrives it at its give-up
+        var deadLetters = new SqsDeadLetters(sqs, Map.of(env.require(Setting.TURNS_QUEUE_URL),
+                env.require(Setting.DEAD_LETTER_QUEUE_URL)));
         return new Composition(new TurnBatch(runner, codec.mapper(), jobs, retries,
-                env.integer(Setting.FAILED_RECORD_RETRY_SECONDS)), cache, metrics, usage, init.totalMillis(),
+                env.integer(Setting.FAILED_RECORD_RETRY_SECONDS), deadLetters), cache, metrics, usage, init.totalMillis(),
                 List.of(tools, embedder, dynamo, sqs, connectionsClient), new PendingSweep(queue, pending), secrets);
     }
 

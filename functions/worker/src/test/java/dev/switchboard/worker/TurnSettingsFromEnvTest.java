@@ -46,4 +46,20 @@ class TurnSettingsFromEnvTest {
         assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Setting.MAX_TOOL_ROUNDS.name(), "21"))))
                 .hasMessageContaining("MAX_TOOL_ROUNDS");
     }
+
+    @Test
+    void runLimitsAreReadAndTheTurnsQueuesReceivesStayWithinWhatSqsAllows() {
+        TurnSettings defaults = TurnSettingsFromEnv.read(new Env(Map.of()));
+        assertThat(defaults.maxHandoffs()).isEqualTo(20);
+        assertThat(defaults.runMaxMillis()).isEqualTo(3_600_000);
+        assertThat(defaults.queueMaxReceiveCount()).as("5 failed deliveries plus 20 hand-offs").isEqualTo(25);
+        TurnSettings set = TurnSettingsFromEnv.read(new Env(Map.of(Setting.RUN_MAX_HANDOFFS.name(), "0",
+                Setting.RUN_MAX_SECONDS.name(), "600")));
+        assertThat(set.maxHandoffs()).isZero();
+        assertThat(set.runMaxMillis()).isEqualTo(600_000);
+        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Setting.RUN_MAX_SECONDS.name(), "5"))))
+                .hasMessageContaining("RUN_MAX_SECONDS");
+        assertThatThrownBy(() -> TurnSettingsFromEnv.read(new Env(Map.of(Setting.RUN_MAX_HANDOFFS.name(), "900",
+                Setting.MAX_RECEIVE_COUNT.name(), "101")))).hasMessageContaining("MAX_RECEIVE_COUNT + RUN_MAX_HANDOFFS");
+    }
 }

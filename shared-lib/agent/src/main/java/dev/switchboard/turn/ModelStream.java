@@ -61,16 +61,19 @@ final class ModelStream {
      */
     Result stream(StreamingChatModel model, ChatRequest request, String turnId, long waitMillis,
                   Consumer<String> partials, BooleanSupplier cancelled, Consumer<TokenCount> charge) {
-        return stream(model, request, turnId, waitMillis, partials, cancelled, charge, false);
+        return stream(model, request, turnId, waitMillis, partials, cancelled, charge, AtDeadline.FAIL);
     }
 
     /**
-     * @param handOff true when the run may be handed on at the deadline: if the model is still streaming (text within
-     *                the last {@value #HANDOFF_MAX_GAP_MILLIS} ms), the stream is closed and a result with
-     *                {@code outOfTime} returned instead of the failure
+     * What a stream still running at its deadline does: fail the delivery (the next one restarts the turn), or stop
+     * and return what streamed so far ({@code outOfTime}), either only while the model still streams text (within the
+     * last {@value #HANDOFF_MAX_GAP_MILLIS} ms; a stalled model still fails) or always (the run's maximum length).
      */
+    enum AtDeadline { FAIL, STOP_IF_STREAMING, STOP }
+
     Result stream(StreamingChatModel model, ChatRequest request, String turnId, long waitMillis,
-                  Consumer<String> partials, BooleanSupplier cancelled, Consumer<TokenCount> charge, boolean handOff) {
+                  Consumer<String> partials, BooleanSupplier cancelled, Consumer<TokenCount> charge,
+                  AtDeadline atDeadline) {
         StreamedCall call = StreamedCall.start(model, request, "model-" + turnId, partials);
         Result result = null;
         try {
@@ -81,8 +84,8 @@ final class ModelStream {
                 if (left <= 0) {
                     boolean streaming = call.streamedWithin(HANDOFF_MAX_GAP_MILLIS);
                     call.stop();
-                    if (handOff && streaming) {
-                        LOG.info("deadline reached while the model streams; model stream closed for a hand-off");
+                    if (atDeadline == AtDeadline.STOP || atDeadline == AtDeadline.STOP_IF_STREAMING && streaming) {
+                        LOG.info("deadline reached while the model streams; model stream closed");
                         result = new Result(null, false, TokenCount.charged(request, null, call.streamedChars()),
                                 true);
                         return result;

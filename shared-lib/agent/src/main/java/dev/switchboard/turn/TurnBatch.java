@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.log.LogContext;
+import dev.switchboard.port.DeadLetters;
 import dev.switchboard.port.QueueRetries;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,6 +58,7 @@ public final class TurnBatch {
     private final UserDataJobs jobs;
     private final QueueRetries retries;
     private final int retrySeconds;
+    private final DeadLetters deadLetters;
 
     public TurnBatch(TurnRunner runner, ObjectMapper json) {
         this(runner, json, null);
@@ -72,6 +74,13 @@ public final class TurnBatch {
      * @param retrySeconds the delay before a failed record's next delivery (0: the queue's visibility timeout)
      */
     public TurnBatch(TurnRunner runner, ObjectMapper json, UserDataJobs jobs, QueueRetries retries, int retrySeconds) {
+        this(runner, json, jobs, retries, retrySeconds, DeadLetters.NONE);
+    }
+
+    /** @param deadLetters moves a record given up to its dead-letter queue at once (else the queue's redrive will) */
+    public TurnBatch(TurnRunner runner, ObjectMapper json, UserDataJobs jobs, QueueRetries retries, int retrySeconds,
+                     DeadLetters deadLetters) {
+        this.deadLetters = deadLetters;
         this.jobs = jobs;
         this.runner = runner;
         this.json = json;
@@ -148,11 +157,13 @@ public final class TurnBatch {
                 failed.add(new Failure(r, !held, handedOff));
                 continue;
             }
+            boolean turnRun = false;
             try {
                 TurnRequest turn = json.readValue(r.body(), TurnRequest.class);
                 LogContext.turn(turn.userId(), turn.sessionId(), turn.turnId());
                 LogContext.correlate(turn.correlationId());
                 if (turn.runsTurn()) {
+                    turnRun = true;
                     runner.run(turn, r.receiveCount(), remainingMillis.getAsLong());
                 } else if (jobs != null) {
                     jobs.run(turn, r.receiveCount());
@@ -166,18 +177,27 @@ public final class TurnBatch {
                 failed.add(new Failure(r, true, true));
                 blocked = true;
             } catch (Exception e) {
-                boolean lastDelivery = r.receiveCount() >= runner.maxReceiveCount();
-                // a record that is not a turn at all needs no stack trace; a failed turn does
+                // the runner gives a turn up by its failed deliveries (hand-offs do not count); a record that is not
+                // a turn, or a job, by its receives
+                boolean lastDelivery = turnRun ? e instanceof TurnGivenUpException
+                        : r.receiveCount() >= runner.maxReceiveCount();
                 String outcome = lastDelivery ? "given up" : "will be retried";
+                Throwable cause = e instanceof TurnGivenUpException && e.getCause() != null ? e.getCause() : e;
                 if (e instanceof JsonProcessingException) {
-                    LOG.error("turn failed (receive {} of {}), {}: {}", r.receiveCount(), runner.maxReceiveCount(),
-                            outcome, e.getClass().getSimpleName());
+                    // a record that is not a turn at all needs no stack trace; a failed turn does
+                    LOG.error("turn failed (receive {}), {}: {}", r.receiveCount(), outcome,
+                            e.getClass().getSimpleName());
                 } else {
-                    LOG.error("turn failed (receive {} of {}), {}: {}", r.receiveCount(), runner.maxReceiveCount(),
-                            outcome, e.getClass().getSimpleName(), e);
+                    LOG.error("turn failed (receive {}), {}: {}", r.receiveCount(), outcome,
+                            cause.getClass().getSimpleName(), cause);
                 }
                 held = e instanceof TurnHeldException;
-                failed.add(new Failure(r, !held));
+                if (lastDelivery && r.receipt() != null && deadLetters.move(new DeadLetters.Dead(
+                        r.receipt().queue(), r.messageId(), r.groupId(), r.body(), r.receiveCount()))) {
+                    LOG.info("given-up record moved to the dead-letter queue");
+                } else {
+                    failed.add(new Failure(r, !held));
+                }
                 blocked = !lastDelivery;
             } finally {
                 LogContext.turn(null, null, null);

@@ -57,7 +57,12 @@ final class TurnCompletion {
     enum Ending {
         ANSWERED, CANCELLED,
         /** The user's daily token budget was spent before a model call (finish reason {@code BUDGET_EXHAUSTED}). */
-        OUT_OF_BUDGET
+        OUT_OF_BUDGET,
+        /**
+         * The run reached its maximum length or could not be handed on again (finish reason {@code RUN_TOO_LONG}):
+         * what streamed is stored.
+         */
+        RUN_TOO_LONG
     }
 
     /** Stores the answer (the deltas are flushed: it is exactly what was streamed), settles the session, sends done. */
@@ -73,6 +78,7 @@ final class TurnCompletion {
                     case ANSWERED -> null;
                     case CANCELLED -> StoredMessage.CANCELLED;
                     case OUT_OF_BUDGET -> StoredMessage.OUT_OF_BUDGET;
+                    case RUN_TOO_LONG -> StoredMessage.RUN_TOO_LONG;
                 }, null, streamed.marks());
         if (!messages.putIfAbsent(answer)) {
             LOG.warn("answer was stored by a concurrent delivery; done not sent twice");
@@ -86,6 +92,7 @@ final class TurnCompletion {
         String finishReason = switch (ending) {
             case CANCELLED -> "CANCELLED";
             case OUT_OF_BUDGET -> BUDGET_EXHAUSTED;
+            case RUN_TOO_LONG -> "RUN_TOO_LONG";
             case ANSWERED -> last == null || last.finishReason() == null ? "STOP" : last.finishReason().name();
         };
         long queued = Math.max(0, turn.started() - request.enqueuedAt());
@@ -101,12 +108,17 @@ final class TurnCompletion {
             case ANSWERED -> "answered";
             case CANCELLED -> "cancelled";
             case OUT_OF_BUDGET -> "stopped: budget spent";
+            case RUN_TOO_LONG -> "stopped: run too long";
         };
         LOG.info("turn {}: deltas={} toolCalls={} posts={}", outcome, output.seq(), toolCalls, output.posts());
         metrics.turn(new Metrics.TurnFigures(outcome, turn.model().name(), queued, firstDelta, now - turn.started(),
                 tokens.input(), tokens.output(), toolCalls));
         if (ending != Ending.ANSWERED) {
-            return cancelled ? TurnRunner.Outcome.CANCELLED : TurnRunner.Outcome.OUT_OF_BUDGET;
+            return switch (ending) {
+                case CANCELLED -> TurnRunner.Outcome.CANCELLED;
+                case RUN_TOO_LONG -> TurnRunner.Outcome.RUN_TOO_LONG;
+                default -> TurnRunner.Outcome.OUT_OF_BUDGET;
+            };
         }
         try {
             afterAnswer.answered(request, tokens.total());

@@ -63,7 +63,9 @@ public final class TurnRunner {
         return Math.max(MIN_RESERVE_MILLIS, Math.min(MAX_RESERVE_MILLIS, remainingMillis / 6));
     }
 
-    public enum Outcome { ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL, OUT_OF_BUDGET }
+    public enum Outcome {
+        ANSWERED, ALREADY_ANSWERED, TURN_GONE, CANCELLED, AWAITING_APPROVAL, OUT_OF_BUDGET, RUN_TOO_LONG
+    }
 
     private final MessageStore messages;
     private final SessionStore sessions;
@@ -130,7 +132,7 @@ public final class TurnRunner {
         TurnPriming.prime(agents, codec);
     }
 
-    /** Deliveries after which a failed turn is given up (the queue's maxReceiveCount). */
+    /** Failed deliveries after which a turn is given up (hand-offs do not count). */
     public int maxReceiveCount() {
         return settings.maxReceiveCount();
     }
@@ -138,8 +140,8 @@ public final class TurnRunner {
     /**
      * @param receiveCount    how often the queue has delivered this turn (1 on the first delivery)
      * @param remainingMillis time left in this invocation; the model call is abandoned before it runs out
-     * @throws RuntimeException when the turn failed and should be delivered again; on the last delivery
-     *                          ({@code receiveCount >= maxReceiveCount}) the owner is sent {@code TURN_FAILED} first
+     * @throws TurnGivenUpException when the turn failed on its last attempt: the owner was sent {@code TURN_FAILED}
+     * @throws RuntimeException     when the turn failed and should be delivered again
      */
     public Outcome run(TurnRequest turn, int receiveCount, long remainingMillis) {
         Outcome outcome;
@@ -148,14 +150,33 @@ public final class TurnRunner {
         } catch (TurnHeldException | TurnHandedOffException e) {
             throw e; // the turn goes on: its running-answer slot stays taken
         } catch (RuntimeException e) {
-            if (receiveCount >= settings.maxReceiveCount()) {
-                completion.givenUp(turn, receiveCount);
+            int failures = failedDeliveries(turn, receiveCount);
+            if (failures >= settings.maxReceiveCount() || receiveCount >= settings.queueMaxReceiveCount()) {
+                completion.givenUp(turn, failures);
                 releaseSlot(turn);
+                throw new TurnGivenUpException("turn given up after " + failures + " failed deliveries", e);
             }
             throw e;
         }
         releaseSlot(turn);
         return outcome;
+    }
+
+    /**
+     * The deliveries of a turn that failed, this one included: its receives less its hand-offs (read from its
+     * checkpoint only when the count could reach the limit; unreadable, none are subtracted).
+     */
+    private int failedDeliveries(TurnRequest turn, int receiveCount) {
+        if (receiveCount < settings.maxReceiveCount() || receiveCount <= 1 || turn.kind() != null) {
+            return receiveCount;
+        }
+        try {
+            return receiveCount - messages.checkpoint(turn.userId(), turn.sessionId(), turn.turnId())
+                    .map(RunCheckpoint::handoffs).orElse(0);
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the run's checkpoint: {}", e.getClass().getSimpleName());
+            return receiveCount;
+        }
     }
 
     /** The turn ended (answered, cancelled, paused, stopped, gone or given up): its running-answer slot is free. */
@@ -284,22 +305,35 @@ public final class TurnRunner {
                 LOG.info("the user's daily token budget is spent: turn stopped before model call {}", call);
                 return completion.finish(turn, last, TurnCompletion.Ending.OUT_OF_BUDGET, tokens, tools.calls());
             }
-            // only a plain streaming answer is handed on at the deadline (no tool round in this run or before it), and
-            // only while the queue will deliver the record again: each hand-off costs a receive, and the last one
-            // must still end the turn (TURN_FAILED) rather than leave it to the dead-letter queue unannounced
-            boolean handOff = tools.round() == 0 && tools.calls() == 0
-                    && turn.receiveCount() < settings.maxReceiveCount();
+            // the run's maximum length ends this segment early when it comes first; a run is handed on at the deadline
+            // only within its hand-off limit and while the queue will deliver the record again (each hand-off spends
+            // a receive); past those it ends as RUN_TOO_LONG with what it streamed
+            long runEnd = turn.started() + settings.runMaxMillis();
+            boolean runEnds = runEnd <= turn.deadline();
+            long deadline = Math.min(turn.deadline(), runEnd);
+            if (runEnds && deadline <= clock.millis()) {
+                LOG.info("the run reached its maximum length before model call {}", call);
+                return completion.finish(turn, last, TurnCompletion.Ending.RUN_TOO_LONG, tokens, tools.calls());
+            }
+            // only a plain streaming answer is stopped at the deadline (no tool round in this run or before it)
+            ModelStream.AtDeadline atDeadline = runEnds ? ModelStream.AtDeadline.STOP
+                    : tools.round() == 0 && tools.calls() == 0 ? ModelStream.AtDeadline.STOP_IF_STREAMING
+                    : ModelStream.AtDeadline.FAIL;
             List<ToolSpecification> specs = tools.round() < settings.maxToolRounds()
                     ? agents.tools().specifications() : List.of();
             // the call's identity: this run of the turn (a redelivery is another run) and the call within the run
             String callId = request.turnId() + "#" + turn.attempt() + "#" + call;
             ModelStream.Result streamed = stream.stream(turn.model().model(), ModelStream.request(conversation, specs),
-                    request.turnId(), turn.deadline() - clock.millis(), output::add, () -> cancels.cancelled(turn),
-                    spent -> budget.charge(request.userId(), callId, spent), handOff);
+                    request.turnId(), deadline - clock.millis(), output::add, () -> cancels.cancelled(turn),
+                    spent -> budget.charge(request.userId(), callId, spent), atDeadline);
             output.flush();
             tokens = tokens.plus(streamed.tokens());
             if (streamed.outOfTime()) {
-                return handOff(turn, tokens);
+                if (!runEnds && mayHandOn(turn)) {
+                    return handOff(turn, tokens);
+                }
+                LOG.info("the run reached its maximum length or hand-offs: stopped at delta {}", output.seq());
+                return completion.finish(turn, last, TurnCompletion.Ending.RUN_TOO_LONG, tokens, tools.calls());
             }
             if (streamed.cancelled()) {
                 return completion.finish(turn, last, TurnCompletion.Ending.CANCELLED, tokens, tools.calls());
@@ -317,6 +351,12 @@ public final class TurnRunner {
                 return Outcome.AWAITING_APPROVAL;
             }
         }
+    }
+
+    /** Whether the run may be handed on once more: within RUN_MAX_HANDOFFS, and not on the queue's last receive. */
+    private boolean mayHandOn(RunningTurn turn) {
+        int handoffs = turn.handedOn() == null ? 0 : turn.handedOn().handoffs();
+        return handoffs < settings.maxHandoffs() && turn.receiveCount() < settings.queueMaxReceiveCount();
     }
 
     /**

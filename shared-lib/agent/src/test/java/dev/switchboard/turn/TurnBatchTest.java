@@ -246,6 +246,37 @@ class TurnBatchTest {
         assertThat(retried).isEmpty();
     }
 
+    @Test
+    void aGivenUpTurnAndAnUnreadableRecordOnItsLastReceiveAreMovedToTheDeadLetterQueueAndAcknowledged()
+            throws Exception {
+        List<dev.switchboard.port.DeadLetters.Dead> moved = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TurnRunner runner = new TurnRunner(messages, sessions, new InMemoryConnectionStore(), gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "prompt"), codec, () -> 50_000L,
+                new TurnSettings(10, 0, 256, 3));
+        TurnBatch batch = new TurnBatch(runner, codec.mapper(), null, QueueRetries.NONE, 0, dead -> moved.add(dead));
+        TurnRequest bad = turn("bad", "please FAIL");
+        String queue = "arn:aws:sqs:us-east-1:000000000000:TurnsQueue.fifo";
+
+        assertThat(batch.process(List.of(new TurnBatch.QueuedTurn("m1", "bad", codec.mapper().writeValueAsString(bad),
+                2, new QueueRetries.Receipt(queue, "r1"))), () -> 60_000L)).as("not yet given up").containsExactly("m1");
+        assertThat(moved).isEmpty();
+
+        assertThat(batch.process(List.of(new TurnBatch.QueuedTurn("m1", "bad", codec.mapper().writeValueAsString(bad),
+                3, new QueueRetries.Receipt(queue, "r2")), new TurnBatch.QueuedTurn("m2", "junk", "{not a turn", 3,
+                new QueueRetries.Receipt(queue, "r3"))), () -> 60_000L)).as("both moved, so acknowledged").isEmpty();
+        assertThat(moved).extracting(dev.switchboard.port.DeadLetters.Dead::messageId)
+                .containsExactlyInAnyOrder("m1", "m2");
+        assertThat(moved).filteredOn(d -> d.messageId().equals("m1")).singleElement().satisfies(d -> {
+            assertThat(d.groupId()).isEqualTo("bad");
+            assertThat(d.queue()).isEqualTo(queue);
+        });
+
+        // a dead-letter queue that refuses the record: it stays failed, for the queue's own redrive
+        TurnBatch refusing = new TurnBatch(runner, codec.mapper(), null, QueueRetries.NONE, 0, dead -> false);
+        assertThat(refusing.process(List.of(new TurnBatch.QueuedTurn("m3", "junk", "{not a turn", 3,
+                new QueueRetries.Receipt(queue, "r4"))), () -> 60_000L)).containsExactly("m3");
+    }
+
     private TurnBatch.QueuedTurn receipted(String messageId, TurnRequest t) throws JsonProcessingException {
         return new TurnBatch.QueuedTurn(messageId, t.sessionId(), codec.mapper().writeValueAsString(t), 1,
                 new QueueRetries.Receipt("arn:aws:sqs:us-east-1:000000000000:TurnsQueue.fifo", "receipt-" + messageId));

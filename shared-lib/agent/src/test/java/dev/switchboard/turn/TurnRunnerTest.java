@@ -330,7 +330,7 @@ class TurnRunnerTest extends TurnFixture {
         ScriptedChatModel model = ScriptedChatModel.failing();
 
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, 60_000))
-                .isInstanceOf(TurnFailedException.class);
+                .isInstanceOf(TurnGivenUpException.class).cause().isInstanceOf(TurnFailedException.class);
 
         ServerEvent.Error expected = new ServerEvent.Error(ErrorCode.TURN_FAILED.name(),
                 "The answer to this message failed after 3 attempts", "sendMessage", SESSION, t.turnId(),
@@ -438,22 +438,87 @@ class TurnRunnerTest extends TurnFixture {
     }
 
     @Test
-    void aModelThatDoesNotFinishInTimeOnTheLastDeliveryFailsTheTurnRatherThanHandingItOff() {
+    void aStreamingAnswerThatMayNotBeHandedOnEndsAsRunTooLongWithWhatStreamedStored() {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel();
+        // no hand-offs allowed: the turns queue's last receive is the 3rd, yet even the first may not hand the run on
+        TurnSettings noHandOffs = new TurnSettings(20, 0, 256, 3).withRunLimits(0, 3_600_000);
+        assertThat(noHandOffs.queueMaxReceiveCount()).isEqualTo(3);
 
-        // just enough time to start: the model gets the remaining time less the reserve (0.5 s), then is given up
-        assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnFailedException.class)
-                .hasMessageContaining("did not finish");
+        // just enough time to start: the model gets the remaining time less the reserve (0.5 s)
+        assertThat(runner(model, noHandOffs).run(t, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isEqualTo(TurnRunner.Outcome.RUN_TOO_LONG);
 
         List<ServerEvent> events = eventsTo("a1");
         assertThat(events).hasSize(2);
         assertThat(events.get(0)).isEqualTo(new ServerEvent.Delta(SESSION, t.turnId(), 0, "early ", 1L));
-        assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Error.class,
-                e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
-        assertThat(answer(t.turnId())).isNull();
+        assertThat(events.get(1)).isInstanceOfSatisfying(ServerEvent.Done.class,
+                d -> assertThat(d.finishReason()).isEqualTo("RUN_TOO_LONG"));
+        StoredMessage answer = answer(t.turnId());
+        assertThat(answer.text()).isEqualTo("early ");
+        assertThat(answer.status()).isEqualTo(StoredMessage.RUN_TOO_LONG);
         assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
+    void aRunPastItsHandOffLimitEndsAsRunTooLongAndKeepsEverySegmentsText() {
+        TurnRequest t = turn(1_000, "hi", null);
+        TurnSettings oneHandOff = new TurnSettings(20, 0, 256, 3).withRunLimits(1, 3_600_000);
+        assertThatThrownBy(() -> runner(new HangingModel(), oneHandOff).run(t, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+
+        assertThat(runner(new HangingModel("more "), oneHandOff).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
+                .isEqualTo(TurnRunner.Outcome.RUN_TOO_LONG);
+
+        StoredMessage answer = answer(t.turnId());
+        assertThat(answer.text()).isEqualTo("early more ");
+        assertThat(answer.status()).isEqualTo(StoredMessage.RUN_TOO_LONG);
+        List<ServerEvent> events = eventsTo("a1");
+        assertThat(events.subList(0, 2)).extracting(e -> ((ServerEvent.Delta) e).seq()).containsExactly(0, 1);
+        assertThat(((ServerEvent.Done) events.get(2)).timings().handoffs()).isEqualTo(1);
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
+    void aRunPastItsMaximumLengthEndsBeforeAnotherModelCallWithItsCheckpointsText() {
+        TurnRequest t = turn(1_000, "hi", null);
+        TurnSettings tenMinutes = new TurnSettings(20, 0, 256, 3).withRunLimits(20, 600_000);
+        assertThatThrownBy(() -> runner(new HangingModel(), tenMinutes).run(t, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+
+        now.addAndGet(600_000); // the next segment starts when the run's ten minutes are up
+        ScriptedChatModel rest = ScriptedChatModel.answering("never ", "asked");
+        assertThat(runner(rest, tenMinutes).run(t, 2, 60_000)).isEqualTo(TurnRunner.Outcome.RUN_TOO_LONG);
+
+        assertThat(rest.requests).as("no model call past the run's end").isEmpty();
+        assertThat(answer(t.turnId()).text()).isEqualTo("early ");
+        assertThat(answer(t.turnId()).status()).isEqualTo(StoredMessage.RUN_TOO_LONG);
+        ServerEvent.Done done = (ServerEvent.Done) eventsTo("a1").get(1);
+        assertThat(done.finishReason()).isEqualTo("RUN_TOO_LONG");
+        assertThat(done.timings().totalMs()).as("the run's whole length").isEqualTo(600_000);
+    }
+
+    @Test
+    void handOffsDoNotCountAsFailedDeliveries() {
+        TurnRequest t = turn(1_000, "hi", null);
+        assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 3).run(t, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+
+        // receives 2 and 3 fail: with one of the three receives a hand-off, only two deliveries failed
+        for (int receive = 2; receive <= 3; receive++) {
+            int r = receive;
+            assertThatThrownBy(() -> runner(ScriptedChatModel.failing()).run(t, r, 60_000))
+                    .isInstanceOf(TurnFailedException.class);
+        }
+        assertThat(eventsTo("a1")).noneMatch(e -> e instanceof ServerEvent.Error);
+
+        assertThatThrownBy(() -> runner(ScriptedChatModel.failing()).run(t, 4, 60_000))
+                .isInstanceOf(TurnGivenUpException.class).cause().isInstanceOf(TurnFailedException.class);
+        assertThat(eventsTo("a1")).filteredOn(e -> e instanceof ServerEvent.Error).singleElement()
+                .isInstanceOfSatisfying(ServerEvent.Error.class, e -> {
+                    assertThat(e.code()).isEqualTo("TURN_FAILED");
+                    assertThat(e.message()).contains("after 3 attempts");
+                });
     }
 
     @Test
@@ -538,7 +603,7 @@ class TurnRunnerTest extends TurnFixture {
         TurnRequest t = turn(1_000, "hi", null);
         HangingModel model = new HangingModel(null);
         assertThatThrownBy(() -> runner(model, 0, 20, 3).run(t, 3, TurnRunner.MIN_MILLIS_TO_START))
-                .isInstanceOf(TurnFailedException.class);
+                .isInstanceOf(TurnGivenUpException.class).cause().isInstanceOf(TurnFailedException.class);
         int framesAtFailure = gateway.framesTo("a1").size();
 
         model.handler.get().onPartialResponse("late ");
@@ -609,7 +674,7 @@ class TurnRunnerTest extends TurnFixture {
             }
         };
         assertThatThrownBy(() -> runner(ScriptedChatModel.answering("x")).run(t, 3, 60_000))
-                .isInstanceOf(IllegalStateException.class);
+                .isInstanceOf(TurnGivenUpException.class).cause().isInstanceOf(IllegalStateException.class);
         assertThat(eventsTo("a1")).singleElement().isInstanceOfSatisfying(ServerEvent.Error.class,
                 e -> assertThat(e.code()).isEqualTo("TURN_FAILED"));
         messages = real;

@@ -85,8 +85,15 @@ public enum Setting {
     /** The longest wait between two deltas of a turn (milliseconds; at least DELTA_FLUSH_MILLIS). */
     DELTA_FLUSH_MAX_MILLIS(Kind.INT, "600", false, 0, 10_000),
     DELTA_MAX_BYTES(Kind.INT, "2048", false, 64, 4096),
-    /** Deliveries before a turn is given up; keep equal to the queue's maxReceiveCount. */
+    /**
+     * Failed deliveries before a turn or job is given up (a hand-off is not a failure). The user-data queue's
+     * maxReceiveCount is this; the turns queue's is this plus RUN_MAX_HANDOFFS, as each hand-off spends a receive.
+     */
     MAX_RECEIVE_COUNT(Kind.INT, "5", false, 1, 1000),
+    /** The most times one run is handed on to a new worker invocation at the invocation's deadline (0 = never). */
+    RUN_MAX_HANDOFFS(Kind.INT, "20", false, 0, 900),
+    /** The longest one run may take, across its hand-offs (seconds); past it the run ends as RUN_TOO_LONG. */
+    RUN_MAX_SECONDS(Kind.INT, "3600", false, 10, 86_400),
     /**
      * Seconds after which a failed queue record is delivered again (ChangeMessageVisibility), instead of the queue's
      * visibility timeout (6 x the worker's timeout); 0 = the visibility timeout. Not for a turn another run holds.

@@ -28,6 +28,8 @@ public record StoredMessage(String userId, String sessionId, String turnId, Role
     public static final String CANCELLED = "cancelled";
     /** An answer cut short because the user's daily token budget was spent before the model's next call. */
     public static final String OUT_OF_BUDGET = "budget-exhausted";
+    /** An answer cut short because its run reached RUN_MAX_SECONDS or RUN_MAX_HANDOFFS. */
+    public static final String RUN_TOO_LONG = "run-too-long";
 
     public StoredMessage(String userId, String sessionId, String turnId, Role role, String text, long createdAtMillis,
                        String model) {
