@@ -361,6 +361,7 @@ public final class DynamoDbMessageStore implements MessageStore {
                 SK, s(CHECKPOINT_PREFIX + c.turnId()), "turnId", s(c.turnId()), "text", s(c.text()),
                 "stream", s(c.stream().encode()), "handoffs", n(c.handoffs()), "runStartedAt", n(c.runStartedMillis()),
                 "inputTokens", n(c.inputTokens()), "outputTokens", n(c.outputTokens())));
+        item.put("handedOffBy", n(c.handedOffBy()));
         expire(item, c.runStartedMillis());
         dynamo.putItem(b -> b.tableName(table).item(item));
     }
@@ -374,7 +375,8 @@ public final class DynamoDbMessageStore implements MessageStore {
         }
         return java.util.Optional.of(new RunCheckpoint(userId, sessionId, turnId, str(item, "text"),
                 dev.switchboard.domain.StreamMarks.decode(str(item, "stream")), (int) num(item, "handoffs"),
-                num(item, "runStartedAt"), num(item, "inputTokens"), num(item, "outputTokens")));
+                num(item, "runStartedAt"), num(item, "inputTokens"), num(item, "outputTokens"),
+                num(item, "handedOffBy")));
     }
 
     @Override
