@@ -341,7 +341,7 @@ public final class TurnRunner {
         int handoffs = turn.handedOn() == null ? 1 : turn.handedOn().handoffs() + 1;
         messages.saveCheckpoint(new RunCheckpoint(request.userId(), request.sessionId(), request.turnId(),
                 streamed.text(), streamed.marks(), handoffs, turn.started(), tokens.input(), tokens.output(),
-                turn.attempt()));
+                turn.attempt(), turn.output().served()));
         LOG.info("run handed off ({}) at delta {}", handoffs, streamed.marks().deltas());
         throw new TurnHandedOffException("handed off at the invocation's deadline (" + handoffs + ")");
     }

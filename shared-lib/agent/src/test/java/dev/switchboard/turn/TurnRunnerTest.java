@@ -508,6 +508,38 @@ class TurnRunnerTest extends TurnFixture {
     }
 
     @Test
+    void aResumeIsServedOnceAcrossHandOffsAndOneAskedBetweenTwoSegmentsIsServedByTheNext() {
+        TurnRequest t = turn(1_000, "hi", null);
+        // a3 reconnected before the first segment and asked to resume: that segment serves it
+        connect(ALICE, "a3");
+        sessions.requestResume(ALICE, SESSION, new dev.switchboard.domain.ResumeRequest("a3", t.turnId(), -1, null));
+        assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 5).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow().served())
+                .extracting(dev.switchboard.domain.ResumeRequest::connectionId).containsExactly("a3");
+        // a4 reconnects while the record is between two invocations, holding nothing
+        connect(ALICE, "a4");
+        sessions.requestResume(ALICE, SESSION, new dev.switchboard.domain.ResumeRequest("a4", t.turnId(), -1, null));
+
+        assertThat(runner(ScriptedChatModel.answering("and ", "the rest"), 0, 20, 5).run(t, 3, 60_000))
+                .isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        StoredMessage answer = answer(t.turnId());
+        assertThat(answer.text()).isEqualTo("early and the rest");
+        for (String connection : List.of("a3", "a4")) {
+            List<ServerEvent> events = eventsTo(connection);
+            dev.switchboard.testing.ClientView view = new dev.switchboard.testing.ClientView();
+            events.forEach(view::apply);
+            assertThat(events).as(connection).filteredOn(ServerEvent.Resumed.class::isInstance).hasSize(1);
+            assertThat(view.text()).as(connection).isEqualTo(answer.text());
+            assertThat(view.outOfOrder()).as(connection).isZero();
+            assertThat(view.done()).as(connection).isTrue();
+        }
+        assertThat(eventsTo("a4").get(0)).as("the gap's resume: the checkpoint's text first")
+                .isEqualTo(new ServerEvent.Resumed(SESSION, t.turnId(), 0, "early ", 1, "running", 1L, null));
+    }
+
+    @Test
     void aSegmentThatDiesAfterAHandOffIsRestartedFromTheLastCheckpointAndItsClientsDropWhatItStreamedPastIt() {
         TurnRequest t = turn(1_000, "hi", null);
         assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 5).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))

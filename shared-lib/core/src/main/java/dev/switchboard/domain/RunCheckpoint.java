@@ -1,5 +1,7 @@
 package dev.switchboard.domain;
 
+import java.util.List;
+
 /**
  * Where a streaming run stood when its invocation's deadline came (a hand-off): the next delivery of the same queue
  * record continues the answer from here instead of restarting it. {@code text} is the answer streamed so far and
@@ -8,12 +10,15 @@ package dev.switchboard.domain;
  * {@code inputTokens}/{@code outputTokens} sum the usage of the segments so far; {@code handedOffBy} is the run claim
  * ({@link RunClaim#attempt()}) of the segment that handed off: a next segment whose claim is not the one right after
  * it knows that a segment in between took the run and ended without a checkpoint (its worker died or it failed), and
- * may have streamed past this one.
+ * may have streamed past this one. {@code served} are the resume requests the segments so far served (a replay sent,
+ * the connection streamed to): the next segment does not replay them again, the connections being the user's they
+ * get its deltas anyway.
  */
 public record RunCheckpoint(String userId, String sessionId, String turnId, String text, StreamMarks stream,
                             int handoffs, long runStartedMillis, long inputTokens, long outputTokens,
-                            long handedOffBy) {
+                            long handedOffBy, List<ResumeRequest> served) {
     public RunCheckpoint {
+        served = served == null ? List.of() : List.copyOf(served);
         if (text == null || stream == null) {
             throw new IllegalArgumentException("a checkpoint needs its text and stream marks");
         }
@@ -42,6 +47,6 @@ public record RunCheckpoint(String userId, String sessionId, String turnId, Stri
     public RunCheckpoint restartedAs(long attempt) {
         return new RunCheckpoint(userId, sessionId, turnId, text,
                 new StreamMarks(attempt, stream.firstSeq(), stream.firstOffset(), stream.ends()), handoffs,
-                runStartedMillis, inputTokens, outputTokens, handedOffBy);
+                runStartedMillis, inputTokens, outputTokens, handedOffBy, served);
     }
 }
