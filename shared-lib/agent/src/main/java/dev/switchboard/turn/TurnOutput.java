@@ -63,7 +63,8 @@ final class TurnOutput {
 
     /**
      * @param handedOn the checkpoint of an earlier segment of this run (null: none): its text counts as streamed and
-     *                 this segment's deltas continue its numbering, under its attempt, so clients see one stream
+     *                 this segment's deltas continue its numbering, under its attempt, so clients see one stream; the
+     *                 resumes it served are not served again
      */
     TurnOutput(TurnRequest request, long attempt, Broadcaster out, List<StoredMessage> steps, Clock clock,
                TurnSettings settings, RunCheckpoint handedOn) {
@@ -78,6 +79,7 @@ final class TurnOutput {
             this.streamed.append(handedOn.text());
             this.ends.addAll(marks.ends());
             this.seq = handedOn.nextSeq();
+            this.served.addAll(handedOn.served());
         } else {
             this.attempt = attempt;
             this.firstSeq = steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
@@ -197,6 +199,11 @@ final class TurnOutput {
                 lock.unlock();
             }
         }
+    }
+
+    /** The resume requests served so far (a hand-off keeps them, so the next segment does not replay them again). */
+    List<ResumeRequest> served() {
+        return locked(() -> List.copyOf(served));
     }
 
     /** How the deltas so far were streamed (call holding the lock). */

@@ -251,14 +251,26 @@ public final class TurnRunner {
         history.supersedeReplaced(userMessage);
         List<ChatMessage> conversation = agents.conversation(session.systemPrompt(), context,
                 history.earlierTurns(recent, userMessage), userMessage.text());
+        // a segment that took the run after the checkpoint's and ended without one of its own (its worker died or it
+        // failed) may have streamed past it: this run restarts from the checkpoint, under its own attempt
+        boolean restartsHandedOn = handedOn != null && !handedOn.continuedBy(claim.attempt());
+        if (restartsHandedOn) {
+            handedOn = handedOn.restartedAs(claim.attempt());
+        }
         TurnOutput output = new TurnOutput(request, claim.attempt(), out, steps, clock, settings, handedOn);
         RunningTurn turn = new RunningTurn(request, model, context, output,
                 handedOn == null ? started : handedOn.runStartedMillis(), deadline, claim.attempt(), handedOn,
                 receiveCount);
         if (handedOn != null) {
-            // the run goes on where its last invocation handed it over: clients keep what they have
-            LOG.info("run continued after hand-off {} from delta {}", handedOn.handoffs(), handedOn.nextSeq());
+            // the run goes on where its last invocation handed it over: clients keep what they have (after a dead
+            // segment: up to the checkpoint, dropping what that segment streamed past it)
+            LOG.info("run {} after hand-off {} from delta {}", restartsHandedOn ? "restarted" : "continued",
+                    handedOn.handoffs(), handedOn.nextSeq());
             conversation = AgentFactory.continuation(conversation, handedOn.text());
+            if (restartsHandedOn) {
+                output.send(new ServerEvent.Restart(request.sessionId(), request.turnId(), handedOn.nextSeq(),
+                        claim.attempt()));
+            }
         } else if (claim.restarted()) {
             // an earlier run of this turn stopped part-way (its worker died or failed): clients drop what it streamed
             LOG.info("turn restarted from delta {} (run {})", output.firstSeq(), claim.attempt());
@@ -368,7 +380,8 @@ public final class TurnRunner {
         TurnOutput.Streamed streamed = turn.output().streamed();
         int handoffs = turn.handedOn() == null ? 1 : turn.handedOn().handoffs() + 1;
         messages.saveCheckpoint(new RunCheckpoint(request.userId(), request.sessionId(), request.turnId(),
-                streamed.text(), streamed.marks(), handoffs, turn.started(), tokens.input(), tokens.output()));
+                streamed.text(), streamed.marks(), handoffs, turn.started(), tokens.input(), tokens.output(),
+                turn.attempt(), turn.output().served()));
         LOG.info("run handed off ({}) at delta {}", handoffs, streamed.marks().deltas());
         throw new TurnHandedOffException("handed off at the invocation's deadline (" + handoffs + ")");
     }

@@ -573,6 +573,85 @@ class TurnRunnerTest extends TurnFixture {
     }
 
     @Test
+    void aResumeIsServedOnceAcrossHandOffsAndOneAskedBetweenTwoSegmentsIsServedByTheNext() {
+        TurnRequest t = turn(1_000, "hi", null);
+        // a3 reconnected before the first segment and asked to resume: that segment serves it
+        connect(ALICE, "a3");
+        sessions.requestResume(ALICE, SESSION, new dev.switchboard.domain.ResumeRequest("a3", t.turnId(), -1, null));
+        assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 5).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow().served())
+                .extracting(dev.switchboard.domain.ResumeRequest::connectionId).containsExactly("a3");
+        // a4 reconnects while the record is between two invocations, holding nothing
+        connect(ALICE, "a4");
+        sessions.requestResume(ALICE, SESSION, new dev.switchboard.domain.ResumeRequest("a4", t.turnId(), -1, null));
+
+        assertThat(runner(ScriptedChatModel.answering("and ", "the rest"), 0, 20, 5).run(t, 3, 60_000))
+                .isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        StoredMessage answer = answer(t.turnId());
+        assertThat(answer.text()).isEqualTo("early and the rest");
+        for (String connection : List.of("a3", "a4")) {
+            List<ServerEvent> events = eventsTo(connection);
+            dev.switchboard.testing.ClientView view = new dev.switchboard.testing.ClientView();
+            events.forEach(view::apply);
+            assertThat(events).as(connection).filteredOn(ServerEvent.Resumed.class::isInstance).hasSize(1);
+            assertThat(view.text()).as(connection).isEqualTo(answer.text());
+            assertThat(view.outOfOrder()).as(connection).isZero();
+            assertThat(view.done()).as(connection).isTrue();
+        }
+        assertThat(eventsTo("a4").get(0)).as("the gap's resume: the checkpoint's text first")
+                .isEqualTo(new ServerEvent.Resumed(SESSION, t.turnId(), 0, "early ", 1, "running", 1L, null));
+    }
+
+    @Test
+    void aSegmentThatDiesAfterAHandOffIsRestartedFromTheLastCheckpointAndItsClientsDropWhatItStreamedPastIt() {
+        TurnRequest t = turn(1_000, "hi", null);
+        assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 5).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        var checkpoint = messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow();
+        // the next segment continues the stream, sends a delta past the checkpoint, and fails without handing off
+        StreamingChatModel dying = new StreamingChatModel() {
+            @Override
+            public void doChat(ChatRequest request, StreamingChatResponseHandler h) {
+                h.onPartialResponse("lost ");
+                h.onError(new IllegalStateException("the segment dies"));
+            }
+        };
+        assertThatThrownBy(() -> runner(dying, 0, 20, 5).run(t, 3, 60_000)).isInstanceOf(RuntimeException.class)
+                .isNotInstanceOf(TurnHandedOffException.class);
+        assertThat(deltasTo("a1")).extracting(ServerEvent.Delta::text).containsExactly("early ", "lost ");
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).as("the last saved one").contains(checkpoint);
+
+        ScriptedChatModel rest = ScriptedChatModel.answering("and ", "the rest");
+        assertThat(runner(rest, 0, 20, 5).run(t, 4, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        List<ChatMessage> asked = rest.requests.get(0).messages();
+        assertThat(asked.get(asked.size() - 2)).as("the checkpoint's text, not the dead segment's")
+                .isEqualTo(AiMessage.from("early "));
+        List<ServerEvent> events = eventsTo("a1");
+        List<ServerEvent.Restart> restarts = events.stream().filter(ServerEvent.Restart.class::isInstance)
+                .map(ServerEvent.Restart.class::cast).toList();
+        assertThat(restarts).hasSize(1);
+        ServerEvent.Restart restart = restarts.get(0);
+        assertThat(restart.fromSeq()).as("the checkpoint's next seq").isEqualTo(checkpoint.nextSeq()).isEqualTo(1);
+        assertThat(restart.attempt()).as("a new run").isGreaterThan(checkpoint.stream().attempt());
+        List<ServerEvent.Delta> after = deltas(events.subList(events.indexOf(restart), events.size()));
+        assertThat(after).extracting(ServerEvent.Delta::seq).containsExactly(1, 2);
+        assertThat(after).extracting(ServerEvent.Delta::attempt).containsOnly(restart.attempt());
+        dev.switchboard.testing.ClientView view = new dev.switchboard.testing.ClientView();
+        events.forEach(view::apply);
+        StoredMessage answer = answer(t.turnId());
+        assertThat(answer.text()).isEqualTo("early and the rest");
+        assertThat(view.text()).as("the client's view after the restart").isEqualTo(answer.text());
+        assertThat(view.outOfOrder()).isZero();
+        assertThat(answer.stream().attempt()).as("a resume names the restarted run").isEqualTo(restart.attempt());
+        assertThat(answer.stream().deltas()).isEqualTo(3);
+        assertThat(((ServerEvent.Done) events.get(events.size() - 1)).deltas()).isEqualTo(3);
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
     void theReserveIsASixthOfTheTimeLeftWithinItsBoundsSoShortTimeoutsStillLeaveTheModelMostOfIt() {
         assertThat(TurnRunner.reserveMillis(90_000)).as("a 90 s invocation").isEqualTo(5_000);
         assertThat(TurnRunner.reserveMillis(900_000)).as("a 900 s invocation").isEqualTo(5_000);

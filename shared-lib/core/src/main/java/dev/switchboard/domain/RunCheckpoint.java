@@ -1,15 +1,24 @@
 package dev.switchboard.domain;
 
+import java.util.List;
+
 /**
  * Where a streaming run stood when its invocation's deadline came (a hand-off): the next delivery of the same queue
  * record continues the answer from here instead of restarting it. {@code text} is the answer streamed so far and
  * {@code stream} its stream marks (the next delta's seq is {@code stream.deltas()}); {@code handoffs} counts the
  * hand-offs so far (each one cost one SQS receive); {@code runStartedMillis} is when the run's first segment started;
- * {@code inputTokens}/{@code outputTokens} sum the usage of the segments so far.
+ * {@code inputTokens}/{@code outputTokens} sum the usage of the segments so far; {@code handedOffBy} is the run claim
+ * ({@link RunClaim#attempt()}) of the segment that handed off: a next segment whose claim is not the one right after
+ * it knows that a segment in between took the run and ended without a checkpoint (its worker died or it failed), and
+ * may have streamed past this one. {@code served} are the resume requests the segments so far served (a replay sent,
+ * the connection streamed to): the next segment does not replay them again, the connections being the user's they
+ * get its deltas anyway.
  */
 public record RunCheckpoint(String userId, String sessionId, String turnId, String text, StreamMarks stream,
-                            int handoffs, long runStartedMillis, long inputTokens, long outputTokens) {
+                            int handoffs, long runStartedMillis, long inputTokens, long outputTokens,
+                            long handedOffBy, List<ResumeRequest> served) {
     public RunCheckpoint {
+        served = served == null ? List.of() : List.copyOf(served);
         if (text == null || stream == null) {
             throw new IllegalArgumentException("a checkpoint needs its text and stream marks");
         }
@@ -21,5 +30,23 @@ public record RunCheckpoint(String userId, String sessionId, String turnId, Stri
     /** The seq of the first delta the next segment streams: right after the last one streamed before the hand-off. */
     public int nextSeq() {
         return stream.deltas();
+    }
+
+    /**
+     * Whether the run claimed as {@code attempt} comes right after the segment that saved this checkpoint (the claims
+     * of a session count up by one): then clients hold exactly this text, and the run goes on as one stream.
+     */
+    public boolean continuedBy(long attempt) {
+        return attempt == handedOffBy + 1;
+    }
+
+    /**
+     * This checkpoint taken up by run {@code attempt} after a restart: the same text and delta ends, its deltas from
+     * now on marked with the new run (a client holding deltas of the old one past {@link #nextSeq()} drops them).
+     */
+    public RunCheckpoint restartedAs(long attempt) {
+        return new RunCheckpoint(userId, sessionId, turnId, text,
+                new StreamMarks(attempt, stream.firstSeq(), stream.firstOffset(), stream.ends()), handoffs,
+                runStartedMillis, inputTokens, outputTokens, handedOffBy, served);
     }
 }

@@ -532,13 +532,15 @@ public abstract class MessageStoreContract {
         String running = all.get(2).turnId();
         dev.switchboard.domain.StreamMarks marks = new dev.switchboard.domain.StreamMarks(4, 0, 0, List.of(5, 10));
         dev.switchboard.domain.RunCheckpoint first = new dev.switchboard.domain.RunCheckpoint(user, session, running,
-                "tok1 tok2 ", marks, 1, 1_000, 30, 2);
+                "tok1 tok2 ", marks, 1, 1_000, 30, 2, 4, List.of());
         assertThat(store.checkpoint(user, session, running)).isEmpty();
 
         store.saveCheckpoint(first);
         assertThat(store.checkpoint(user, session, running)).contains(first);
         dev.switchboard.domain.RunCheckpoint second = new dev.switchboard.domain.RunCheckpoint(user, session, running,
-                "tok1 tok2 tok3 ", new dev.switchboard.domain.StreamMarks(4, 0, 0, List.of(5, 10, 15)), 2, 1_000, 60, 3);
+                "tok1 tok2 tok3 ", new dev.switchboard.domain.StreamMarks(4, 0, 0, List.of(5, 10, 15)), 2, 1_000, 60, 3, 5,
+                List.of(new dev.switchboard.domain.ResumeRequest("conn-1", running, 1, 4L),
+                        new dev.switchboard.domain.ResumeRequest("conn-2", running, -1, null)));
         store.saveCheckpoint(second);
         assertThat(store.checkpoint(user, session, running)).contains(second);
 

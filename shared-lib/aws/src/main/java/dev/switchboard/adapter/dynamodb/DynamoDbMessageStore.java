@@ -361,6 +361,10 @@ public final class DynamoDbMessageStore implements MessageStore {
                 SK, s(CHECKPOINT_PREFIX + c.turnId()), "turnId", s(c.turnId()), "text", s(c.text()),
                 "stream", s(c.stream().encode()), "handoffs", n(c.handoffs()), "runStartedAt", n(c.runStartedMillis()),
                 "inputTokens", n(c.inputTokens()), "outputTokens", n(c.outputTokens())));
+        item.put("handedOffBy", n(c.handedOffBy()));
+        if (!c.served().isEmpty()) {
+            item.put("served", AttributeValue.fromL(c.served().stream().map(r -> s(r.encode())).toList()));
+        }
         expire(item, c.runStartedMillis());
         dynamo.putItem(b -> b.tableName(table).item(item));
     }
@@ -374,7 +378,10 @@ public final class DynamoDbMessageStore implements MessageStore {
         }
         return java.util.Optional.of(new RunCheckpoint(userId, sessionId, turnId, str(item, "text"),
                 dev.switchboard.domain.StreamMarks.decode(str(item, "stream")), (int) num(item, "handoffs"),
-                num(item, "runStartedAt"), num(item, "inputTokens"), num(item, "outputTokens")));
+                num(item, "runStartedAt"), num(item, "inputTokens"), num(item, "outputTokens"),
+                num(item, "handedOffBy"), !item.containsKey("served") ? List.of() : item.get("served").l().stream()
+                        .map(v -> dev.switchboard.domain.ResumeRequest.decode(v.s()))
+                        .filter(java.util.Objects::nonNull).toList()));
     }
 
     @Override
