@@ -246,11 +246,18 @@ class WorkerHandlerTest {
     @Test
     void aPerInvocationCompositionLoadsItsOwnEmbeddingModelWhichCloseReleasesUnlikeTheSharedOne() {
         // nothing is called at build time: the endpoints need not answer
-        Env env = new Env(Map.of(
-                "CONNECTIONS_TABLE", "Connections", "SESSIONS_TABLE", "Sessions", "MESSAGES_TABLE", "Messages",
-                "USER_DATA_TABLE", "UserData", "CALLBACK_URL", "http://127.0.0.1:9/local",
-                "TURNS_QUEUE_URL", "http://127.0.0.1:9/queue/turns.fifo", "USER_DATA_QUEUE_URL", "http://127.0.0.1:9/queue/user-data.fifo", "DYNAMODB_ENDPOINT", "http://127.0.0.1:9",
-                "SQS_ENDPOINT", "http://127.0.0.1:9", "AWS_REGION", "us-east-1"));
+        Env env = new Env(Map.ofEntries(
+                Map.entry("CONNECTIONS_TABLE", "Connections"),
+                Map.entry("SESSIONS_TABLE", "Sessions"),
+                Map.entry("MESSAGES_TABLE", "Messages"),
+                Map.entry("USER_DATA_TABLE", "UserData"),
+                Map.entry("CALLBACK_URL", "http://127.0.0.1:9/local"),
+                Map.entry("TURNS_QUEUE_URL", "http://127.0.0.1:9/queue/turns.fifo"),
+                Map.entry("USER_DATA_QUEUE_URL", "http://127.0.0.1:9/queue/user-data.fifo"),
+                Map.entry("DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:9/queue/turns-dead.fifo"),
+                Map.entry("DYNAMODB_ENDPOINT", "http://127.0.0.1:9"),
+                Map.entry("SQS_ENDPOINT", "http://127.0.0.1:9"),
+                Map.entry("AWS_REGION", "us-east-1")));
         WorkerHandler.Composition sharing = WorkerHandler.compose(env);
         WorkerHandler.Composition alone = WorkerHandler.compose(env.withExtra(PerInvocation.class, new PerInvocation()));
         MiniLmEmbedder shared = embedderOf(sharing);
