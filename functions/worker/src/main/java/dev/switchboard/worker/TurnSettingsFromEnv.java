@@ -6,9 +6,6 @@ import dev.switchboard.turn.TurnSettings;
 
 /** Reads the turn engine's settings from the worker's environment, refusing values out of range (naming the variable). */
 final class TurnSettingsFromEnv {
-    /** SQS's largest maxReceiveCount. */
-    static final int MAX_QUEUE_RECEIVES = 1000;
-
     private TurnSettingsFromEnv() {}
 
     /** @throws IllegalStateException for a value out of range */
@@ -39,9 +36,10 @@ final class TurnSettingsFromEnv {
         Setting.MAX_RECEIVE_COUNT.requireInRange(s.maxReceiveCount());
         Setting.RUN_MAX_HANDOFFS.requireInRange(s.maxHandoffs());
         Setting.RUN_MAX_SECONDS.requireInRange(s.runMaxMillis() / 1000);
-        if (s.queueMaxReceiveCount() > MAX_QUEUE_RECEIVES) {
+        // the turns queue's maxReceiveCount has SQS's bound, MAX_RECEIVE_COUNT's largest value
+        if (s.queueMaxReceiveCount() > Setting.MAX_RECEIVE_COUNT.max()) {
             throw new IllegalStateException("MAX_RECEIVE_COUNT + RUN_MAX_HANDOFFS (the turns queue's maxReceiveCount)"
-                    + " must be at most " + MAX_QUEUE_RECEIVES + ", got " + s.queueMaxReceiveCount());
+                    + " must be at most " + Setting.MAX_RECEIVE_COUNT.max() + ", got " + s.queueMaxReceiveCount());
         }
         return s;
     }

@@ -22,7 +22,7 @@ final class ModelStream {
 
     /**
      * The model's complete response, or null when the turn was cancelled while it streamed or the deadline came first
-     * ({@code outOfTime}, only when a hand-off was allowed); the tokens the call was charged (see
+     * ({@code outOfTime}, only when its {@link AtDeadline} lets it stop); the tokens the call was charged (see
      * {@link TokenCount#charged}).
      */
     record Result(ChatResponse response, boolean cancelled, TokenCount tokens, boolean outOfTime) {

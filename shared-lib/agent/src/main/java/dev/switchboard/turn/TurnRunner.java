@@ -282,8 +282,8 @@ public final class TurnRunner {
         Outcome outcome;
         if (session.cancelled(request.turnId())) {
             // a cancel during a hand-off ends the run here too: the text streamed before it is stored, cancelled
-            outcome = completion.finish(turn, null, TurnCompletion.Ending.CANCELLED, handedOn == null ? TokenCount.NONE
-                    : new TokenCount((int) handedOn.inputTokens(), (int) handedOn.outputTokens()), tools.calls());
+            outcome = completion.finish(turn, null, TurnCompletion.Ending.CANCELLED, tokensBefore(handedOn),
+                    tools.calls());
         } else {
             try {
                 outcome = rounds(turn, conversation, tools);
@@ -309,9 +309,7 @@ public final class TurnRunner {
         TurnOutput output = turn.output();
         tools.catchUp();
         ChatResponse last = null;
-        RunCheckpoint handedOn = turn.handedOn();
-        TokenCount tokens = handedOn == null ? TokenCount.NONE
-                : new TokenCount((int) handedOn.inputTokens(), (int) handedOn.outputTokens());
+        TokenCount tokens = tokensBefore(turn.handedOn());
         for (int call = 0; ; call++) {
             if (!budget.left(request.userId())) {
                 LOG.info("the user's daily token budget is spent: turn stopped before model call {}", call);
@@ -365,10 +363,20 @@ public final class TurnRunner {
         }
     }
 
+    /** The tokens the run's earlier segments were charged (none for a run not handed on). */
+    private static TokenCount tokensBefore(RunCheckpoint handedOn) {
+        return handedOn == null ? TokenCount.NONE
+                : new TokenCount((int) handedOn.inputTokens(), (int) handedOn.outputTokens());
+    }
+
+    /** How often the run was handed on before this segment. */
+    private static int handoffsBefore(RunningTurn turn) {
+        return turn.handedOn() == null ? 0 : turn.handedOn().handoffs();
+    }
+
     /** Whether the run may be handed on once more: within RUN_MAX_HANDOFFS, and not on the queue's last receive. */
     private boolean mayHandOn(RunningTurn turn) {
-        int handoffs = turn.handedOn() == null ? 0 : turn.handedOn().handoffs();
-        return handoffs < settings.maxHandoffs() && turn.receiveCount() < settings.queueMaxReceiveCount();
+        return handoffsBefore(turn) < settings.maxHandoffs() && turn.receiveCount() < settings.queueMaxReceiveCount();
     }
 
     /**
@@ -378,7 +386,7 @@ public final class TurnRunner {
     private Outcome handOff(RunningTurn turn, TokenCount tokens) {
         TurnRequest request = turn.request();
         TurnOutput.Streamed streamed = turn.output().streamed();
-        int handoffs = turn.handedOn() == null ? 1 : turn.handedOn().handoffs() + 1;
+        int handoffs = handoffsBefore(turn) + 1;
         messages.saveCheckpoint(new RunCheckpoint(request.userId(), request.sessionId(), request.turnId(),
                 streamed.text(), streamed.marks(), handoffs, turn.started(), tokens.input(), tokens.output(),
                 turn.attempt(), turn.output().served()));
