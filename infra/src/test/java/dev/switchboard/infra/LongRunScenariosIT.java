@@ -1,12 +1,13 @@
 package dev.switchboard.infra;
 
+import static dev.switchboard.infra.LongRunFrames.lostAndDuplicated;
+import static dev.switchboard.infra.LongRunFrames.ofType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.config.Setting;
-import dev.switchboard.domain.Role;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.StreamMarks;
 import dev.switchboard.protocol.ProtocolCodec;
@@ -86,6 +87,10 @@ class LongRunScenariosIT {
         return b.toString();
     }
 
+    private static StoredMessage stored(String user, String session, String turn) {
+        return LongRunFrames.answer(messages, user, session, turn);
+    }
+
     private static WsClient connect(String user) {
         return WsClient.connect(stack.webSocketUrl(), stack.tokens().issue(user, Duration.ofHours(1)));
     }
@@ -97,23 +102,7 @@ class LongRunScenariosIT {
         return new String[] {accepted.path("sessionId").asText(), accepted.path("turnId").asText()};
     }
 
-    private static StoredMessage stored(String user, String session, String turn) {
-        return messages.recentUpTo(user, session, turn, 2).stream()
-                .filter(m -> m.role() == Role.ASSISTANT && m.turnId().equals(turn)).findFirst().orElse(null);
-    }
 
-    private static List<JsonNode> ofType(List<JsonNode> frames, String type) {
-        return frames.stream().filter(WsClient.type(type)).toList();
-    }
-
-    /** Delta seqs of a stream that must be one (no restart): how many are missing and how many repeated. */
-    private static int[] lostAndDuplicated(List<JsonNode> deltas) {
-        List<Integer> seqs = deltas.stream().map(d -> d.path("seq").asInt()).toList();
-        int duplicated = seqs.size() - (int) seqs.stream().distinct().count();
-        int top = seqs.stream().mapToInt(Integer::intValue).max().orElse(-1);
-        int lost = (int) IntStream.rangeClosed(0, top).filter(s -> !seqs.contains(s)).count();
-        return new int[] {lost, duplicated};
-    }
 
     private ClientView view(List<JsonNode> frames) {
         ClientView view = new ClientView();
@@ -346,7 +335,7 @@ class LongRunScenariosIT {
     }
 
     /**
-     * Watches the worker's DynamoDB calls for the turns a test names: the checkpoints it saves ({@code H#} puts,
+     * Watches the worker's DynamoDB calls, turn by turn: the checkpoints it saves ({@code H#} puts,
      * their stream marks), and, when asked, holds one delivery's run claim until the test releases it, or lets one
      * checkpoint write hang until the invocation is ended (then it fails, as the call of a dying worker does).
      */
@@ -355,6 +344,7 @@ class LongRunScenariosIT {
 
         private static final class Turn {
             final List<String> checkpoints = new CopyOnWriteArrayList<>();
+            final List<Long> savedAt = new CopyOnWriteArrayList<>();
             final AtomicInteger claims = new AtomicInteger();
             final AtomicInteger puts = new AtomicInteger();
             volatile int holdClaim;
@@ -386,6 +376,12 @@ class LongRunScenariosIT {
                     .as("the held claim was reached").isTrue();
         }
 
+        /** When each of the turn's checkpoints was saved ({@link System#nanoTime()}), in order. */
+        List<Long> savedAt(String turnId) {
+            Turn t = turns.get(turnId);
+            return t == null ? List.of() : new ArrayList<>(t.savedAt);
+        }
+
         /** The stream marks (encoded) of the turn's checkpoints saved so far, in order. */
         List<String> checkpoints(String turnId) {
             Turn t = turns.get(turnId);
@@ -396,15 +392,17 @@ class LongRunScenariosIT {
         public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
             if (context.request() instanceof UpdateItemRequest u && u.updateExpression() != null
                     && u.updateExpression().contains("ADD runAttempt") && u.hasExpressionAttributeValues()) {
+                // every turn's claims are counted (a test names its turn only once it is accepted, and the first
+                // delivery may claim it before that)
                 AttributeValue turnId = u.expressionAttributeValues().get(":t");
-                Turn t = turnId == null ? null : turns.get(turnId.s());
+                Turn t = turnId == null ? null : turns.computeIfAbsent(turnId.s(), k -> new Turn());
                 if (t != null && t.claims.incrementAndGet() == t.holdClaim) {
                     t.held.countDown();
                     await(t.release, HOLD_MILLIS);
                 }
             } else if (context.request() instanceof PutItemRequest p && checkpointOf(p) != null) {
-                Turn t = turns.get(checkpointOf(p));
-                if (t != null && t.puts.incrementAndGet() == t.hangCheckpoint) {
+                Turn t = turns.computeIfAbsent(checkpointOf(p), k -> new Turn());
+                if (t.puts.incrementAndGet() == t.hangCheckpoint) {
                     await(new CountDownLatch(1), HOLD_MILLIS);
                     throw SdkClientException.create("the invocation was ended during its checkpoint write (injected)");
                 }
@@ -414,10 +412,9 @@ class LongRunScenariosIT {
         @Override
         public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
             if (context.request() instanceof PutItemRequest p && checkpointOf(p) != null) {
-                Turn t = turns.get(checkpointOf(p));
-                if (t != null) {
-                    t.checkpoints.add(p.item().get("stream").s());
-                }
+                Turn t = turns.computeIfAbsent(checkpointOf(p), k -> new Turn());
+                t.savedAt.add(System.nanoTime());
+                t.checkpoints.add(p.item().get("stream").s());
             }
         }
 

@@ -45,7 +45,8 @@ public final class ToolRegistry implements ToolSet, AutoCloseable {
     /** TOOLS_ALLOWED=none: no tool at all. */
     public static final String NONE = "none";
     static final Duration MCP_INIT_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration MCP_CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** The longest an MCP tool call may take (the built-in tools take far less). */
+    public static final Duration MCP_CALL_TIMEOUT = Duration.ofSeconds(30);
     /** The tool names OpenAI-compatible APIs accept. */
     private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,23 +75,29 @@ final class ToolRounds {
     }
 
     /**
-     * Brings a resumed turn up to date: runs approved calls, reports denied ones, marks calls a dead worker left
-     * running as unknown, and rebuilds the conversation's tool rounds.
+     * Brings a resumed or handed-on turn up to date: runs approved calls (while {@code timeForTool} says a call may
+     * start), reports denied ones, marks calls a dead worker left running as unknown, and rebuilds the conversation's
+     * tool rounds. @return false when approved calls are left for the next invocation (the run must be handed on)
      */
-    void catchUp() {
+    boolean catchUp(BooleanSupplier timeForTool) {
         if (steps.isEmpty()) {
-            return;
+            return true;
         }
         // only the newest round can hold calls decided since the pause; earlier denials were reported before
         int lastRound = steps.stream().mapToInt(s -> s.tool().round()).max().orElse(0);
+        boolean ran = false;
         for (int i = 0; i < steps.size(); i++) {
             StoredMessage step = steps.get(i);
+            if (step.toolStatus() == ToolStatus.APPROVED && ran && !timeForTool.getAsBoolean()) {
+                return false; // at least one call ran in this invocation: the rest run in the next
+            }
             StoredMessage settled = switch (step.toolStatus()) {
                 case APPROVED -> runClaimed(step, ToolStatus.APPROVED);
                 case RUNNING -> transition(step.withStatus(ToolStatus.FAILED, UNKNOWN_RESULT),
                         ToolStatus.RUNNING);
                 default -> step;
             };
+            ran |= step.toolStatus() == ToolStatus.APPROVED;
             if (settled != step) {
                 steps.set(i, settled);
                 report(settled);
@@ -99,13 +106,19 @@ final class ToolRounds {
             }
         }
         round = TurnHistory.addToolRounds(conversation, steps);
+        return true;
     }
+
+    /** How a round of tool calls ended: go on with the model, pause for the user's decision, or hand the run on. */
+    enum Round { GO_ON, PAUSE, HAND_OFF }
 
     /**
      * Stores and handles one round of tool calls: calls needing approval are stored pending and announced; the others
-     * run now. @param roundText what the model said before the calls @return true when the turn must pause for approval
+     * run now, each while {@code timeForTool} says one may start; once it says no, the round's remaining calls are
+     * stored approved, so the next invocation runs them (once: an approved call is claimed before it runs).
+     * @param roundText what the model said before the calls
      */
-    boolean run(AiMessage ai, String roundText) {
+    Round run(AiMessage ai, String roundText, BooleanSupplier timeForTool) {
         List<ToolExecutionRequest> requests = new ArrayList<>();
         List<StoredMessage> stored = new ArrayList<>();
         int index = 0;
@@ -124,6 +137,7 @@ final class ToolRounds {
         }
         conversation.add(roundText.isEmpty() ? AiMessage.from(requests) : AiMessage.from(roundText, requests));
         boolean pause = false;
+        boolean deferred = false;
         for (StoredMessage step : stored) {
             ToolCall call = step.tool();
             LOG.info("tool call: {} ({})", call.name(), step.status());
@@ -132,17 +146,22 @@ final class ToolRounds {
                         call.toolCallId(), call.name(), call.arguments()));
                 pause = true;
                 steps.add(step);
-            } else {
-                output.send(new ServerEvent.ToolCallEvent(request.sessionId(), request.turnId(),
-                        call.toolCallId(), call.name(), call.arguments()));
-                StoredMessage done = runClaimed(step, null);
-                report(done);
-                steps.add(done);
-                conversation.add(ToolExecutionResultMessage.from(call.toolCallId(), call.name(), done.text()));
+                continue;
             }
+            output.send(new ServerEvent.ToolCallEvent(request.sessionId(), request.turnId(),
+                    call.toolCallId(), call.name(), call.arguments()));
+            deferred = deferred || !timeForTool.getAsBoolean();
+            if (deferred) {
+                steps.add(transition(step.withStatus(ToolStatus.APPROVED, ""), ToolStatus.RUNNING));
+                continue;
+            }
+            StoredMessage done = runClaimed(step, null);
+            report(done);
+            steps.add(done);
+            conversation.add(ToolExecutionResultMessage.from(call.toolCallId(), call.name(), done.text()));
         }
         round++;
-        return pause;
+        return pause ? Round.PAUSE : deferred ? Round.HAND_OFF : Round.GO_ON;
     }
 
     /**

@@ -62,9 +62,10 @@ final class TurnOutput {
     }
 
     /**
-     * @param handedOn the checkpoint of an earlier segment of this run (null: none): its text counts as streamed and
-     *                 this segment's deltas continue its numbering, under its attempt, so clients see one stream; the
-     *                 resumes it served are not served again
+     * @param handedOn the checkpoint of an earlier segment of this run (null: none; else it {@link #covers} the
+     *                 steps): its text counts as streamed and this segment's deltas continue its numbering, under its
+     *                 attempt, so clients see one stream; what it streamed after the steps' text is the current round's
+     *                 text so far; the resumes it served are not served again
      */
     TurnOutput(TurnRequest request, long attempt, Broadcaster out, List<StoredMessage> steps, Clock clock,
                TurnSettings settings, RunCheckpoint handedOn) {
@@ -80,19 +81,40 @@ final class TurnOutput {
             this.ends.addAll(marks.ends());
             this.seq = handedOn.nextSeq();
             this.served.addAll(handedOn.served());
+            this.roundText.append(handedOn.text(), stepsText(steps).length(), handedOn.text().length());
         } else {
             this.attempt = attempt;
-            this.firstSeq = steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
+            this.firstSeq = stepsSeq(steps);
             this.seq = firstSeq;
-            for (StoredMessage s : steps) {
-                if (s.tool().roundText() != null) {
-                    streamed.append(s.tool().roundText());
-                }
-            }
+            this.streamed.append(stepsText(steps));
             this.firstOffset = streamed.length();
         }
         this.batcher = new DeltaBatcher(settings.flushMillis(), settings.maxFlushMillis(), settings.maxDeltaBytes(),
                 clock, DeltaBatcher.Timer.SYSTEM, this::sendDelta);
+    }
+
+    /** The text streamed before the turn's tool calls, round by round. */
+    private static String stepsText(List<StoredMessage> steps) {
+        StringBuilder text = new StringBuilder();
+        for (StoredMessage s : steps) {
+            if (s.tool().roundText() != null) {
+                text.append(s.tool().roundText());
+            }
+        }
+        return text.toString();
+    }
+
+    /** How many deltas were sent before the turn's last tool call was stored. */
+    private static int stepsSeq(List<StoredMessage> steps) {
+        return steps.stream().mapToInt(s -> s.tool().seqBase()).max().orElse(0);
+    }
+
+    /**
+     * Whether a run's checkpoint holds everything streamed before the turn's stored tool calls: false when a later
+     * segment (whose worker died) stored tool calls after it, and the run goes on from those instead.
+     */
+    static boolean covers(RunCheckpoint checkpoint, List<StoredMessage> steps) {
+        return checkpoint.nextSeq() >= stepsSeq(steps) && checkpoint.text().startsWith(stepsText(steps));
     }
 
     /** A piece of the model's text (on the model's thread): batched into deltas. */
@@ -131,6 +153,11 @@ final class TurnOutput {
     /** Drops what the batcher holds and ignores later text: the turn failed, a stream still running must not reach clients. */
     void close() {
         batcher.close();
+    }
+
+    /** The current round's text so far (after a hand-off mid-round: what the earlier segments streamed of it). */
+    String roundText() {
+        return locked(roundText::toString);
     }
 
     /** The text of the round that just ended; the next round starts empty. */

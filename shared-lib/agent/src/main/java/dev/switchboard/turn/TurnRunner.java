@@ -22,6 +22,7 @@ import dev.switchboard.port.Metrics;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.tools.ToolRegistry;
 import dev.switchboard.usecase.Broadcaster;
 import dev.switchboard.usecase.TurnLimits;
 import java.util.List;
@@ -53,6 +54,11 @@ public final class TurnRunner {
     static final long MIN_MODEL_MILLIS = 500;
     /** Below this much time left in the invocation a turn is not started. */
     static final long MIN_MILLIS_TO_START = MIN_RESERVE_MILLIS + MIN_MODEL_MILLIS;
+    /**
+     * A tool call starts only with this much time left before the deadline (the MCP call timeout), or half the
+     * segment's time when that is less; else the run is handed on and the next invocation runs it.
+     */
+    static final long MAX_TOOL_MILLIS = ToolRegistry.MCP_CALL_TIMEOUT.toMillis();
 
     /**
      * What a delivery with {@code remainingMillis} left keeps back for storing its answer and sending done: its
@@ -167,7 +173,7 @@ public final class TurnRunner {
      * checkpoint only when the count could reach the limit; unreadable, none are subtracted).
      */
     private int failedDeliveries(TurnRequest turn, int receiveCount) {
-        if (receiveCount < settings.maxReceiveCount() || receiveCount <= 1 || turn.kind() != null) {
+        if (receiveCount < settings.maxReceiveCount() || receiveCount <= 1 || !turn.runsTurn()) {
             return receiveCount;
         }
         try {
@@ -222,7 +228,7 @@ public final class TurnRunner {
                 }
             }
             // a run handed on by an earlier invocation left its checkpoint; a first delivery has none
-            Optional<RunCheckpoint> handedOn = receiveCount <= 1 || request.kind() != null ? Optional.empty()
+            Optional<RunCheckpoint> handedOn = receiveCount <= 1 || !request.runsTurn() ? Optional.empty()
                     : messages.checkpoint(request.userId(), request.sessionId(), request.turnId());
             return claimed(request, receiveCount, started, started + remainingMillis - reserve, recent,
                     userMessage, claim, handedOn.orElse(null));
@@ -234,12 +240,18 @@ public final class TurnRunner {
 
     private Outcome claimed(TurnRequest request, int receiveCount, long started, long deadline,
                             List<StoredMessage> recent, StoredMessage userMessage, RunClaim claim,
-                            RunCheckpoint handedOn) {
+                            RunCheckpoint checkpoint) {
         Session session = claim.session();
         // a turn's tool calls exist only once a delivery got as far as the model: a first delivery of a new turn has
         // none, so the Query is saved on the common path
         List<StoredMessage> steps = request.kind() == null && receiveCount <= 1 ? List.of()
                 : messages.toolCalls(request.userId(), request.sessionId(), request.turnId(), request.turnId());
+        RunCheckpoint handedOn = checkpoint;
+        if (handedOn != null && !TurnOutput.covers(handedOn, steps)) {
+            // a segment after the checkpoint stored tool calls and died: the run restarts from those calls
+            LOG.info("checkpoint older than the turn's tool calls, not continued from");
+            handedOn = null;
+        }
         if (ToolRounds.awaitingDecision(steps) && !session.cancelled(request.turnId())) {
             LOG.info("turn waits for the user's tool decision, acknowledged");
             lease.release(request, claim.attempt());
@@ -260,13 +272,12 @@ public final class TurnRunner {
         TurnOutput output = new TurnOutput(request, claim.attempt(), out, steps, clock, settings, handedOn);
         RunningTurn turn = new RunningTurn(request, model, context, output,
                 handedOn == null ? started : handedOn.runStartedMillis(), deadline, claim.attempt(), handedOn,
-                receiveCount);
+                receiveCount, started);
         if (handedOn != null) {
             // the run goes on where its last invocation handed it over: clients keep what they have (after a dead
             // segment: up to the checkpoint, dropping what that segment streamed past it)
             LOG.info("run {} after hand-off {} from delta {}", restartsHandedOn ? "restarted" : "continued",
                     handedOn.handoffs(), handedOn.nextSeq());
-            conversation = AgentFactory.continuation(conversation, handedOn.text());
             if (restartsHandedOn) {
                 output.send(new ServerEvent.Restart(request.sessionId(), request.turnId(), handedOn.nextSeq(),
                         claim.attempt()));
@@ -292,7 +303,7 @@ public final class TurnRunner {
                 throw e;
             }
         }
-        if (handedOn != null) {
+        if (checkpoint != null) {
             try {
                 messages.clearCheckpoint(request.userId(), request.sessionId(), request.turnId());
             } catch (RuntimeException e) {
@@ -307,9 +318,11 @@ public final class TurnRunner {
     private Outcome rounds(RunningTurn turn, List<ChatMessage> conversation, ToolRounds tools) {
         TurnRequest request = turn.request();
         TurnOutput output = turn.output();
-        tools.catchUp();
-        ChatResponse last = null;
         TokenCount tokens = tokensBefore(turn.handedOn());
+        if (!tools.catchUp(() -> timeForTool(turn))) {
+            return handOff(turn, tokens);
+        }
+        ChatResponse last = null;
         for (int call = 0; ; call++) {
             if (!budget.left(request.userId())) {
                 LOG.info("the user's daily token budget is spent: turn stopped before model call {}", call);
@@ -325,15 +338,21 @@ public final class TurnRunner {
                 LOG.info("the run reached its maximum length before model call {}", call);
                 return completion.finish(turn, last, TurnCompletion.Ending.RUN_TOO_LONG, tokens, tools.calls());
             }
-            // only a plain streaming answer is stopped at the deadline (no tool round in this run or before it)
+            // after a tool round, a model call that could not start streaming before the deadline is not begun
+            if (call > 0 && !runEnds && deadline - clock.millis() < minCallMillis(turn) && mayHandOn(turn)) {
+                return handOff(turn, tokens);
+            }
             ModelStream.AtDeadline atDeadline = runEnds ? ModelStream.AtDeadline.STOP
-                    : tools.round() == 0 && tools.calls() == 0 ? ModelStream.AtDeadline.STOP_IF_STREAMING
-                    : ModelStream.AtDeadline.FAIL;
+                    : ModelStream.AtDeadline.STOP_IF_STREAMING;
             List<ToolSpecification> specs = tools.round() < settings.maxToolRounds()
                     ? agents.tools().specifications() : List.of();
+            // a round cut by a hand-off goes on from its text so far: the model is asked to continue it
+            String roundSoFar = output.roundText();
+            List<ChatMessage> asked = roundSoFar.isEmpty() ? conversation
+                    : AgentFactory.continuation(conversation, roundSoFar);
             // the call's identity: this run of the turn (a redelivery is another run) and the call within the run
             String callId = request.turnId() + "#" + turn.attempt() + "#" + call;
-            ModelStream.Result streamed = stream.stream(turn.model().model(), ModelStream.request(conversation, specs),
+            ModelStream.Result streamed = stream.stream(turn.model().model(), ModelStream.request(asked, specs),
                     request.turnId(), deadline - clock.millis(), output::add, () -> cancels.cancelled(turn),
                     spent -> budget.charge(request.userId(), callId, spent), atDeadline);
             output.flush();
@@ -354,13 +373,35 @@ public final class TurnRunner {
             if (ai == null || !ai.hasToolExecutionRequests() || tools.round() >= settings.maxToolRounds()) {
                 return completion.finish(turn, last, TurnCompletion.Ending.ANSWERED, tokens, tools.calls());
             }
-            if (tools.run(ai, output.takeRoundText())) {
+            ToolRounds.Round round = tools.run(ai, output.takeRoundText(), () -> timeForTool(turn));
+            if (round == ToolRounds.Round.PAUSE) {
                 sessions.settle(request.userId(), request.sessionId(), request.turnId(), clock.millis())
                         .ifPresent(before -> output.serveResumes(before.resumes(), ResumeStatus.STOPPED));
                 LOG.info("turn paused for the user's approval: deltas={}", output.seq());
                 return Outcome.AWAITING_APPROVAL;
             }
+            if (round == ToolRounds.Round.HAND_OFF) {
+                return handOff(turn, tokens);
+            }
         }
+    }
+
+    /**
+     * Whether a tool call may start now: with {@link #MAX_TOOL_MILLIS} (or half the segment) left before the
+     * deadline, or when the run cannot be handed on (then the call runs and the run ends after it).
+     */
+    private boolean timeForTool(RunningTurn turn) {
+        long toolMillis = Math.min(MAX_TOOL_MILLIS, turn.segmentMillis() / 2);
+        return turn.deadline() - clock.millis() >= toolMillis
+                || turn.started() + settings.runMaxMillis() <= turn.deadline() || !mayHandOn(turn);
+    }
+
+    /**
+     * The least time a model call after a tool round is begun with: the gap within which a stream counts as still
+     * streaming at the deadline ({@link ModelStream#HANDOFF_MAX_GAP_MILLIS}), or a quarter of the segment when less.
+     */
+    private static long minCallMillis(RunningTurn turn) {
+        return Math.min(ModelStream.HANDOFF_MAX_GAP_MILLIS, turn.segmentMillis() / 4);
     }
 
     /** The tokens the run's earlier segments were charged (none for a run not handed on). */
@@ -380,8 +421,9 @@ public final class TurnRunner {
     }
 
     /**
-     * The deadline came while the model streamed: the text so far (flushed, exactly what clients have) is saved as the
-     * run's checkpoint, the claim released, and the record handed back to the queue for the next invocation.
+     * The deadline came while the model streamed, or before a model call or tool call could start: the text so far
+     * (flushed, exactly what clients have) is saved as the run's checkpoint, the claim released, and the record handed
+     * back to the queue for the next invocation (tool calls left for it are stored approved).
      */
     private Outcome handOff(RunningTurn turn, TokenCount tokens) {
         TurnRequest request = turn.request();

@@ -128,6 +128,11 @@ class TurnRunnerToolsTest extends TurnFixture {
         static Round tools(List<String> tokens, ToolExecutionRequest... calls) {
             return new Round(tokens, List.of(calls));
         }
+
+        /** Streams {@code tokens}, then nothing more (the call never completes: the deadline comes first). */
+        static Round hanging(String... tokens) {
+            return new Round(List.of(tokens), null);
+        }
     }
 
     /**
@@ -179,6 +184,9 @@ class TurnRunnerToolsTest extends TurnFixture {
             };
             for (String t : round.tokens()) {
                 handler.onPartialResponse(new PartialResponse(t), new PartialResponseContext(handle));
+            }
+            if (round.calls() == null) {
+                return;
             }
             String text = String.join("", round.tokens());
             AiMessage ai = round.calls().isEmpty() ? AiMessage.from(text)
@@ -736,5 +744,170 @@ class TurnRunnerToolsTest extends TurnFixture {
         List<String> trace = trace("a1");
         assertThat(trace.get(trace.size() - 1)).startsWith("done ");
         assertThat(trace).noneMatch(l -> l.startsWith("toolCall c3"));
+    }
+
+    // ------------------------------------------------------------------ hand-offs in tool rounds
+
+    /** A lookup tool that takes {@code millis} of the turn's clock. */
+    private void slowLookup(long millis) {
+        lookup = new RecordingTool("lookup", args -> {
+            now.addAndGet(millis);
+            return "found " + args;
+        });
+    }
+
+    @Test
+    void aToolCallWithoutTimeLeftInTheInvocationIsHandedOnAndTheNextRunsEachCallOnce() {
+        // 60 s left: the model and tools get 55 s; a call starts only with half of that left
+        slowLookup(20_000);
+        TurnRequest t = accepted("find three");
+        ToolScriptModel model = ToolScriptModel.of(
+                Round.tools(List.of("Looking. "), call("c1", "lookup", "{\"q\":1}"), call("c2", "lookup", "{\"q\":2}"),
+                        call("c3", "lookup", "{\"q\":3}")),
+                Round.text("All ", "found."));
+
+        assertThatThrownBy(() -> runner(model).run(t, 1, 60_000)).isInstanceOf(TurnHandedOffException.class);
+
+        assertThat(lookup.executions).as("c1 and c2 ran; 15 s left is too little for c3").hasValue(2);
+        assertThat(step(t, "c3").toolStatus()).as("left for the next invocation").isEqualTo(ToolStatus.APPROVED);
+        var checkpoint = messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow();
+        assertThat(checkpoint.text()).isEqualTo("Looking. ");
+        assertThat(checkpoint.handoffs()).isEqualTo(1);
+        assertThat(answer(t)).isNull();
+        assertThat(model.calls()).isEqualTo(1);
+
+        assertThat(runner(model).run(t, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        assertThat(lookup.executions).as("c3 ran once, in the next invocation").hasValue(3);
+        assertThat(lookup.arguments).containsExactly("{\"q\":1}", "{\"q\":2}", "{\"q\":3}");
+        assertThat(trace("a1")).containsExactly(
+                "delta 0 Looking. ",
+                "toolCall c1 lookup {\"q\":1}",
+                "toolResult c1 lookup done found {\"q\":1}",
+                "toolCall c2 lookup {\"q\":2}",
+                "toolResult c2 lookup done found {\"q\":2}",
+                "toolCall c3 lookup {\"q\":3}",
+                "toolResult c3 lookup done found {\"q\":3}",
+                "delta 1 All ",
+                "delta 2 found.",
+                "done STOP 3");
+        assertThat(steps(t)).extracting(StoredMessage::toolStatus).containsOnly(ToolStatus.DONE);
+        var second = model.lastConversation();
+        assertThat(second.stream().filter(ToolExecutionResultMessage.class::isInstance)
+                .map(m -> ((ToolExecutionResultMessage) m).id())).containsExactly("c1", "c2", "c3");
+        assertThat(second.getLast()).as("nothing to continue: the round's text went with its calls")
+                .isInstanceOf(ToolExecutionResultMessage.class);
+        assertThat(answer(t).text()).isEqualTo("Looking. All found.");
+        ServerEvent.Done done = (ServerEvent.Done) eventsTo("a1").getLast();
+        assertThat(done.timings().handoffs()).isEqualTo(1);
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
+    void aRunWithTooLittleTimeLeftAfterItsToolsIsHandedOnBeforeTheNextModelCall() {
+        slowLookup(54_000);
+        TurnRequest t = accepted("find one");
+        ToolScriptModel model = ToolScriptModel.of(
+                Round.tools(List.of("Looking. "), call("c1", "lookup", "{}")),
+                Round.text("Found."));
+
+        assertThatThrownBy(() -> runner(model).run(t, 1, 60_000)).isInstanceOf(TurnHandedOffException.class);
+        assertThat(model.calls()).as("1 s left: no model call begun").isEqualTo(1);
+        assertThat(step(t, "c1").toolStatus()).isEqualTo(ToolStatus.DONE);
+
+        assertThat(runner(model).run(t, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        assertThat(lookup.executions).hasValue(1);
+        assertThat(trace("a1")).containsExactly(
+                "delta 0 Looking. ",
+                "toolCall c1 lookup {}",
+                "toolResult c1 lookup done found {}",
+                "delta 1 Found.",
+                "done STOP 2");
+        assertThat(answer(t).text()).isEqualTo("Looking. Found.");
+    }
+
+    @Test
+    void aRoundCutByAHandOffIsContinuedAndItsToolCallsKeepTheWholeRoundsText() {
+        TurnRequest t = accepted("look it up");
+        ToolScriptModel model = ToolScriptModel.of(
+                Round.hanging("Let me "),
+                Round.tools(List.of("look. "), call("c1", "lookup", "{}")),
+                Round.text("Done."));
+
+        assertThatThrownBy(() -> runner(model).run(t, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        assertThat(runner(model).run(t, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        var continued = model.conversations.get(1);
+        assertThat(continued.get(continued.size() - 2)).isEqualTo(AiMessage.from("Let me "));
+        assertThat(continued.getLast()).isEqualTo(UserMessage.from(AgentFactory.CONTINUE_INSTRUCTION));
+        assertThat(step(t, "c1").tool().roundText()).as("both segments' text of the round").isEqualTo("Let me look. ");
+        var last = model.lastConversation();
+        assertThat(last).noneMatch(m -> m.equals(UserMessage.from(AgentFactory.CONTINUE_INSTRUCTION)));
+        assertThat(last.get(last.size() - 2)).isInstanceOfSatisfying(AiMessage.class,
+                a -> assertThat(a.text()).isEqualTo("Let me look. "));
+        assertThat(trace("a1")).containsExactly(
+                "delta 0 Let me ",
+                "delta 1 look. ",
+                "toolCall c1 lookup {}",
+                "toolResult c1 lookup done found {}",
+                "delta 2 Done.",
+                "done STOP 3");
+        assertThat(answer(t).text()).isEqualTo("Let me look. Done.");
+    }
+
+    @Test
+    void aRunResumedAfterApprovalIsHandedOnAndItsNextDeliveryContinuesItAsOneStream() {
+        TurnRequest t = accepted("send 5 to bob");
+        ToolScriptModel model = ToolScriptModel.of(
+                Round.tools(List.of("I will transfer. "), call("c7", "transfer", "{\"amount\":5}")),
+                Round.hanging("Transferred "),
+                Round.text("and done."));
+        runner(model).run(t, 1, 60_000);
+        control.decide(ALICE, new ClientAction.DecideTool(SESSION, t.turnId(), "c7", true));
+        TurnRequest resume = onlyResumeIn(queue, t);
+
+        assertThatThrownBy(() -> runner(model).run(resume, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow().text())
+                .isEqualTo("I will transfer. Transferred ");
+        assertThat(runner(model).run(resume, 2, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        assertThat(transfer.executions).hasValue(1);
+        assertThat(trace("a1")).containsExactly(
+                "delta 0 I will transfer. ",
+                "approvalRequired c7 transfer {\"amount\":5}",
+                "toolResult c7 transfer done transferred {\"amount\":5}",
+                "delta 1 Transferred ",
+                "delta 2 and done.",
+                "done STOP 3");
+        assertThat(answer(t).text()).isEqualTo("I will transfer. Transferred and done.");
+        assertThat(model.lastConversation().getLast()).isEqualTo(UserMessage.from(AgentFactory.CONTINUE_INSTRUCTION));
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
+    void aCheckpointOlderThanToolCallsADeadSegmentStoredIsNotContinuedFrom() {
+        TurnRequest t = accepted("look it up");
+        ToolScriptModel model = ToolScriptModel.of(
+                Round.hanging("Let me "),
+                Round.tools(List.of("look. "), call("c1", "lookup", "{}")),
+                null, // the segment fails after its tool round, without a checkpoint of its own
+                Round.text("Done."));
+        assertThatThrownBy(() -> runner(model).run(t, 1, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        assertThatThrownBy(() -> runner(model).run(t, 2, 60_000)).isInstanceOf(TurnFailedException.class);
+
+        assertThat(runner(model).run(t, 3, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        assertThat(lookup.executions).hasValue(1);
+        var last = model.lastConversation();
+        assertThat(last.getLast()).as("goes on from the stored tool round, not the checkpoint's text")
+                .isEqualTo(ToolExecutionResultMessage.from("c1", "lookup", "found {}"));
+        assertThat(answer(t).text()).isEqualTo("Let me look. Done.");
+        List<ServerEvent> events = eventsTo("a1");
+        assertThat(events).filteredOn(ServerEvent.Restart.class::isInstance).singleElement()
+                .isInstanceOfSatisfying(ServerEvent.Restart.class, r -> assertThat(r.fromSeq()).isEqualTo(2));
+        assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
     }
 }

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -45,7 +46,7 @@ public final class LocalMcpServer implements AutoCloseable {
     private final List<String> methods = new CopyOnWriteArrayList<>();
     private final Set<String> sessions = ConcurrentHashMap.newKeySet();
 
-    private LocalMcpServer(Responses responses) throws IOException {
+    private LocalMcpServer(Responses responses, Duration callDelay) throws IOException {
         this.responses = responses;
         this.mcp = new MiniMcp("switchboard-local-mcp", List.of(
                 new MiniMcp.Tool(LOOKUP_ORDER, "Looks up an order's shipping status by its id.",
@@ -57,7 +58,10 @@ public final class LocalMcpServer implements AutoCloseable {
                 new MiniMcp.Tool(WIPE_RECORDS, "Deletes every record of a table. Irreversible.",
                         MiniMcp.stringArgs("table", "the table to wipe"),
                         args -> MiniMcp.Result.ok("Wiped all records of " + args.path("table").asText("?")))),
-                (name, arguments) -> calls.add(new Call(name, arguments)));
+                (name, arguments) -> {
+                    calls.add(new Call(name, arguments));
+                    pause(callDelay);
+                });
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/mcp", this::exchange);
         server.setExecutor(executor);
@@ -70,10 +74,26 @@ public final class LocalMcpServer implements AutoCloseable {
     }
 
     public static LocalMcpServer start(Responses responses) {
+        return start(responses, Duration.ZERO);
+    }
+
+    /** @param callDelay how long each {@code tools/call} takes before it is answered (a slow tool) */
+    public static LocalMcpServer start(Responses responses, Duration callDelay) {
         try {
-            return new LocalMcpServer(responses);
+            return new LocalMcpServer(responses, callDelay);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void pause(Duration delay) {
+        if (delay.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

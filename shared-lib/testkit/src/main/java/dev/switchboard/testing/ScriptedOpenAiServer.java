@@ -53,10 +53,15 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             }
         }
 
-        /** One or more tool calls; finish reason {@code tool_calls}. */
-        record ToolCalls(List<ToolCall> calls, Usage usage) implements Reply {
+        /** Text streamed piece by piece (none: no text), then one or more tool calls; finish reason {@code tool_calls}. */
+        record ToolCalls(List<String> pieces, List<ToolCall> calls, Usage usage) implements Reply {
             public ToolCalls {
+                pieces = List.copyOf(pieces);
                 calls = List.copyOf(calls);
+            }
+
+            public ToolCalls(List<ToolCall> calls, Usage usage) {
+                this(List.of(), calls, usage);
             }
         }
 
@@ -248,6 +253,13 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
                 finish = "stop";
             } else {
                 Reply.ToolCalls calls = (Reply.ToolCalls) reply;
+                if (!calls.pieces().isEmpty()) {
+                    write(out, chunk(model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
+                    for (String piece : calls.pieces()) {
+                        pause();
+                        write(out, chunk(model, JSON.createObjectNode().put("content", piece), null));
+                    }
+                }
                 for (int i = 0; i < calls.calls().size(); i++) {
                     ToolCall call = calls.calls().get(i);
                     ObjectNode first = JSON.createObjectNode().put("role", "assistant").putNull("content");
@@ -299,7 +311,11 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             root.set("usage", usage(t.usage()));
         } else {
             Reply.ToolCalls calls = (Reply.ToolCalls) reply;
-            message.putNull("content");
+            if (calls.pieces().isEmpty()) {
+                message.putNull("content");
+            } else {
+                message.put("content", String.join("", calls.pieces()));
+            }
             ArrayNode list = message.putArray("tool_calls");
             for (ToolCall call : calls.calls()) {
                 list.addObject().put("id", call.id()).put("type", "function").putObject("function")
