@@ -40,12 +40,14 @@ class DeletionIT {
     }
 
     /** Items of any table whose key or any string attribute names {@code needle} (a user id, or user#session). */
-    private int left(String needle) {
-        int found = 0;
+    /** The items of any table naming {@code needle}: each as its table and keys (no text), to tell what was left. */
+    private List<String> left(String needle) {
+        List<String> found = new ArrayList<>();
         for (String table : stack.dynamo().listTables().tableNames()) {
             for (Map<String, AttributeValue> item : stack.dynamo().scanPaginator(b -> b.tableName(table)).items()) {
-                boolean names = item.values().stream().anyMatch(v -> v.s() != null && v.s().contains(needle));
-                found += names ? 1 : 0;
+                if (item.values().stream().anyMatch(v -> v.s() != null && v.s().contains(needle))) {
+                    found.add(table + " " + item.get("sk") + " " + item.keySet());
+                }
             }
         }
         return found;
@@ -117,16 +119,18 @@ class DeletionIT {
         }
         // every turn that raced in is run (and its answer removed again) before the tables are scanned
         await().atMost(TURN).pollInterval(Duration.ofMillis(300)).until(stack::workerIdle);
-        int sessionLeft = left(session);
-        int userLeft = left(deletedUser);
+        List<String> sessionItems = left(session);
+        List<String> userItems = left(deletedUser);
+        int sessionLeft = sessionItems.size();
+        int userLeft = userItems.size();
         JsonNode repeat = operatorDelete(deletedUser);
-        int keptItems = left(keptUser);
+        int keptItems = left(keptUser).size();
         System.out.printf("scenario: deletion: racing sends=%d (accepted %d into the deleted session, %d for the"
                         + " deleted user), left=%d (session %d, user %d); a repeated user deletion found %s;"
                         + " kept user's items=%d%n", 2 * RACING_SENDS, acceptedInSession, acceptedForUser,
                 sessionLeft + userLeft, sessionLeft, userLeft, repeat.path("deleted"), keptItems);
-        assertThat(sessionLeft).as("items of the deleted session in any table").isZero();
-        assertThat(userLeft).as("items of the deleted user in any table").isZero();
+        assertThat(sessionItems).as("items of the deleted session in any table").isEmpty();
+        assertThat(userItems).as("items of the deleted user in any table").isEmpty();
         assertThat(keptItems).as("the other user keeps what they own").isPositive();
     }
 }

@@ -278,6 +278,43 @@ class LongRunScenariosIT {
     }
 
     @Test
+    void aConnectionOpenedWhileTheRecordIsBetweenInvocationsGetsTheTextSoFarUnasked() throws Exception {
+        String user = "long-second-tab";
+        long before = stack.workerInvocations();
+        try (WsClient first = connect(user)) {
+            String[] st = send(first);
+            String session = st[0];
+            String turn = st[1];
+            CountDownLatch release = HOOKS.holdClaim(turn, 2);
+            HOOKS.awaitHeld(turn, RUN);
+            // a second tab opens while the run is between two invocations; it sends no resume
+            try (WsClient second = connect(user)) {
+                release.countDown();
+                JsonNode done = second.await(WsClient.doneOf(turn), RUN);
+                first.await(WsClient.doneOf(turn), RUN);
+                List<JsonNode> frames = second.ofTurn(turn);
+                ClientView view = view(frames);
+                StoredMessage answer = stored(user, session, turn);
+                List<JsonNode> replays = ofType(frames, "resumed");
+                boolean same = answer != null && view.text().equals(answer.text());
+                System.out.println("scenario: long-run-second-tab runs=" + (stack.workerInvocations() - before)
+                        + ", hand-offs=" + done.path("timings").path("handoffs").asInt(0) + ", replays="
+                        + replays.size() + ", lost=" + (same ? 0 : 1) + ", duplicated=" + view.outOfOrder());
+
+                assertThat(replays).as("the text so far, once, unasked").singleElement()
+                        .satisfies(r -> assertThat(r.path("fromSeq").asInt()).isZero());
+                assertThat(frames.getFirst()).as("before any delta").isEqualTo(replays.getFirst());
+                assertThat(view.outOfOrder()).isZero();
+                assertThat(view.done()).isTrue();
+                assertThat(answer).isNotNull();
+                assertThat(view.text()).isEqualTo(answer.text()).isEqualTo(wholeAnswer());
+                assertThat(ofType(first.ofTurn(turn), "resumed")).as("the first tab was streamed to all along")
+                        .isEmpty();
+            }
+        }
+    }
+
+    @Test
     void aWorkerThatDiesMidSegmentAfterAHandOffIsRestartedFromTheLastCheckpoint() throws Exception {
         String user = "long-worker-dies";
         long before = stack.workerInvocations();

@@ -228,9 +228,37 @@ final class TurnOutput {
         }
     }
 
-    /** The resume requests served so far (a hand-off keeps them, so the next segment does not replay them again). */
-    List<ResumeRequest> served() {
-        return locked(() -> List.copyOf(served));
+    /**
+     * The connections this run has reached so far, for a hand-off's checkpoint: the resume requests served, and each
+     * other connection streamed to as a request from before the first delta (so the next segment neither replays to
+     * them again nor misses one that opened meanwhile).
+     */
+    List<ResumeRequest> reached() {
+        return locked(() -> {
+            List<ResumeRequest> reached = new ArrayList<>(served);
+            for (String id : out.connectionIds()) {
+                if (!servedTo(id)) {
+                    reached.add(new ResumeRequest(id, request.turnId(), -1, null));
+                }
+            }
+            return List.copyOf(reached);
+        });
+    }
+
+    /**
+     * After a hand-off: sends each of the owner's connections the earlier segments did not reach (opened while the
+     * run was between or in other invocations, and not resumed) the text streamed so far, as a replay from the first
+     * delta, before this segment's deltas.
+     */
+    void serveNewConnections() {
+        List<ResumeRequest> unreached = locked(() -> out.connectionIds().stream().filter(id -> !servedTo(id))
+                .map(id -> new ResumeRequest(id, request.turnId(), -1, null)).toList());
+        serveResumes(unreached, ResumeStatus.RUNNING);
+    }
+
+    /** Whether a replay was sent to the connection (call holding the lock). */
+    private boolean servedTo(String connectionId) {
+        return served.stream().anyMatch(r -> r.connectionId().equals(connectionId));
     }
 
     /** How the deltas so far were streamed (call holding the lock). */

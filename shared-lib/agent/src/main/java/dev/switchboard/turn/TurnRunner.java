@@ -289,6 +289,9 @@ public final class TurnRunner {
                     claim.attempt()));
         }
         output.serveResumes(session.resumes(), ResumeStatus.RUNNING);
+        if (handedOn != null) {
+            output.serveNewConnections();
+        }
         ToolRounds tools = new ToolRounds(messages, agents.tools(), clock, request, output, conversation, steps);
         Outcome outcome;
         if (session.cancelled(request.turnId())) {
@@ -431,7 +434,7 @@ public final class TurnRunner {
         int handoffs = handoffsBefore(turn) + 1;
         messages.saveCheckpoint(new RunCheckpoint(request.userId(), request.sessionId(), request.turnId(),
                 streamed.text(), streamed.marks(), handoffs, turn.started(), tokens.input(), tokens.output(),
-                turn.attempt(), turn.output().served()));
+                turn.attempt(), turn.output().reached()));
         LOG.info("run handed off ({}) at delta {}", handoffs, streamed.marks().deltas());
         throw new TurnHandedOffException("handed off at the invocation's deadline (" + handoffs + ")");
     }

@@ -581,7 +581,10 @@ class TurnRunnerTest extends TurnFixture {
         assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 5).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
                 .isInstanceOf(TurnHandedOffException.class);
         assertThat(messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow().served())
-                .extracting(dev.switchboard.domain.ResumeRequest::connectionId).containsExactly("a3");
+                .as("the resume served, and the connections streamed to")
+                .containsExactlyInAnyOrder(new dev.switchboard.domain.ResumeRequest("a3", t.turnId(), -1, null),
+                        new dev.switchboard.domain.ResumeRequest("a1", t.turnId(), -1, null),
+                        new dev.switchboard.domain.ResumeRequest("a2", t.turnId(), -1, null));
         // a4 reconnects while the record is between two invocations, holding nothing
         connect(ALICE, "a4");
         sessions.requestResume(ALICE, SESSION, new dev.switchboard.domain.ResumeRequest("a4", t.turnId(), -1, null));
@@ -602,6 +605,28 @@ class TurnRunnerTest extends TurnFixture {
         }
         assertThat(eventsTo("a4").get(0)).as("the gap's resume: the checkpoint's text first")
                 .isEqualTo(new ServerEvent.Resumed(SESSION, t.turnId(), 0, "early ", 1, "running", 1L, null));
+    }
+
+    @Test
+    void aConnectionOpenedDuringAHandOffGetsTheTextSoFarBeforeTheNextSegmentsDeltas() {
+        TurnRequest t = turn(1_000, "hi", null);
+        assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 5).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        connect(ALICE, "a5"); // a second tab, opened while the record is between invocations; it sends no resume
+
+        assertThat(runner(ScriptedChatModel.answering("and ", "the rest"), 0, 20, 5).run(t, 3, 60_000))
+                .isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        List<ServerEvent> events = eventsTo("a5");
+        assertThat(events.get(0)).as("the earlier segment's text first, unasked")
+                .isEqualTo(new ServerEvent.Resumed(SESSION, t.turnId(), 0, "early ", 1, "running", 1L, null));
+        dev.switchboard.testing.ClientView view = new dev.switchboard.testing.ClientView();
+        events.forEach(view::apply);
+        assertThat(view.text()).isEqualTo(answer(t.turnId()).text()).isEqualTo("early and the rest");
+        assertThat(view.outOfOrder()).isZero();
+        assertThat(view.done()).isTrue();
+        assertThat(eventsTo("a1")).as("a connection the first segment streamed to gets no replay")
+                .noneMatch(ServerEvent.Resumed.class::isInstance);
     }
 
     @Test

@@ -10,9 +10,11 @@ import java.util.List;
  * {@code inputTokens}/{@code outputTokens} sum the usage of the segments so far; {@code handedOffBy} is the run claim
  * ({@link RunClaim#attempt()}) of the segment that handed off: a next segment whose claim is not the one right after
  * it knows that a segment in between took the run and ended without a checkpoint (its worker died or it failed), and
- * may have streamed past this one. {@code served} are the resume requests the segments so far served (a replay sent,
- * the connection streamed to): the next segment does not replay them again, the connections being the user's they
- * get its deltas anyway.
+ * may have streamed past this one. {@code served} are the connections the segments so far reached: the resume
+ * requests they served (a replay sent, the connection streamed to) and, as requests from before the first delta
+ * ({@code lastSeq} -1), the other connections they streamed to. The next segment does not replay to them again (the
+ * connections being the user's, they get its deltas anyway) and replays the text so far to any other connection of
+ * the user, one opened while the run was handed on.
  */
 public record RunCheckpoint(String userId, String sessionId, String turnId, String text, StreamMarks stream,
                             int handoffs, long runStartedMillis, long inputTokens, long outputTokens,

@@ -71,6 +71,11 @@ public final class Broadcaster {
         return true;
     }
 
+    /** The connections the turn goes to now (those gone are dropped as they answer 410). */
+    public synchronized List<String> connectionIds() {
+        return live.stream().map(Connection::connectionId).toList();
+    }
+
     public synchronized int posts() {
         return posts;
     }
