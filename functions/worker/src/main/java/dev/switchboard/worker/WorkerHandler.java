@@ -211,13 +211,17 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 sweep.sweep(); // the sweep schedule's event (template.yaml: an empty batch every minute)
                 return SQSBatchResponse.builder().withBatchItemFailures(List.of()).build();
             }
-            List<String> failed = batch.process(records,
-                    () -> context == null ? DEFAULT_REMAINING_MILLIS : context.getRemainingTimeInMillis());
+            List<String> failed;
+            try {
+                failed = batch.process(records,
+                        () -> context == null ? DEFAULT_REMAINING_MILLIS : context.getRemainingTimeInMillis());
+            } finally {
+                reportUsage();
+            }
             if (userCache == null) {
                 LOG.info("batch of {} done, {} failed", records.size(), failed.size());
             } else {
                 UserKnowledgeCache.Stats s = userCache.stats();
-                reportCache(s);
                 LOG.info("batch of {} done, {} failed; user cache hits={} misses={} evictions={} hitRate={}",
                         records.size(), failed.size(), s.hits(), s.misses(), s.evictions(),
                         String.format(java.util.Locale.ROOT, "%.3f", s.hitRate()));
@@ -225,6 +229,16 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             return SQSBatchResponse.builder()
                     .withBatchItemFailures(failed.stream().map(id -> new SQSBatchResponse.BatchItemFailure(id)).toList())
                     .build();
+        }
+    }
+
+    /** The invocation's figures, with the user cache's, to the shared usage counters: one write (however it ended). */
+    private void reportUsage() {
+        if (userCache != null) {
+            reportCache(userCache.stats());
+        }
+        if (usage != null) {
+            usage.flush();
         }
     }
 

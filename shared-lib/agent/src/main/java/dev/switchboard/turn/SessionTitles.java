@@ -55,17 +55,32 @@ public final class SessionTitles {
         this.budget = budget;
     }
 
+    /** How many of the session's newest messages up to the turn's answer tell whether it was the first answer. */
+    static final int MESSAGES_TO_READ = 3;
+
     /** After the answer of {@code job}'s turn: titles the session when it was its first. Never throws. */
     void afterAnswer(TurnRequest job, int receiveCount) {
         try {
-            title(job, receiveCount);
+            title(job, receiveCount, messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(),
+                    MESSAGES_TO_READ));
         } catch (RuntimeException e) {
             LOG.warn("session title not generated, the first title stays: {}", e.getClass().getSimpleName());
         }
     }
 
-    private void title(TurnRequest job, int receiveCount) {
-        List<StoredMessage> upTo = messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(), 3);
+    /**
+     * {@link #afterAnswer(TurnRequest, int)} with the session's newest {@link #MESSAGES_TO_READ} messages up to the
+     * turn's answer already read (the memory job reads them once for both).
+     */
+    void afterAnswer(TurnRequest job, int receiveCount, List<StoredMessage> upTo) {
+        try {
+            title(job, receiveCount, upTo);
+        } catch (RuntimeException e) {
+            LOG.warn("session title not generated, the first title stays: {}", e.getClass().getSimpleName());
+        }
+    }
+
+    private void title(TurnRequest job, int receiveCount, List<StoredMessage> upTo) {
         StoredMessage question = StoredMessage.find(upTo, job.turnId(), Role.USER);
         StoredMessage answer = StoredMessage.find(upTo, job.turnId(), Role.ASSISTANT);
         if (question == null || answer == null || answer.status() != null || upTo.size() > 2

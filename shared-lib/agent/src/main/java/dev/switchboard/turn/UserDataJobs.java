@@ -110,16 +110,19 @@ public final class UserDataJobs {
     public void run(TurnRequest job, int receiveCount) {
         switch (job.kind()) {
             case MEMORY -> {
-                titles.afterAnswer(job, receiveCount); // the session's first answer: the model writes its title
-                remember(job, receiveCount);
+                // one read for both: the turn's question and answer, and whether they were the session's first
+                List<StoredMessage> upTo = messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(),
+                        SessionTitles.MESSAGES_TO_READ);
+                titles.afterAnswer(job, receiveCount, upTo); // the session's first answer: the model writes its title
+                remember(job, receiveCount, upTo);
             }
             case INDEX -> index(job);
             case null, default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
         }
     }
 
-    private void remember(TurnRequest job, int receiveCount) {
-        List<StoredMessage> turn = messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(), 2);
+    /** @param turn the session's newest messages up to the turn's answer (its question and answer among them) */
+    private void remember(TurnRequest job, int receiveCount, List<StoredMessage> turn) {
         StoredMessage question = StoredMessage.find(turn, job.turnId(), Role.USER);
         StoredMessage answer = StoredMessage.find(turn, job.turnId(), Role.ASSISTANT);
         if (question == null || answer == null || answer.status() != null) {

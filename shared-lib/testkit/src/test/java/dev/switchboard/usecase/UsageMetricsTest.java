@@ -26,6 +26,7 @@ class UsageMetricsTest {
         usage.turn(new Metrics.TurnFigures("answered", "m", 1, 2, 3, 10, 20, 0));
         usage.turn(new Metrics.TurnFigures("answered", "m", 1, 2, 3, 5, 7, 1));
         usage.turn(new Metrics.TurnFigures("cancelled", "m", 1, 2, 3, 100, 100, 0));
+        usage.flush();
         UsageCounters.Minute m = minute();
         assertThat(m.get(UsageCounters.TURNS)).isEqualTo(2);
         assertThat(m.get(UsageCounters.TOKENS_IN)).isEqualTo(15);
@@ -38,6 +39,7 @@ class UsageMetricsTest {
         usage.error("TURN_FAILED");
         usage.userCache(3, 1, 7);
         usage.userCache(2, 0, 5);
+        usage.flush();
         UsageCounters.Minute m = minute();
         assertThat(m.get(UsageCounters.error("TURN_FAILED"))).isEqualTo(2);
         assertThat(m.get(UsageCounters.CACHE_HITS)).isEqualTo(5);
@@ -57,7 +59,51 @@ class UsageMetricsTest {
         Metrics both = UsageMetrics.fanOut(List.of(failing, usage));
         both.error("INTERNAL");
         both.turn(new Metrics.TurnFigures("answered", "m", 0, 0, 0, 1, 1, 0));
+        failing.flush();
+        usage.flush();
         assertThat(minute().get(UsageCounters.error("INTERNAL"))).isEqualTo(1);
         assertThat(minute().get(UsageCounters.TURNS)).isEqualTo(1);
+    }
+
+    @Test
+    void anInvocationsFiguresAreOneWriteAndTheGaugeIsWrittenOnlyWhenItGrowsInItsMinute() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(NOW);
+        List<String> writes = new java.util.ArrayList<>();
+        InMemoryUsageCounters recording = new InMemoryUsageCounters() {
+            @Override
+            public void add(long nowMillis, Map<String, Long> amounts) {
+                writes.add("add " + amounts.keySet());
+                super.add(nowMillis, amounts);
+            }
+
+            @Override
+            public void max(long nowMillis, String gauge, long value) {
+                writes.add("max " + value);
+                super.max(nowMillis, gauge, value);
+            }
+        };
+        UsageMetrics batched = new UsageMetrics(recording, now::get);
+        for (int i = 0; i < 10; i++) {
+            batched.turn(new Metrics.TurnFigures("answered", "m", 1, 2, 3, 10, 20, 0));
+        }
+        batched.error("TURN_FAILED");
+        batched.userCache(4, 1, 7);
+        batched.userCache(1, 0, 7); // the same size again this minute: no gauge write
+        batched.userCache(1, 0, 6);
+        assertThat(writes).as("nothing until the flush but the gauge").containsExactly("max 7");
+
+        batched.flush();
+        batched.flush(); // nothing counted since: no write
+        assertThat(writes).containsExactly("max 7", "add [turns, tokensIn, tokensOut, "
+                + UsageCounters.error("TURN_FAILED") + ", cacheHits, cacheMisses]");
+        UsageCounters.Minute m = recording.read(NOW / 60_000, NOW / 60_000).getFirst();
+        assertThat(m.get(UsageCounters.TURNS)).isEqualTo(10);
+        assertThat(m.get(UsageCounters.TOKENS_OUT)).isEqualTo(200);
+        assertThat(m.get(UsageCounters.CACHE_HITS)).isEqualTo(6);
+        assertThat(m.get(UsageCounters.CACHE_SIZE)).isEqualTo(7);
+
+        now.addAndGet(60_000); // a new minute: its first size is written
+        batched.userCache(1, 0, 6);
+        assertThat(writes.getLast()).isEqualTo("max 6");
     }
 }
