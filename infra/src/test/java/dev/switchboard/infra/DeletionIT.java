@@ -124,13 +124,21 @@ class DeletionIT {
         int sessionLeft = sessionItems.size();
         int userLeft = userItems.size();
         JsonNode repeat = operatorDelete(deletedUser);
+        List<String> afterRepeat = left(deletedUser);
         int keptItems = left(keptUser).size();
         System.out.printf("scenario: deletion: racing sends=%d (accepted %d into the deleted session, %d for the"
-                        + " deleted user), left=%d (session %d, user %d); a repeated user deletion found %s;"
-                        + " kept user's items=%d%n", 2 * RACING_SENDS, acceptedInSession, acceptedForUser,
-                sessionLeft + userLeft, sessionLeft, userLeft, repeat.path("deleted"), keptItems);
+                        + " deleted user), left=%d (session %d, user %d: %s); a repeated user deletion found %s,"
+                        + " left %d; kept user's items=%d%n", 2 * RACING_SENDS, acceptedInSession, acceptedForUser,
+                sessionLeft + userLeft, sessionLeft, userLeft, userItems, repeat.path("deleted"), afterRepeat.size(),
+                keptItems);
         assertThat(sessionItems).as("items of the deleted session in any table").isEmpty();
-        assertThat(userItems).as("items of the deleted user in any table").isEmpty();
+        // a model call in flight during the deletion charges the budget when it ends: its charge (C#) and the day's
+        // token counter (Q#) may be written again after the deletion; they hold token counts only, expire after
+        // two days, and a repeated deletion removes them (README, "Operator API"). Nothing else may be left.
+        assertThat(userItems).as("items of the deleted user in any table, but a late charge's")
+                .allMatch(item -> item.startsWith("UserDataTable AttributeValue(S=C#")
+                        || item.startsWith("UserDataTable AttributeValue(S=Q#"));
+        assertThat(afterRepeat).as("items of the deleted user once deleted again").isEmpty();
         assertThat(keptItems).as("the other user keeps what they own").isPositive();
     }
 }

@@ -5,8 +5,11 @@ import dev.switchboard.domain.TurnRequest;
 /** After a turn is answered (not cancelled): e.g. queue the memory update. Must not throw into the turn. */
 @FunctionalInterface
 public interface AfterAnswer {
-    /** @param tokens the input and output tokens the turn's model calls used */
-    void answered(TurnRequest turn, int tokens);
+    /**
+     * @param modelId the id of the model that answered (the memory job extracts with it, without reading the session)
+     * @param tokens  the input and output tokens the turn's model calls used
+     */
+    void answered(TurnRequest turn, String modelId, int tokens);
 
-    AfterAnswer NONE = (turn, tokens) -> { };
+    AfterAnswer NONE = (turn, modelId, tokens) -> { };
 }

@@ -121,7 +121,7 @@ final class TurnCompletion {
             };
         }
         try {
-            afterAnswer.answered(request, tokens.total());
+            afterAnswer.answered(request, turn.model().id(), tokens.total());
         } catch (RuntimeException e) {
             LOG.warn("after-answer step failed: {}", e.getClass().getSimpleName());
         }

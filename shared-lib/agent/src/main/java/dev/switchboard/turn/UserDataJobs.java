@@ -98,8 +98,9 @@ public final class UserDataJobs {
 
     /** The {@link AfterAnswer} hook of a turn: queues the memory job (done has been sent already). */
     public AfterAnswer afterAnswer() {
-        return (turn, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(),
-                turn.clientMessageId(), clock.millis(), TurnRequest.Kind.MEMORY, null, turn.correlationId()));
+        return (turn, modelId, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(),
+                turn.turnId(), turn.clientMessageId(), clock.millis(), TurnRequest.Kind.MEMORY, modelId,
+                turn.correlationId()));
     }
 
     public void run(TurnRequest job) {
@@ -137,8 +138,9 @@ public final class UserDataJobs {
         List<Memory> related = existing.isEmpty() ? List.of()
                 : VectorRanking.topK(embedder.embed(question.text()), existing, Memory::vector, RELATED_MEMORIES, -1)
                         .stream().map(VectorRanking.Scored::item).toList();
-        ModelChoice model = models.forSession(sessions.get(job.userId(), job.sessionId())
-                .map(dev.switchboard.domain.Session::model).orElse(null));
+        // the model that answered the turn (a job queued without it: the session's)
+        ModelChoice model = models.forSession(job.ref() != null ? job.ref()
+                : sessions.get(job.userId(), job.sessionId()).map(dev.switchboard.domain.Session::model).orElse(null));
         String callId = "memory#" + job.turnId() + "#" + receiveCount;
         List<MemoryOp> ops = new MemoryExtractor((system, user) -> complete(model, system, user,
                 spent -> budget.charge(job.userId(), callId, spent)))

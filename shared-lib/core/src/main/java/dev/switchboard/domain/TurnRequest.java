@@ -14,7 +14,10 @@ public record TurnRequest(String userId, String sessionId, String turnId, String
     public enum Kind {
         /** Continue a turn after tool decisions. */
         RESUME("resume"),
-        /** Update the user's memories from an answered turn. */
+        /**
+         * Update the user's memories from an answered turn ({@code ref} = the id of the model that answered it, which
+         * extracts them; null in a job queued before it was carried: the session's model then).
+         */
         MEMORY("memory"),
         /** Embed a knowledge-base document ({@code ref} = document id). */
         INDEX("index");
@@ -79,8 +82,9 @@ public record TurnRequest(String userId, String sessionId, String turnId, String
         return "session-" + dev.switchboard.domain.Hashes.sha256Hex(userId + "\u0000" + sessionId, 24);
     }
 
-    /** FIFO deduplication id: a turn is queued once; each resume, memory and index job once. */
+    /** FIFO deduplication id: a turn is queued once; each resume, memory and index job once (a memory job per turn). */
     public String deduplicationId() {
-        return kind == null ? turnId : kind.wire() + "-" + turnId + (ref == null ? "" : "-" + ref);
+        return kind == null ? turnId
+                : kind.wire() + "-" + turnId + (ref == null || kind == Kind.MEMORY ? "" : "-" + ref);
     }
 }
