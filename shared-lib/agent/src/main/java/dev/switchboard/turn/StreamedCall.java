@@ -5,6 +5,10 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.PartialThinking;
+import dev.langchain4j.model.chat.response.PartialThinkingContext;
+import dev.langchain4j.model.chat.response.PartialToolCall;
+import dev.langchain4j.model.chat.response.PartialToolCallContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import java.util.Optional;
@@ -30,7 +34,10 @@ final class StreamedCall implements StreamingChatResponseHandler {
     private boolean stopped;
     /** The characters of text that streamed before the stop (guarded by {@link #lock}). */
     private long streamedChars;
-    /** When the last text reached the consumer ({@link System#nanoTime()}; 0: none yet; guarded by {@link #lock}). */
+    /**
+     * When the model last streamed something ({@link System#nanoTime()}; 0: nothing yet; guarded by {@link #lock}):
+     * text for the consumer, or a piece of its thinking or of a tool call it is making.
+     */
     private long lastTextNanos;
 
     private StreamedCall(Consumer<String> partials) {
@@ -81,7 +88,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
         }
     }
 
-    /** Whether text reached the consumer within the last {@code millis} (false: none at all). */
+    /** Whether the model streamed text, thinking or a tool call within the last {@code millis} (false: nothing yet). */
     boolean streamedWithin(long millis) {
         lock.lock();
         try {
@@ -116,6 +123,45 @@ final class StreamedCall implements StreamingChatResponseHandler {
             streamedChars += partial.text() == null ? 0 : partial.text().length();
             lastTextNanos = System.nanoTime();
             partials.accept(partial.text());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onPartialToolCall(PartialToolCall partial, PartialToolCallContext context) {
+        streaming(context.streamingHandle());
+    }
+
+    @Override
+    public void onPartialToolCall(PartialToolCall partial) {
+        streaming(null);
+    }
+
+    @Override
+    public void onPartialThinking(PartialThinking partial, PartialThinkingContext context) {
+        streaming(context.streamingHandle());
+    }
+
+    @Override
+    public void onPartialThinking(PartialThinking partial) {
+        streaming(null);
+    }
+
+    /** The model streams something other than text (a tool call, its thinking): it has not stalled. */
+    private void streaming(StreamingHandle from) {
+        lock.lock();
+        try {
+            if (from != null) {
+                handle = from;
+            }
+            if (stopped) {
+                if (handle != null) {
+                    handle.cancel();
+                }
+                return;
+            }
+            lastTextNanos = System.nanoTime();
         } finally {
             lock.unlock();
         }

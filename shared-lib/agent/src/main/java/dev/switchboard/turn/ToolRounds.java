@@ -46,6 +46,7 @@ final class ToolRounds {
     private final List<ChatMessage> conversation;
     private final List<StoredMessage> steps;
     private int round;
+    private boolean ranInCatchUp;
 
     /** @param steps the turn's stored tool calls, in step order */
     ToolRounds(MessageStore messages, ToolSet tools, Clock clock, TurnRequest request, TurnOutput output,
@@ -62,6 +63,11 @@ final class ToolRounds {
     /** Whether a stored call still waits for the user's decision. */
     static boolean awaitingDecision(List<StoredMessage> steps) {
         return steps.stream().anyMatch(s -> s.toolStatus() == ToolStatus.PENDING);
+    }
+
+    /** Whether {@link #catchUp} ran a tool call (so the time left may no longer suffice for a model call). */
+    boolean ranInCatchUp() {
+        return ranInCatchUp;
     }
 
     /** The rounds of tool calls made so far. */
@@ -98,6 +104,7 @@ final class ToolRounds {
                 default -> step;
             };
             ran |= step.toolStatus() == ToolStatus.APPROVED;
+            ranInCatchUp = ran;
             if (settled != step) {
                 steps.set(i, settled);
                 report(settled);

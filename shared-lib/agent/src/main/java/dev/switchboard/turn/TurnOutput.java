@@ -33,6 +33,12 @@ final class TurnOutput {
     /** The streamed text and how it was streamed, taken together. */
     record Streamed(String text, StreamMarks marks) {}
 
+    /**
+     * The {@code lastSeq} of a checkpoint entry that names a connection the run streamed to, not a resume request it
+     * served (a client's resume never names a seq below -1, so the two cannot be taken for each other).
+     */
+    static final int REACHED = -2;
+
     private final TurnRequest request;
     private final long attempt;
     private final Broadcaster out;
@@ -49,6 +55,8 @@ final class TurnOutput {
     /** The text of the model's current round (the text before its tool calls, once the round ends). */
     private final StringBuilder roundText = new StringBuilder();
     private final Set<ResumeRequest> served = new HashSet<>();
+    /** The connections the run streamed to that did not ask to resume (kept by a hand-off as {@link #REACHED}). */
+    private final Set<String> reachedIds = new HashSet<>();
     private int seq;
     private long firstDeltaAt;
 
@@ -80,7 +88,13 @@ final class TurnOutput {
             this.streamed.append(handedOn.text());
             this.ends.addAll(marks.ends());
             this.seq = handedOn.nextSeq();
-            this.served.addAll(handedOn.served());
+            for (ResumeRequest r : handedOn.served()) {
+                if (r.lastSeq() == REACHED) {
+                    reachedIds.add(r.connectionId());
+                } else {
+                    served.add(r);
+                }
+            }
             this.roundText.append(handedOn.text(), stepsText(steps).length(), handedOn.text().length());
         } else {
             this.attempt = attempt;
@@ -213,32 +227,37 @@ final class TurnOutput {
             }
             lock.lock();
             try {
-                if (!served.add(r)) {
-                    continue;
+                if (served.add(r)) {
+                    replayTo(r.connectionId(), r.lastSeq(), r.attempt(), status);
                 }
-                List<ServerEvent.Resumed> frames = Replay.frames(request.sessionId(), request.turnId(),
-                        streamed.toString(), marks(), r.lastSeq(),
-                        r.attempt(), status, Replay.PUSH_BYTES);
-                boolean joined = out.join(new Connection(request.userId(), r.connectionId(), 0, 0), frames);
-                LOG.info("resumed connection {} from delta {}: {}", r.connectionId(), frames.getFirst().fromSeq(),
-                        joined ? "streaming on" : "gone");
             } finally {
                 lock.unlock();
             }
         }
     }
 
+    /** Pushes the text so far after {@code lastSeq} to one connection and streams the rest to it (holding the lock). */
+    private void replayTo(String connectionId, int lastSeq, Long attempt, ResumeStatus status) {
+        List<ServerEvent.Resumed> frames = Replay.frames(request.sessionId(), request.turnId(), streamed.toString(),
+                marks(), lastSeq, attempt, status, Replay.PUSH_BYTES);
+        boolean joined = out.join(new Connection(request.userId(), connectionId, 0, 0), frames);
+        LOG.info("resumed connection {} from delta {}: {}", connectionId, frames.getFirst().fromSeq(),
+                joined ? "streaming on" : "gone");
+    }
+
     /**
      * The connections this run has reached so far, for a hand-off's checkpoint: the resume requests served, and each
-     * other connection streamed to as a request from before the first delta (so the next segment neither replays to
-     * them again nor misses one that opened meanwhile).
+     * other connection streamed to as a {@link #REACHED} entry (so the next segment neither replays to them again
+     * unasked nor misses one that opened meanwhile, and still serves a resume any of them sends later).
      */
     List<ResumeRequest> reached() {
         return locked(() -> {
             List<ResumeRequest> reached = new ArrayList<>(served);
-            for (String id : out.connectionIds()) {
-                if (!servedTo(id)) {
-                    reached.add(new ResumeRequest(id, request.turnId(), -1, null));
+            Set<String> ids = new java.util.LinkedHashSet<>(reachedIds);
+            ids.addAll(out.connectionIds());
+            for (String id : ids) {
+                if (served.stream().noneMatch(r -> r.connectionId().equals(id))) {
+                    reached.add(new ResumeRequest(id, request.turnId(), REACHED, null));
                 }
             }
             return List.copyOf(reached);
@@ -251,14 +270,19 @@ final class TurnOutput {
      * delta, before this segment's deltas.
      */
     void serveNewConnections() {
-        List<ResumeRequest> unreached = locked(() -> out.connectionIds().stream().filter(id -> !servedTo(id))
-                .map(id -> new ResumeRequest(id, request.turnId(), -1, null)).toList());
-        serveResumes(unreached, ResumeStatus.RUNNING);
-    }
-
-    /** Whether a replay was sent to the connection (call holding the lock). */
-    private boolean servedTo(String connectionId) {
-        return served.stream().anyMatch(r -> r.connectionId().equals(connectionId));
+        lock.lock();
+        try {
+            for (String id : out.connectionIds()) {
+                boolean reachedBefore = reachedIds.contains(id)
+                        || served.stream().anyMatch(r -> r.connectionId().equals(id));
+                if (!reachedBefore) {
+                    reachedIds.add(id);
+                    replayTo(id, -1, null, ResumeStatus.RUNNING);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** How the deltas so far were streamed (call holding the lock). */

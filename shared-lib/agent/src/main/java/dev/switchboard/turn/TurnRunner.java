@@ -246,9 +246,12 @@ public final class TurnRunner {
         // none, so the Query is saved on the common path
         List<StoredMessage> steps = request.kind() == null && receiveCount <= 1 ? List.of()
                 : messages.toolCalls(request.userId(), request.sessionId(), request.turnId(), request.turnId());
+        // the run's earlier segments (their start, hand-offs and tokens count on) and, when the checkpoint holds what
+        // clients have, where this segment continues the stream from
+        RunCheckpoint prior = checkpoint;
         RunCheckpoint handedOn = checkpoint;
         if (handedOn != null && !TurnOutput.covers(handedOn, steps)) {
-            // a segment after the checkpoint stored tool calls and died: the run restarts from those calls
+            // a segment after the checkpoint stored tool calls and died: the stream restarts from those calls
             LOG.info("checkpoint older than the turn's tool calls, not continued from");
             handedOn = null;
         }
@@ -271,7 +274,7 @@ public final class TurnRunner {
         }
         TurnOutput output = new TurnOutput(request, claim.attempt(), out, steps, clock, settings, handedOn);
         RunningTurn turn = new RunningTurn(request, model, context, output,
-                handedOn == null ? started : handedOn.runStartedMillis(), deadline, claim.attempt(), handedOn,
+                prior == null ? started : prior.runStartedMillis(), deadline, claim.attempt(), prior,
                 receiveCount, started);
         if (handedOn != null) {
             // the run goes on where its last invocation handed it over: clients keep what they have (after a dead
@@ -296,7 +299,7 @@ public final class TurnRunner {
         Outcome outcome;
         if (session.cancelled(request.turnId())) {
             // a cancel during a hand-off ends the run here too: the text streamed before it is stored, cancelled
-            outcome = completion.finish(turn, null, TurnCompletion.Ending.CANCELLED, tokensBefore(handedOn),
+            outcome = completion.finish(turn, null, TurnCompletion.Ending.CANCELLED, tokensBefore(prior),
                     tools.calls());
         } else {
             try {
@@ -323,8 +326,9 @@ public final class TurnRunner {
         TurnOutput output = turn.output();
         TokenCount tokens = tokensBefore(turn.handedOn());
         if (!tools.catchUp(() -> timeForTool(turn))) {
-            return handOff(turn, tokens);
+            return outOfSegment(turn, null, tokens, tools);
         }
+        boolean afterTools = tools.ranInCatchUp();
         ChatResponse last = null;
         for (int call = 0; ; call++) {
             if (!budget.left(request.userId())) {
@@ -342,7 +346,8 @@ public final class TurnRunner {
                 return completion.finish(turn, last, TurnCompletion.Ending.RUN_TOO_LONG, tokens, tools.calls());
             }
             // after a tool round, a model call that could not start streaming before the deadline is not begun
-            if (call > 0 && !runEnds && deadline - clock.millis() < minCallMillis(turn) && mayHandOn(turn)) {
+            if ((call > 0 || afterTools) && !runEnds && deadline - clock.millis() < minCallMillis(turn)
+                    && mayHandOn(turn)) {
                 return handOff(turn, tokens);
             }
             ModelStream.AtDeadline atDeadline = runEnds ? ModelStream.AtDeadline.STOP
@@ -384,19 +389,32 @@ public final class TurnRunner {
                 return Outcome.AWAITING_APPROVAL;
             }
             if (round == ToolRounds.Round.HAND_OFF) {
-                return handOff(turn, tokens);
+                return outOfSegment(turn, last, tokens, tools);
             }
         }
     }
 
     /**
+     * Tool calls are left that there is no time for in this segment: the run is handed on when it may be, else it
+     * ends as RUN_TOO_LONG with what it streamed (the calls left stay approved, never run).
+     */
+    private Outcome outOfSegment(RunningTurn turn, ChatResponse last, TokenCount tokens, ToolRounds tools) {
+        if (turn.started() + settings.runMaxMillis() > turn.deadline() && mayHandOn(turn)) {
+            return handOff(turn, tokens);
+        }
+        LOG.info("the run reached its maximum length or hand-offs with tool calls left: stopped at delta {}",
+                turn.output().seq());
+        return completion.finish(turn, last, TurnCompletion.Ending.RUN_TOO_LONG, tokens, tools.calls());
+    }
+
+    /**
      * Whether a tool call may start now: with {@link #MAX_TOOL_MILLIS} (or half the segment) left before the
-     * deadline, or when the run cannot be handed on (then the call runs and the run ends after it).
+     * deadline, or the run's end when that comes first.
      */
     private boolean timeForTool(RunningTurn turn) {
         long toolMillis = Math.min(MAX_TOOL_MILLIS, turn.segmentMillis() / 2);
-        return turn.deadline() - clock.millis() >= toolMillis
-                || turn.started() + settings.runMaxMillis() <= turn.deadline() || !mayHandOn(turn);
+        long end = Math.min(turn.deadline(), turn.started() + settings.runMaxMillis());
+        return end - clock.millis() >= toolMillis;
     }
 
     /**

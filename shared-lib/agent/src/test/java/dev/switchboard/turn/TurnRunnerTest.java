@@ -583,8 +583,8 @@ class TurnRunnerTest extends TurnFixture {
         assertThat(messages.checkpoint(ALICE, SESSION, t.turnId()).orElseThrow().served())
                 .as("the resume served, and the connections streamed to")
                 .containsExactlyInAnyOrder(new dev.switchboard.domain.ResumeRequest("a3", t.turnId(), -1, null),
-                        new dev.switchboard.domain.ResumeRequest("a1", t.turnId(), -1, null),
-                        new dev.switchboard.domain.ResumeRequest("a2", t.turnId(), -1, null));
+                        new dev.switchboard.domain.ResumeRequest("a1", t.turnId(), TurnOutput.REACHED, null),
+                        new dev.switchboard.domain.ResumeRequest("a2", t.turnId(), TurnOutput.REACHED, null));
         // a4 reconnects while the record is between two invocations, holding nothing
         connect(ALICE, "a4");
         sessions.requestResume(ALICE, SESSION, new dev.switchboard.domain.ResumeRequest("a4", t.turnId(), -1, null));
@@ -627,6 +627,21 @@ class TurnRunnerTest extends TurnFixture {
         assertThat(view.done()).isTrue();
         assertThat(eventsTo("a1")).as("a connection the first segment streamed to gets no replay")
                 .noneMatch(ServerEvent.Resumed.class::isInstance);
+    }
+
+    @Test
+    void aConnectionStreamedToBeforeAHandOffThatAsksToResumeFromNothingIsReplayedTheWholeText() {
+        TurnRequest t = turn(1_000, "hi", null);
+        assertThatThrownBy(() -> runner(new HangingModel(), 0, 20, 5).run(t, 2, TurnRunner.MIN_MILLIS_TO_START))
+                .isInstanceOf(TurnHandedOffException.class);
+        // a1 got the first segment's delta but dropped it (its page was elsewhere); it asks for the whole turn
+        sessions.requestResume(ALICE, SESSION, new dev.switchboard.domain.ResumeRequest("a1", t.turnId(), -1, null));
+
+        assertThat(runner(ScriptedChatModel.answering("and ", "the rest"), 0, 20, 5).run(t, 3, 60_000))
+                .isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        assertThat(eventsTo("a1")).as("its resume is served, not taken for the hand-off's note that a1 was reached")
+                .contains(new ServerEvent.Resumed(SESSION, t.turnId(), 0, "early ", 1, "running", 1L, null));
     }
 
     @Test

@@ -210,11 +210,14 @@ class TurnRunnerToolsTest extends TurnFixture {
     }
 
     private TurnRunner runner(StreamingChatModel model, int maxToolRounds) {
+        return runner(agents(model), new TurnSettings(20, 0, 256, 3, 50, maxToolRounds));
+    }
+
+    private AgentFactory agents(StreamingChatModel model) {
         ToolRegistry tools = new ToolRegistry(List.of(lookup, transfer, broken, crashing), Set.of(ToolRegistry.ALL),
                 Set.of("transfer"));
-        AgentFactory agents = new AgentFactory(ModelCatalog.of(new ModelChoice(model, MODEL_NAME, false)), PROMPT,
-                tools, TurnContext.Source.NONE);
-        return runner(agents, new TurnSettings(20, 0, 256, 3, 50, maxToolRounds));
+        return new AgentFactory(ModelCatalog.of(new ModelChoice(model, MODEL_NAME, false)), PROMPT, tools,
+                TurnContext.Source.NONE);
     }
 
     /** The events one connection got, one line each, in order. */
@@ -908,6 +911,45 @@ class TurnRunnerToolsTest extends TurnFixture {
         List<ServerEvent> events = eventsTo("a1");
         assertThat(events).filteredOn(ServerEvent.Restart.class::isInstance).singleElement()
                 .isInstanceOfSatisfying(ServerEvent.Restart.class, r -> assertThat(r.fromSeq()).isEqualTo(2));
+        assertThat(((ServerEvent.Done) events.getLast()).timings().handoffs())
+                .as("the checkpoint's hand-offs still count").isEqualTo(1);
         assertThat(messages.checkpoint(ALICE, SESSION, t.turnId())).isEmpty();
+    }
+
+    @Test
+    void aRunWithNoHandOffLeftEndsAsRunTooLongRatherThanStartACallWithoutTimeForIt() {
+        slowLookup(40_000);
+        TurnRequest t = accepted("find two");
+        ToolScriptModel model = ToolScriptModel.of(
+                Round.tools(List.of("Looking. "), call("c1", "lookup", "{}"), call("c2", "lookup", "{}")),
+                Round.text("never"));
+        TurnSettings noHandOffs = new TurnSettings(20, 0, 256, 3, 50, 5).withRunLimits(0, 3_600_000);
+
+        assertThat(runner(agents(model), noHandOffs).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.RUN_TOO_LONG);
+
+        assertThat(lookup.executions).as("c1 ran; 15 s left is too little for c2").hasValue(1);
+        assertThat(step(t, "c2").toolStatus()).isEqualTo(ToolStatus.APPROVED);
+        assertThat(answer(t).status()).isEqualTo(StoredMessage.RUN_TOO_LONG);
+        assertThat(answer(t).text()).isEqualTo("Looking. ");
+        assertThat(model.calls()).isEqualTo(1);
+    }
+
+    @Test
+    void aModelCallAfterTheCatchUpsToolsIsNotBegunWithoutTimeToStream() {
+        slowLookup(20_000);
+        TurnRequest t = accepted("find three");
+        ToolScriptModel model = ToolScriptModel.of(
+                Round.tools(List.of("Looking. "), call("c1", "lookup", "{}"), call("c2", "lookup", "{}"),
+                        call("c3", "lookup", "{}")),
+                Round.text("Found."));
+        assertThatThrownBy(() -> runner(model).run(t, 1, 60_000)).isInstanceOf(TurnHandedOffException.class);
+        // the next invocation has only 10 s: c3 runs (the first call of a catch-up always does) and takes 20 s of it
+        assertThatThrownBy(() -> runner(model).run(t, 2, 10_000)).isInstanceOf(TurnHandedOffException.class);
+        assertThat(model.calls()).as("no model call begun after the catch-up's tool").isEqualTo(1);
+        assertThat(lookup.executions).hasValue(3);
+
+        assertThat(runner(model).run(t, 3, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        assertThat(lookup.executions).hasValue(3);
+        assertThat(answer(t).text()).isEqualTo("Looking. Found.");
     }
 }
