@@ -33,7 +33,6 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The hand-off's remaining scenarios (issue 15) on a stack set up like {@link LongRunIT}'s (3 s worker timeout, the
@@ -62,13 +61,9 @@ class LongRunScenariosIT {
                 .withAwsInterceptors(List.of(HOOKS))
                 .withEnv(Map.of("MODELS", "bench:slow", "BENCH_FIRST_TOKEN_MILLIS", "100",
                         "BENCH_TOKENS_PER_SECOND", "5", "BENCH_ANSWER_TOKENS", Integer.toString(ANSWER_TOKENS),
-                        "CANCEL_POLL_MILLIS", "200", "MAX_RECEIVE_COUNT", "23")));
-        // as in LongRunIT: each hand-off costs a receive, so this stack's turns queue (and its worker) allow 23
-        String queue = stack.queueUrl(TemplateModel.TURNS_QUEUE);
-        String redrive = stack.sqs().getQueueAttributes(b -> b.queueUrl(queue)
-                .attributeNames(QueueAttributeName.REDRIVE_POLICY)).attributes().get(QueueAttributeName.REDRIVE_POLICY);
-        stack.sqs().setQueueAttributes(b -> b.queueUrl(queue).attributes(Map.of(QueueAttributeName.REDRIVE_POLICY,
-                redrive.replaceAll("\"maxReceiveCount\"\\s*:\\s*\"?\\d+\"?", "\"maxReceiveCount\":\"23\""))));
+                        "CANCEL_POLL_MILLIS", "200")));
+        // as in LongRunIT, the template's turns queue and worker settings as they are: its maxReceiveCount
+        // (MAX_RECEIVE_COUNT + RunMaxHandoffs) covers the hand-offs
         messages = new DynamoDbMessageStore(stack.dynamo(),
                 stack.environment("WorkerFunction").get(Setting.MESSAGES_TABLE.name()));
     }
@@ -182,7 +177,6 @@ class LongRunScenariosIT {
             String[] st = send(c);
             String session = st[0];
             String turn = st[1];
-            HOOKS.watch(turn);
             await().atMost(RUN).until(() -> !HOOKS.checkpoints(turn).isEmpty());
             int nextSeq = StreamMarks.decode(HOOKS.checkpoints(turn).getFirst()).deltas();
             // mid-segment: a delta of the continued run has arrived
@@ -215,8 +209,6 @@ class LongRunScenariosIT {
             turn = st[1];
             if (between) {
                 release = HOOKS.holdClaim(turn, 2);
-            } else {
-                HOOKS.watch(turn);
             }
             first.await(f -> "delta".equals(f.path("type").asText()) && turn.equals(f.path("turnId").asText())
                     && f.path("seq").asInt() >= 2, RUN);
@@ -391,10 +383,6 @@ class LongRunScenariosIT {
         }
 
         private final Map<String, Turn> turns = new ConcurrentHashMap<>();
-
-        void watch(String turnId) {
-            turns.computeIfAbsent(turnId, t -> new Turn());
-        }
 
         /** Holds the {@code n}th run claim of the turn (1: its first delivery) until the latch returned is counted down. */
         CountDownLatch holdClaim(String turnId, int n) {

@@ -171,7 +171,6 @@ class LongRunToolsIT {
             String[] st = send(c, "look up my three orders " + LOOKUPS);
             String session = st[0];
             String turn = st[1];
-            HOOKS.watch(turn);
             JsonNode done = c.await(WsClient.doneOf(turn), RUN);
             List<JsonNode> frames = c.ofTurn(turn);
             List<JsonNode> calls = ofType(frames, "toolCall");
@@ -217,7 +216,6 @@ class LongRunToolsIT {
             String[] st = send(c, "wipe table t " + APPROVAL);
             String session = st[0];
             String turn = st[1];
-            HOOKS.watch(turn);
             JsonNode ask = c.await(f -> "approvalRequired".equals(f.path("type").asText())
                     && turn.equals(f.path("turnId").asText()), RUN);
             int handedOnBefore = HOOKS.checkpoints(turn).size();

@@ -7,30 +7,14 @@ import dev.switchboard.adapter.sqs.SqsQueueRetries;
 import dev.switchboard.port.QueueRetries;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** {@link SqsQueueRetries} on ElasticMQ: a failed record comes back after the retry delay, not the queue's timeout. */
-class SqsQueueRetriesIT {
-    private static EmbeddedSqs sqs;
-
-    @BeforeAll
-    static void start() {
-        sqs = new EmbeddedSqs(0, Optional.empty());
-    }
-
-    @AfterAll
-    static void stop() {
-        sqs.close();
-    }
-
+class SqsQueueRetriesIT extends OnEmbeddedSqs {
     private static String fifo(String name) {
-        return sqs.client().createQueue(b -> b.queueName(name + ".fifo").attributes(Map.of(
-                QueueAttributeName.FIFO_QUEUE, "true", QueueAttributeName.VISIBILITY_TIMEOUT, "600"))).queueUrl();
+        return fifo(name, Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "600"));
     }
 
     private static List<Message> receive(String url, int waitSeconds) {

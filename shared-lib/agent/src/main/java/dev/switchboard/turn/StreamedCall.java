@@ -38,7 +38,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
      * When the model last streamed something ({@link System#nanoTime()}; 0: nothing yet; guarded by {@link #lock}):
      * text for the consumer, or a piece of its thinking or of a tool call it is making.
      */
-    private long lastTextNanos;
+    private long lastStreamedNanos;
 
     private StreamedCall(Consumer<String> partials) {
         this.partials = partials;
@@ -92,7 +92,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
     boolean streamedWithin(long millis) {
         lock.lock();
         try {
-            return lastTextNanos != 0 && System.nanoTime() - lastTextNanos <= TimeUnit.MILLISECONDS.toNanos(millis);
+            return lastStreamedNanos != 0 && System.nanoTime() - lastStreamedNanos <= TimeUnit.MILLISECONDS.toNanos(millis);
         } finally {
             lock.unlock();
         }
@@ -121,7 +121,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
                 return;
             }
             streamedChars += partial.text() == null ? 0 : partial.text().length();
-            lastTextNanos = System.nanoTime();
+            lastStreamedNanos = System.nanoTime();
             partials.accept(partial.text());
         } finally {
             lock.unlock();
@@ -161,7 +161,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
                 }
                 return;
             }
-            lastTextNanos = System.nanoTime();
+            lastStreamedNanos = System.nanoTime();
         } finally {
             lock.unlock();
         }
@@ -173,7 +173,7 @@ final class StreamedCall implements StreamingChatResponseHandler {
         try {
             if (!stopped) {
                 streamedChars += partial == null ? 0 : partial.length();
-                lastTextNanos = System.nanoTime();
+                lastStreamedNanos = System.nanoTime();
                 partials.accept(partial);
             }
         } finally {

@@ -91,10 +91,9 @@ final class ToolRounds {
         }
         // only the newest round can hold calls decided since the pause; earlier denials were reported before
         int lastRound = steps.stream().mapToInt(s -> s.tool().round()).max().orElse(0);
-        boolean ran = false;
         for (int i = 0; i < steps.size(); i++) {
             StoredMessage step = steps.get(i);
-            if (step.toolStatus() == ToolStatus.APPROVED && ran && !timeForTool.getAsBoolean()) {
+            if (step.toolStatus() == ToolStatus.APPROVED && ranInCatchUp && !timeForTool.getAsBoolean()) {
                 return false; // at least one call ran in this invocation: the rest run in the next
             }
             StoredMessage settled = switch (step.toolStatus()) {
@@ -103,8 +102,7 @@ final class ToolRounds {
                         ToolStatus.RUNNING);
                 default -> step;
             };
-            ran |= step.toolStatus() == ToolStatus.APPROVED;
-            ranInCatchUp = ran;
+            ranInCatchUp |= step.toolStatus() == ToolStatus.APPROVED;
             if (settled != step) {
                 steps.set(i, settled);
                 report(settled);

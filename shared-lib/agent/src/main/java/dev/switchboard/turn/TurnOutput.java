@@ -256,7 +256,7 @@ final class TurnOutput {
             Set<String> ids = new java.util.LinkedHashSet<>(reachedIds);
             ids.addAll(out.connectionIds());
             for (String id : ids) {
-                if (served.stream().noneMatch(r -> r.connectionId().equals(id))) {
+                if (!servedTo(id)) {
                     reached.add(new ResumeRequest(id, request.turnId(), REACHED, null));
                 }
             }
@@ -273,9 +273,7 @@ final class TurnOutput {
         lock.lock();
         try {
             for (String id : out.connectionIds()) {
-                boolean reachedBefore = reachedIds.contains(id)
-                        || served.stream().anyMatch(r -> r.connectionId().equals(id));
-                if (!reachedBefore) {
+                if (!reachedIds.contains(id) && !servedTo(id)) {
                     reachedIds.add(id);
                     replayTo(id, -1, null, ResumeStatus.RUNNING);
                 }
@@ -283,6 +281,11 @@ final class TurnOutput {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether a resume of the connection was served (call holding the lock). */
+    private boolean servedTo(String connectionId) {
+        return served.stream().anyMatch(r -> r.connectionId().equals(connectionId));
     }
 
     /** How the deltas so far were streamed (call holding the lock). */

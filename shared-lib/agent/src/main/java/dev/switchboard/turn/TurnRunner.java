@@ -338,7 +338,7 @@ public final class TurnRunner {
             // the run's maximum length ends this segment early when it comes first; a run is handed on at the deadline
             // only within its hand-off limit and while the queue will deliver the record again (each hand-off spends
             // a receive); past those it ends as RUN_TOO_LONG with what it streamed
-            long runEnd = turn.started() + settings.runMaxMillis();
+            long runEnd = runEnd(turn);
             boolean runEnds = runEnd <= turn.deadline();
             long deadline = Math.min(turn.deadline(), runEnd);
             if (runEnds && deadline <= clock.millis()) {
@@ -399,7 +399,7 @@ public final class TurnRunner {
      * ends as RUN_TOO_LONG with what it streamed (the calls left stay approved, never run).
      */
     private Outcome outOfSegment(RunningTurn turn, ChatResponse last, TokenCount tokens, ToolRounds tools) {
-        if (turn.started() + settings.runMaxMillis() > turn.deadline() && mayHandOn(turn)) {
+        if (runEnd(turn) > turn.deadline() && mayHandOn(turn)) {
             return handOff(turn, tokens);
         }
         LOG.info("the run reached its maximum length or hand-offs with tool calls left: stopped at delta {}",
@@ -413,7 +413,7 @@ public final class TurnRunner {
      */
     private boolean timeForTool(RunningTurn turn) {
         long toolMillis = Math.min(MAX_TOOL_MILLIS, turn.segmentMillis() / 2);
-        long end = Math.min(turn.deadline(), turn.started() + settings.runMaxMillis());
+        long end = Math.min(turn.deadline(), runEnd(turn));
         return end - clock.millis() >= toolMillis;
     }
 
@@ -423,6 +423,11 @@ public final class TurnRunner {
      */
     private static long minCallMillis(RunningTurn turn) {
         return Math.min(ModelStream.HANDOFF_MAX_GAP_MILLIS, turn.segmentMillis() / 4);
+    }
+
+    /** When the run reaches RUN_MAX_SECONDS, counted from its first segment's start. */
+    private long runEnd(RunningTurn turn) {
+        return turn.started() + settings.runMaxMillis();
     }
 
     /** The tokens the run's earlier segments were charged (none for a run not handed on). */

@@ -11,10 +11,10 @@ import java.util.List;
  * ({@link RunClaim#attempt()}) of the segment that handed off: a next segment whose claim is not the one right after
  * it knows that a segment in between took the run and ended without a checkpoint (its worker died or it failed), and
  * may have streamed past this one. {@code served} are the connections the segments so far reached: the resume
- * requests they served (a replay sent, the connection streamed to) and, as requests from before the first delta
- * ({@code lastSeq} -1), the other connections they streamed to. The next segment does not replay to them again (the
- * connections being the user's, they get its deltas anyway) and replays the text so far to any other connection of
- * the user, one opened while the run was handed on.
+ * requests they served (a replay sent, the connection streamed to) and, as entries with {@code lastSeq} -2 (below
+ * any seq a client's resume names), the other connections they streamed to. The next segment does not replay to them
+ * again unasked (the connections being the user's, they get its deltas anyway; a resume one of them sends later is
+ * served) and replays the text so far to any other connection of the user, one opened while the run was handed on.
  */
 public record RunCheckpoint(String userId, String sessionId, String turnId, String text, StreamMarks stream,
                             int handoffs, long runStartedMillis, long inputTokens, long outputTokens,

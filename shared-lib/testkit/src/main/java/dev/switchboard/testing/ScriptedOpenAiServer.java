@@ -234,31 +234,19 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             Usage usage;
             String finish;
             if (reply instanceof Reply.Stall stall) {
-                write(out, chunk(model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
-                for (String piece : stall.pieces()) {
-                    pause();
-                    write(out, chunk(model, JSON.createObjectNode().put("content", piece), null));
-                }
+                streamText(out, model, stall.pieces());
                 Thread.sleep(stall.hold());
                 out.close();
                 return;
             }
             if (reply instanceof Reply.Text t) {
-                write(out, chunk(model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
-                for (String piece : t.pieces()) {
-                    pause();
-                    write(out, chunk(model, JSON.createObjectNode().put("content", piece), null));
-                }
+                streamText(out, model, t.pieces());
                 usage = t.usage();
                 finish = "stop";
             } else {
                 Reply.ToolCalls calls = (Reply.ToolCalls) reply;
                 if (!calls.pieces().isEmpty()) {
-                    write(out, chunk(model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
-                    for (String piece : calls.pieces()) {
-                        pause();
-                        write(out, chunk(model, JSON.createObjectNode().put("content", piece), null));
-                    }
+                    streamText(out, model, calls.pieces());
                 }
                 for (int i = 0; i < calls.calls().size(); i++) {
                     ToolCall call = calls.calls().get(i);
@@ -292,6 +280,16 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             abortedStreams.incrementAndGet(); // the client went away mid-stream
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The assistant's role chunk, then each piece of text in a chunk of its own (after the piece delay). */
+    private void streamText(OutputStream out, String model, List<String> pieces)
+            throws IOException, InterruptedException {
+        write(out, chunk(model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
+        for (String piece : pieces) {
+            pause();
+            write(out, chunk(model, JSON.createObjectNode().put("content", piece), null));
         }
     }
 
