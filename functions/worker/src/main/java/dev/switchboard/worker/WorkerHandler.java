@@ -44,6 +44,7 @@ import dev.switchboard.adapter.metrics.EmfMetrics;
 import dev.switchboard.port.Metrics;
 import dev.switchboard.usecase.UsageMetrics;
 import dev.switchboard.adapter.dynamodb.DynamoDbUsageCounters;
+import dev.switchboard.adapter.dynamodb.DynamoDbTurnStanding;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
 import dev.switchboard.port.Clock;
 import dev.switchboard.protocol.ProtocolCodec;
@@ -172,7 +173,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 new AgentFactory(models, env.text(Setting.SYSTEM_PROMPT), tools, context),
                 codec, Clock.SYSTEM,
                 TurnSettingsFromEnv.read(env),
-                jobs.afterAnswer(), metrics, limits);
+                jobs.afterAnswer(), metrics, limits, new DynamoDbTurnStanding(dynamo, userData));
         tools.initMillis().forEach((source, millis) -> init.record("tools." + source, millis));
         init.log(LOG);
         var retries = new SqsQueueRetries(sqs, List.of(env.require(Setting.TURNS_QUEUE_URL),

@@ -51,6 +51,11 @@ public final class AgentFactory {
         return context.forTurn(userId, message);
     }
 
+    /** {@link #context(String, String)} with the user's knowledge version read already. */
+    public TurnContext context(String userId, String message, long knowledgeVersion) {
+        return context.forTurn(userId, message, knowledgeVersion);
+    }
+
     /**
      * The messages of one turn's first model call: the session's system prompt (or the default), the user's context
      * as data, the earlier turns, and the user's message.

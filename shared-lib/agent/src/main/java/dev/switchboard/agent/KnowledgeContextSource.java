@@ -12,8 +12,8 @@ import java.util.Objects;
 
 /**
  * The user tier behind each turn: the user's memories and document chunks come from the bounded cache; the user's
- * knowledge version (one read per turn) tells whether the cached copy is still current, and a changed version
- * invalidates it. Only the turn's own user is ever looked up.
+ * knowledge version (one read per turn: the worker reads it with the day's tokens) tells whether the cached copy is
+ * still current, and a changed version invalidates it. Only the turn's own user is ever looked up.
  */
 public final class KnowledgeContextSource implements TurnContext.Source {
     private final KnowledgeRetriever retriever;
@@ -32,7 +32,12 @@ public final class KnowledgeContextSource implements TurnContext.Source {
 
     @Override
     public TurnContext forTurn(String userId, String message) {
-        refreshIfChanged(userId);
+        return forTurn(userId, message, versions.current(userId));
+    }
+
+    @Override
+    public TurnContext forTurn(String userId, String message, long knowledgeVersion) {
+        refreshIfChanged(userId, knowledgeVersion);
         KnowledgeRetriever.Retrieved found = retriever.retrieve(userId, message);
         if (found.isEmpty()) {
             return TurnContext.EMPTY;
@@ -45,8 +50,7 @@ public final class KnowledgeContextSource implements TurnContext.Source {
     }
 
     /** Drops the cached copy when the user's knowledge changed since it was loaded. */
-    private void refreshIfChanged(String userId) {
-        long current = versions.current(userId);
+    private void refreshIfChanged(String userId, long current) {
         Long seen = seenVersions.getIfPresent(userId);
         if (!Objects.equals(seen, current)) {
             cache.invalidate(userId);

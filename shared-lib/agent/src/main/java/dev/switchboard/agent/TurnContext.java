@@ -15,6 +15,14 @@ public record TurnContext(String dataBlock, List<ServerEvent.Source> sources, in
     public interface Source {
         TurnContext forTurn(String userId, String message);
 
+        /**
+         * {@link #forTurn(String, String)} for a caller that has read the user's knowledge version already (with the
+         * day's tokens, in one request: {@code TurnStanding}), so the source need not read it again.
+         */
+        default TurnContext forTurn(String userId, String message, long knowledgeVersion) {
+            return forTurn(userId, message);
+        }
+
         Source NONE = (userId, message) -> EMPTY;
     }
 }

@@ -1,7 +1,6 @@
 package dev.switchboard.knowledge;
 
 import dev.switchboard.config.Setting;
-import dev.switchboard.domain.KnowledgeDocument;
 import dev.switchboard.port.DocumentStore;
 import dev.switchboard.port.MemoryStore;
 
@@ -10,8 +9,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.switchboard.config.Env;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The user tier: each user's {@link UserKnowledge}, loaded from the stores on first use and kept for a while in a
@@ -88,12 +85,12 @@ public final class UserKnowledgeCache {
                 (long) env.integer(Setting.USER_CACHE_MAX_MB) << 20, Duration.ofSeconds(env.integer(Setting.USER_CACHE_TTL_SECONDS)));
     }
 
-    /** The user's knowledge, from the cache or loaded from the stores (three Queries on the user's partition). */
     /** Users cached now (Caffeine's estimate). */
     public long estimatedSize() {
         return cache.estimatedSize();
     }
 
+    /** The user's knowledge, from the cache or loaded from the stores (two Queries on the user's partition). */
     public UserKnowledge get(String userId) {
         return cache.get(userId, this::load);
     }
@@ -140,12 +137,7 @@ public final class UserKnowledgeCache {
     }
 
     private UserKnowledge load(String userId) {
-        Map<String, String> titles = new HashMap<>();
-        for (KnowledgeDocument d : documents.listDocuments(userId)) {
-            if (d.status() == KnowledgeDocument.Status.READY) {
-                titles.put(d.documentId(), d.title());
-            }
-        }
-        return new UserKnowledge(memories.list(userId), documents.chunks(userId), titles);
+        DocumentStore.Ready ready = documents.ready(userId);
+        return new UserKnowledge(memories.list(userId), ready.chunks(), ready.titles());
     }
 }

@@ -1,6 +1,7 @@
 package dev.switchboard.turn;
 
 import dev.switchboard.port.Clock;
+import dev.switchboard.port.TurnStanding;
 import dev.switchboard.usecase.TurnLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,11 @@ final class TokenBudget {
 
     boolean left(String userId) {
         return limits.budgetLeft(userId, clock.millis());
+    }
+
+    /** {@link #left(String)} from the day's tokens read just before (with the knowledge version). */
+    boolean left(TurnStanding.Standing standing) {
+        return limits.budgetLeft(standing.tokensUsedToday());
     }
 
     void charge(String userId, String callId, TokenCount tokens) {

@@ -20,6 +20,7 @@ import dev.switchboard.port.ConnectionStore;
 import dev.switchboard.port.MessageStore;
 import dev.switchboard.port.Metrics;
 import dev.switchboard.port.SessionStore;
+import dev.switchboard.port.TurnStanding;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.tools.ToolRegistry;
@@ -88,6 +89,7 @@ public final class TurnRunner {
     private final CancelPoll cancels;
     private final TurnLimits limits;
     private final TokenBudget budget;
+    private final TurnStanding standings;
 
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
@@ -115,6 +117,20 @@ public final class TurnRunner {
     public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
                       ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
                       TurnSettings settings, AfterAnswer afterAnswer, Metrics metrics, TurnLimits limits) {
+        this(messages, sessions, connections, gateway, agents, codec, clock, settings, afterAnswer, metrics, limits,
+                null);
+    }
+
+    /**
+     * @param standings reads the day's tokens and the knowledge version before the first model call in one request
+     *                  (null: the budget and the version are read one after the other, as the limits and the
+     *                  context source read them)
+     */
+    public TurnRunner(MessageStore messages, SessionStore sessions, ConnectionStore connections,
+                      ConnectionGateway gateway, AgentFactory agents, ProtocolCodec codec, Clock clock,
+                      TurnSettings settings, AfterAnswer afterAnswer, Metrics metrics, TurnLimits limits,
+                      TurnStanding standings) {
+        this.standings = standings;
         this.limits = limits;
         this.budget = new TokenBudget(limits, clock);
         this.messages = messages;
@@ -262,7 +278,10 @@ public final class TurnRunner {
         }
         ModelChoice model = agents.models().forSession(session.model());
         Broadcaster out = new Broadcaster(connections.listByUser(request.userId()), gateway, connections, codec);
-        TurnContext context = agents.context(request.userId(), userMessage.text());
+        // the day's tokens (for the first model call's budget check) and the knowledge version, in one read
+        TurnStanding.Standing standing = standings == null ? null : standings.read(request.userId(), clock.millis());
+        TurnContext context = standing == null ? agents.context(request.userId(), userMessage.text())
+                : agents.context(request.userId(), userMessage.text(), standing.knowledgeVersion());
         history.supersedeReplaced(userMessage);
         List<ChatMessage> conversation = agents.conversation(session.systemPrompt(), context,
                 history.earlierTurns(recent, userMessage), userMessage.text());
@@ -303,7 +322,7 @@ public final class TurnRunner {
                     tools.calls());
         } else {
             try {
-                outcome = rounds(turn, conversation, tools);
+                outcome = rounds(turn, conversation, tools, standing);
             } catch (RuntimeException e) {
                 output.close(); // a stream still running must not reach clients after the failure
                 throw e;
@@ -320,8 +339,14 @@ public final class TurnRunner {
         return outcome;
     }
 
-    /** The model's rounds: each streamed; its tool calls run (or pause the turn) until the model answers. */
-    private Outcome rounds(RunningTurn turn, List<ChatMessage> conversation, ToolRounds tools) {
+    /**
+     * The model's rounds: each streamed; its tool calls run (or pause the turn) until the model answers.
+     *
+     * @param standing the user's day's tokens read as the turn began (null: not read), the first call's budget check
+     *                 unless tools ran before it
+     */
+    private Outcome rounds(RunningTurn turn, List<ChatMessage> conversation, ToolRounds tools,
+                           TurnStanding.Standing standing) {
         TurnRequest request = turn.request();
         TurnOutput output = turn.output();
         TokenCount tokens = tokensBefore(turn.handedOn());
@@ -331,7 +356,9 @@ public final class TurnRunner {
         boolean afterTools = tools.ranInCatchUp();
         ChatResponse last = null;
         for (int call = 0; ; call++) {
-            if (!budget.left(request.userId())) {
+            boolean budgetLeft = call == 0 && !afterTools && standing != null ? budget.left(standing)
+                    : budget.left(request.userId());
+            if (!budgetLeft) {
                 LOG.info("the user's daily token budget is spent: turn stopped before model call {}", call);
                 return completion.finish(turn, last, TurnCompletion.Ending.OUT_OF_BUDGET, tokens, tools.calls());
             }

@@ -28,6 +28,8 @@ import dev.switchboard.port.MessageStore;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.Metrics;
 import dev.switchboard.port.UserQuotas;
+import dev.switchboard.port.TurnStanding;
+import dev.switchboard.testing.InMemoryTurnStanding;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.domain.Ids;
@@ -231,7 +233,8 @@ final class IsolationWorld {
                 connections, gateway, codec, clock, limits);
         var runner = new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(models, AgentFactory.DEFAULT_SYSTEM_PROMPT, tools, context), codec, clock,
-                new TurnSettings(20, 100, 256, MAX_RECEIVES, 50, 3), jobs.afterAnswer(), Metrics.NONE, limits);
+                new TurnSettings(20, 100, 256, MAX_RECEIVES, 50, 3), jobs.afterAnswer(), Metrics.NONE, limits,
+                guard.guard(TurnStanding.class, new InMemoryTurnStanding(quotas, versions)));
         batch = new TurnBatch(runner, json, jobs);
     }
 

@@ -9,7 +9,11 @@ import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.Metrics;
 import dev.switchboard.protocol.ServerEvent;
+import dev.switchboard.port.TurnStanding;
+import dev.switchboard.testing.InMemoryKnowledgeVersions;
+import dev.switchboard.testing.InMemoryTurnStanding;
 import dev.switchboard.testing.InMemoryUserQuotas;
+import java.util.concurrent.atomic.AtomicInteger;
 import dev.switchboard.usecase.TurnLimits;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,11 +37,25 @@ class TurnRunnerBudgetTest extends TurnFixture {
     }
 
     private TurnRunner runner(ScriptedChatModel model, long tokensPerDay) {
+        return runner(model, tokensPerDay, null);
+    }
+
+    private TurnRunner runner(ScriptedChatModel model, long tokensPerDay, TurnStanding standing) {
         return new TurnRunner(messages, sessions, connections, gateway,
                 new AgentFactory(new ModelChoice(model, "scripted", false), "You are helpful."), codec, now::get,
                 new TurnSettings(20, 0, 256, 2), AfterAnswer.NONE, Metrics.NONE,
-                new TurnLimits(quotas, 0, 4, tokensPerDay));
+                new TurnLimits(quotas, 0, 4, tokensPerDay), standing);
     }
+
+    /** Counts the budget reads of the quotas (the day item's GetItem in DynamoDB). */
+    private final AtomicInteger budgetReads = new AtomicInteger();
+    private final InMemoryUserQuotas countedQuotas = new InMemoryUserQuotas() {
+        @Override
+        public synchronized long tokensUsed(String userId, long nowMillis) {
+            budgetReads.incrementAndGet();
+            return quotas.tokensUsed(userId, nowMillis);
+        }
+    };
 
     private ServerEvent.Done done(TurnRequest t) {
         return eventsTo("a1").stream().filter(ServerEvent.Done.class::isInstance).map(ServerEvent.Done.class::cast)
@@ -66,6 +84,37 @@ class TurnRunnerBudgetTest extends TurnFixture {
         assertThat(done(t).finishReason()).isEqualTo("BUDGET_EXHAUSTED");
         assertThat(answer(t).status()).isEqualTo(StoredMessage.OUT_OF_BUDGET);
         assertThat(session().busy()).isFalse();
+    }
+
+    @Test
+    void theFirstCallsBudgetComesFromTheStandingReadWithTheKnowledgeVersion() {
+        ScriptedChatModel model = ScriptedChatModel.answering("never");
+        TurnRequest t = accepted("hello");
+        // the standing says the day is spent (the quotas' own read would say it is not): the standing decides
+        TurnStanding spent = (user, at) -> new TurnStanding.Standing(1_000, 0);
+        assertThat(runner(model, 1_000, spent).run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.OUT_OF_BUDGET);
+        assertThat(model.requests).isEmpty();
+        assertThat(done(t).finishReason()).isEqualTo("BUDGET_EXHAUSTED");
+    }
+
+    @Test
+    void withAStandingTheFirstCallReadsNoBudgetOfItsOwn() {
+        ScriptedChatModel model = ScriptedChatModel.answering("one ", "two");
+        TurnRequest t = accepted("hello");
+        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "You are helpful."), codec, now::get,
+                new TurnSettings(20, 0, 256, 2), AfterAnswer.NONE, Metrics.NONE,
+                new TurnLimits(countedQuotas, 0, 4, 1_000),
+                new InMemoryTurnStanding(quotas, new InMemoryKnowledgeVersions()));
+        assertThat(runner.run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        assertThat(budgetReads).as("the standing's read served the only model call").hasValue(0);
+
+        TurnRunner unstanding = new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "You are helpful."), codec, now::get,
+                new TurnSettings(20, 0, 256, 2), AfterAnswer.NONE, Metrics.NONE,
+                new TurnLimits(countedQuotas, 0, 4, 1_000));
+        assertThat(unstanding.run(accepted("once more"), 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        assertThat(budgetReads).as("without a standing the call reads the budget itself").hasValue(1);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.switchboard.domain.Chunk;
 import dev.switchboard.domain.KnowledgeDocument;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,7 +34,20 @@ public interface DocumentStore {
     Optional<KnowledgeDocument> getDocument(String userId, String documentId);
 
     /** The chunks, with vectors, of every READY document of the user (one Query), by document then index. */
-    List<Chunk> chunks(String userId);
+    default List<Chunk> chunks(String userId) {
+        return ready(userId).chunks();
+    }
+
+    /** The user's READY documents as the worker's user tier keeps them: their titles by id and their chunks. */
+    record Ready(Map<String, String> titles, List<Chunk> chunks) {
+        public Ready {
+            titles = Map.copyOf(titles);
+            chunks = List.copyOf(chunks);
+        }
+    }
+
+    /** The titles and the chunks (as {@link #chunks}) of every READY document of the user, in one Query. */
+    Ready ready(String userId);
 
     /** Deletes the document and its chunks. @return true when the document existed */
     boolean deleteDocument(String userId, String documentId);

@@ -78,6 +78,11 @@ public final class TurnLimits {
         return quotas == null || tokensPerDay == 0 || quotas.tokensUsed(userId, nowMillis) < tokensPerDay;
     }
 
+    /** {@link #budgetLeft(String, long)} for the day's tokens read already ({@code TurnStanding}). */
+    public boolean budgetLeft(long tokensUsedToday) {
+        return quotas == null || tokensPerDay == 0 || tokensUsedToday < tokensPerDay;
+    }
+
     /**
      * Adds one model call's {@code tokens} to the user's daily budget, once per {@code callId}. Without a quota store
      * (limits off) nothing is counted.

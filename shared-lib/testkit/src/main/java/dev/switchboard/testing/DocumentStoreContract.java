@@ -126,6 +126,21 @@ public abstract class DocumentStoreContract {
     }
 
     @Test
+    void readyGivesTheReadyDocumentsTitlesWithTheirChunks() {
+        List<Chunk> b = ready(user, "d-b", 2);
+        List<Chunk> a = ready(user, "d-a", 1);
+        store.putDocument(document(user, "d-c", 2), chunks(user, "d-c", 2, "pending"));
+        ready(otherUser, "d-z", 1);
+
+        DocumentStore.Ready ready = store.ready(user);
+        assertThat(ready.titles()).isEqualTo(java.util.Map.of("d-a", "Title of d-a", "d-b", "Title of d-b"));
+        List<Chunk> expected = new ArrayList<>(a);
+        expected.addAll(b);
+        assertThat(ready.chunks()).containsExactlyElementsOf(expected);
+        assertThat(store.ready("nobody-" + user)).isEqualTo(new DocumentStore.Ready(java.util.Map.of(), List.of()));
+    }
+
+    @Test
     void listDocumentsIsOrderedByIdWhateverTheStatus() {
         ready(user, "d-b", 1);
         store.putDocument(document(user, "d-c", 1), chunks(user, "d-c", 1, "x"));

@@ -83,14 +83,16 @@ public class InMemoryDocumentStore implements DocumentStore {
     }
 
     @Override
-    public List<Chunk> chunks(String userId) {
+    public Ready ready(String userId) {
         chunkQueries.incrementAndGet();
-        return of(userId).values().stream()
-                .filter(s -> s.document().status() == KnowledgeDocument.Status.READY)
-                .flatMap(s -> s.chunks().stream())
-                .filter(c -> c.vector() != null)
-                .map(InMemoryDocumentStore::copied)
-                .toList();
+        List<Stored> ready = of(userId).values().stream()
+                .filter(s -> s.document().status() == KnowledgeDocument.Status.READY).toList();
+        return new Ready(ready.stream().collect(java.util.stream.Collectors.toMap(s -> s.document().documentId(),
+                        s -> s.document().title())),
+                ready.stream().flatMap(s -> s.chunks().stream())
+                        .filter(c -> c.vector() != null)
+                        .map(InMemoryDocumentStore::copied)
+                        .toList());
     }
 
     @Override

@@ -7,12 +7,10 @@ import dev.switchboard.port.DocumentStore;
 import dev.switchboard.domain.KnowledgeDocument;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -153,9 +151,9 @@ public final class DynamoDbDocumentStore implements DocumentStore {
     }
 
     @Override
-    public List<Chunk> chunks(String userId) {
+    public Ready ready(String userId) {
         // one Query over D#... and K#...: the documents sort before their chunks, so READY is known in time
-        Set<String> ready = new HashSet<>();
+        Map<String, String> ready = new HashMap<>();
         List<Chunk> out = new ArrayList<>();
         for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
                 .keyConditionExpression("pk = :u AND sk BETWEEN :from AND :to")
@@ -164,14 +162,14 @@ public final class DynamoDbDocumentStore implements DocumentStore {
             String sk = str(item, SK);
             if (sk.startsWith(DOC_PREFIX)) {
                 if (KnowledgeDocument.Status.READY.name().equals(str(item, "status"))) {
-                    ready.add(sk.substring(DOC_PREFIX.length()));
+                    ready.put(sk.substring(DOC_PREFIX.length()), str(item, "title"));
                 }
-            } else if (sk.startsWith(CHUNK_PREFIX) && ready.contains(str(item, "documentId"))
+            } else if (sk.startsWith(CHUNK_PREFIX) && ready.containsKey(str(item, "documentId"))
                     && item.containsKey("vector")) {
                 out.add(toChunk(item));
             }
         }
-        return out;
+        return new Ready(ready, out);
     }
 
     @Override
