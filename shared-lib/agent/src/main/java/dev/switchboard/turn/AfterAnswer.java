@@ -6,10 +6,13 @@ import dev.switchboard.domain.TurnRequest;
 @FunctionalInterface
 public interface AfterAnswer {
     /**
-     * @param modelId the id of the model that answered (the memory job extracts with it, without reading the session)
-     * @param tokens  the input and output tokens the turn's model calls used
+     * @param modelId   the id of the model that answered (the memory job extracts with it, without reading the session)
+     * @param tokens    the input and output tokens the turn's model calls used
+     * @param dayTokens the user's tokens of the day as the turn began plus {@code tokens} (at least what the day held
+     *                  once the turn was charged, but for other turns' calls meanwhile); -1 when the day's tokens were
+     *                  not read
      */
-    void answered(TurnRequest turn, String modelId, int tokens);
+    void answered(TurnRequest turn, String modelId, int tokens, long dayTokens);
 
-    AfterAnswer NONE = (turn, modelId, tokens) -> { };
+    AfterAnswer NONE = (turn, modelId, tokens, dayTokens) -> { };
 }

@@ -9,10 +9,12 @@ import dev.switchboard.domain.TurnRequest;
  * One run of a turn: the turn, the model and context it is answered with, where its output goes, when it started,
  * the time by which the model must be done (the invocation's end less the reserve), the run's claim number, and the
  * checkpoint it continues from (null: it did not start in an earlier invocation), and the delivery's receive count.
- * {@code started} is when the run's first segment started, {@code segmentStarted} when this one did.
+ * {@code started} is when the run's first segment started, {@code segmentStarted} when this one did;
+ * {@code dayTokensAtStart} the user's tokens of the day read as this segment began (-1: not read).
  */
 record RunningTurn(TurnRequest request, ModelChoice model, TurnContext context, TurnOutput output, long started,
-                   long deadline, long attempt, RunCheckpoint handedOn, int receiveCount, long segmentStarted) {
+                   long deadline, long attempt, RunCheckpoint handedOn, int receiveCount, long segmentStarted,
+                   long dayTokensAtStart) {
     /** The time this segment had for the model and tools when it started. */
     long segmentMillis() {
         return deadline - segmentStarted;

@@ -17,6 +17,7 @@ import dev.switchboard.usecase.Broadcaster;
 import dev.switchboard.usecase.SessionControl;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,7 @@ public final class SessionTitles {
     void afterAnswer(TurnRequest job, int receiveCount) {
         try {
             title(job, receiveCount, messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(),
-                    MESSAGES_TO_READ));
+                    MESSAGES_TO_READ), () -> budget.left(job.userId()));
         } catch (RuntimeException e) {
             LOG.warn("session title not generated, the first title stays: {}", e.getClass().getSimpleName());
         }
@@ -70,17 +71,18 @@ public final class SessionTitles {
 
     /**
      * {@link #afterAnswer(TurnRequest, int)} with the session's newest {@link #MESSAGES_TO_READ} messages up to the
-     * turn's answer already read (the memory job reads them once for both).
+     * turn's answer already read (the memory job reads them once for both), and the job's budget check.
      */
-    void afterAnswer(TurnRequest job, int receiveCount, List<StoredMessage> upTo) {
+    void afterAnswer(TurnRequest job, int receiveCount, List<StoredMessage> upTo, BooleanSupplier budgetLeft) {
         try {
-            title(job, receiveCount, upTo);
+            title(job, receiveCount, upTo, budgetLeft);
         } catch (RuntimeException e) {
             LOG.warn("session title not generated, the first title stays: {}", e.getClass().getSimpleName());
         }
     }
 
-    private void title(TurnRequest job, int receiveCount, List<StoredMessage> upTo) {
+    /** @param budgetLeft the budget check before the title's model call */
+    private void title(TurnRequest job, int receiveCount, List<StoredMessage> upTo, BooleanSupplier budgetLeft) {
         StoredMessage question = StoredMessage.find(upTo, job.turnId(), Role.USER);
         StoredMessage answer = StoredMessage.find(upTo, job.turnId(), Role.ASSISTANT);
         if (question == null || answer == null || answer.status() != null || upTo.size() > 2
@@ -100,7 +102,7 @@ public final class SessionTitles {
         if (model.offline()) {
             return;
         }
-        if (!budget.left(job.userId())) {
+        if (!budgetLeft.getAsBoolean()) {
             LOG.info("session title: the user's daily token budget is spent, the first title stays");
             return;
         }

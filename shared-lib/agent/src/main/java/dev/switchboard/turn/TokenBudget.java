@@ -26,6 +26,20 @@ final class TokenBudget {
         return limits.budgetLeft(userId, clock.millis());
     }
 
+    /**
+     * The budget checks of one background job: the first is answered by what the job's turn saw ({@code seenLeft}:
+     * the budget was left after the turn's own calls), every later one, or the first when the turn saw nothing, reads.
+     */
+    java.util.function.BooleanSupplier forJob(String userId, boolean seenLeft) {
+        java.util.concurrent.atomic.AtomicBoolean unused = new java.util.concurrent.atomic.AtomicBoolean(seenLeft);
+        return () -> unused.getAndSet(false) || left(userId);
+    }
+
+    /** Whether {@code dayTokens} (the day's tokens after a turn's calls; -1: not read) leave budget for more. */
+    boolean leftAfter(long dayTokens) {
+        return dayTokens >= 0 && limits.budgetLeft(dayTokens);
+    }
+
     /** {@link #left(String)} from the day's tokens read just before (with the knowledge version). */
     boolean left(TurnStanding.Standing standing) {
         return limits.budgetLeft(standing.tokensUsedToday());

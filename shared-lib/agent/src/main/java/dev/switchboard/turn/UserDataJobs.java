@@ -33,6 +33,7 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.usecase.TurnLimits;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,9 +99,9 @@ public final class UserDataJobs {
 
     /** The {@link AfterAnswer} hook of a turn: queues the memory job (done has been sent already). */
     public AfterAnswer afterAnswer() {
-        return (turn, modelId, tokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(),
+        return (turn, modelId, tokens, dayTokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(),
                 turn.turnId(), turn.clientMessageId(), clock.millis(), TurnRequest.Kind.MEMORY, modelId,
-                turn.correlationId()));
+                turn.correlationId(), budget.leftAfter(dayTokens) ? Boolean.TRUE : null));
     }
 
     public void run(TurnRequest job) {
@@ -114,23 +115,29 @@ public final class UserDataJobs {
                 // one read for both: the turn's question and answer, and whether they were the session's first
                 List<StoredMessage> upTo = messages.recentUpTo(job.userId(), job.sessionId(), job.turnId(),
                         SessionTitles.MESSAGES_TO_READ);
-                titles.afterAnswer(job, receiveCount, upTo); // the session's first answer: the model writes its title
-                remember(job, receiveCount, upTo);
+                // what the turn saw of the budget answers the job's first check (the title's, else the extraction's)
+                BooleanSupplier budgetLeft = budget.forJob(job.userId(), Boolean.TRUE.equals(job.budgetLeft()));
+                // the session's first answer: the model writes its title
+                titles.afterAnswer(job, receiveCount, upTo, budgetLeft);
+                remember(job, receiveCount, upTo, budgetLeft);
             }
             case INDEX -> index(job);
             case null, default -> throw new IllegalArgumentException("not a user-data job: " + job.kind());
         }
     }
 
-    /** @param turn the session's newest messages up to the turn's answer (its question and answer among them) */
-    private void remember(TurnRequest job, int receiveCount, List<StoredMessage> turn) {
+    /**
+     * @param turn       the session's newest messages up to the turn's answer (its question and answer among them)
+     * @param budgetLeft the job's budget check before the extraction's model call
+     */
+    private void remember(TurnRequest job, int receiveCount, List<StoredMessage> turn, BooleanSupplier budgetLeft) {
         StoredMessage question = StoredMessage.find(turn, job.turnId(), Role.USER);
         StoredMessage answer = StoredMessage.find(turn, job.turnId(), Role.ASSISTANT);
         if (question == null || answer == null || answer.status() != null) {
             LOG.info("memory job: turn gone or not answered, nothing to remember");
             return;
         }
-        if (!budget.left(job.userId())) {
+        if (!budgetLeft.getAsBoolean()) {
             LOG.info("memory job: the user's daily token budget is spent, the model is not called");
             return;
         }

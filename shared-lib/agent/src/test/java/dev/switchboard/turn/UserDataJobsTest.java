@@ -14,6 +14,10 @@ import dev.switchboard.testing.HashingEmbedder;
 import dev.switchboard.testing.InMemoryDocumentStore;
 import dev.switchboard.testing.InMemoryKnowledgeVersions;
 import dev.switchboard.testing.InMemoryMemoryStore;
+import dev.switchboard.testing.InMemoryTurnStanding;
+import dev.switchboard.testing.InMemoryUserQuotas;
+import dev.switchboard.port.UserQuotas;
+import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.tools.ToolSet;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -86,5 +90,65 @@ class UserDataJobsTest extends TurnFixture {
                 .isEqualTo(1);
         assertThat(calls.keySet()).as("not a first answer: no title, so no session read")
                 .noneMatch(k -> k.startsWith("SessionStore."));
+    }
+
+    @Test
+    void aTurnThatLeftBudgetSparesItsMemoryJobTheBudgetReadAndOneThatSpentItDoesNot() {
+        connect(ALICE, "a1");
+        InMemoryUserQuotas quotas = new InMemoryUserQuotas();
+        UserQuotas countedQuotas = counted(UserQuotas.class, quotas);
+        ModelChoice echo = new ModelChoice(new MarkerEchoModel(), "echo", false);
+        InMemoryMemoryStore memories = new InMemoryMemoryStore();
+        InMemoryDocumentStore documents = new InMemoryDocumentStore();
+        InMemoryKnowledgeVersions versions = new InMemoryKnowledgeVersions();
+        TurnLimits limits = new TurnLimits(countedQuotas, 0, 0, 1_000_000);
+        UserDataJobs jobs = new UserDataJobs(messages, sessions, memories, documents, versions,
+                new UserKnowledgeCache(memories, documents, 10, Duration.ofHours(1)), new HashingEmbedder(),
+                ModelCatalog.of(echo), queue, connections, gateway, codec, now::get, limits);
+        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(ModelCatalog.of(echo), "prompt", ToolSet.NONE, TurnContext.Source.NONE), codec,
+                now::get, new TurnSettings(20, 0, 256, 3), jobs.afterAnswer(), dev.switchboard.port.Metrics.NONE,
+                limits, new InMemoryTurnStanding(quotas, versions));
+        runner.run(accepted("hello"), 1, 60_000); // the session's first answer (its job would title it)
+        queue.enqueued.clear();
+
+        runner.run(accepted("please " + MarkerEchoModel.REMEMBER + " that my locker is 4711"), 1, 60_000);
+        TurnRequest job = queue.enqueued.stream().filter(j -> j.kind() == TurnRequest.Kind.MEMORY).findFirst()
+                .orElseThrow();
+        assertThat(job.budgetLeft()).as("the day's tokens and the turn's leave budget").isTrue();
+        // the budget is spent meanwhile by another turn: the job's call is the race any check-then-call has
+        quotas.charge(ALICE, "elsewhere", now.get(), 1_000_000);
+        calls.clear();
+        jobs.run(job);
+        assertThat(memories.list(ALICE)).as("extracted without a budget read").isNotEmpty();
+        assertThat(calls("UserQuotas.tokensUsed")).isZero();
+
+        TurnRequest unseen = new TurnRequest(job.userId(), job.sessionId(), job.turnId(), job.clientMessageId(),
+                job.enqueuedAt(), job.kind(), job.ref(), job.correlationId(), null);
+        memories.list(ALICE).forEach(m -> memories.delete(ALICE, m.memoryId()));
+        jobs.run(unseen);
+        assertThat(calls("UserQuotas.tokensUsed")).as("a job whose turn saw nothing reads the budget").isEqualTo(1);
+        assertThat(memories.list(ALICE)).as("spent: the model is not called").isEmpty();
+    }
+
+    @Test
+    void aTurnThatSpendsTheBudgetQueuesItsMemoryJobWithoutTheFlag() {
+        connect(ALICE, "a1");
+        InMemoryUserQuotas quotas = new InMemoryUserQuotas();
+        InMemoryKnowledgeVersions versions = new InMemoryKnowledgeVersions();
+        ModelChoice echo = new ModelChoice(new MarkerEchoModel(), "echo", false);
+        TurnLimits limits = new TurnLimits(quotas, 0, 0, 1); // any call spends it
+        UserDataJobs jobs = new UserDataJobs(messages, sessions, new InMemoryMemoryStore(),
+                new InMemoryDocumentStore(), versions, new UserKnowledgeCache(new InMemoryMemoryStore(),
+                new InMemoryDocumentStore(), 10, Duration.ofHours(1)), new HashingEmbedder(), ModelCatalog.of(echo),
+                queue, connections, gateway, codec, now::get, limits);
+        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(ModelCatalog.of(echo), "prompt", ToolSet.NONE, TurnContext.Source.NONE), codec,
+                now::get, new TurnSettings(20, 0, 256, 3), jobs.afterAnswer(), dev.switchboard.port.Metrics.NONE,
+                limits, new InMemoryTurnStanding(quotas, versions));
+        assertThat(runner.run(accepted("hello"), 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        TurnRequest job = queue.enqueued.stream().filter(j -> j.kind() == TurnRequest.Kind.MEMORY).findFirst()
+                .orElseThrow();
+        assertThat(job.budgetLeft()).as("spent by the turn itself: the job must read").isNull();
     }
 }

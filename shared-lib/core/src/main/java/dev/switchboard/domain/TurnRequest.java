@@ -1,15 +1,20 @@
 package dev.switchboard.domain;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * The body of a turns-queue message. Carries ids only, never text. {@code kind} is null for a new turn, or one of
  * {@link Kind}.
  * {@code correlationId} is the request id of the message-function call that queued it, logged by both functions.
+ * {@code budgetLeft}, on a {@link Kind#MEMORY} job only: true when its turn saw the user's daily budget left after the
+ * turn's own model calls (the day's tokens read as the turn began, plus every token the turn spent), so the job's
+ * first model call needs no budget read of its own; null otherwise (the job reads the budget).
  */
 public record TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
-                          Kind kind, String ref, String correlationId) {
+                          Kind kind, String ref, String correlationId,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean budgetLeft) {
     /** What a queued job other than a new turn does; {@link #wire()} is its {@code kind} on the queue. */
     public enum Kind {
         /** Continue a turn after tool decisions. */
@@ -60,6 +65,11 @@ public record TurnRequest(String userId, String sessionId, String turnId, String
     public TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
                        Kind kind, String ref) {
         this(userId, sessionId, turnId, clientMessageId, enqueuedAt, kind, ref, null);
+    }
+
+    public TurnRequest(String userId, String sessionId, String turnId, String clientMessageId, long enqueuedAt,
+                       Kind kind, String ref, String correlationId) {
+        this(userId, sessionId, turnId, clientMessageId, enqueuedAt, kind, ref, correlationId, null);
     }
 
     /**
