@@ -95,6 +95,21 @@ class BenchmarkSmokeIT {
         assertThat(r.switchboard().durationUpperBoundsPer1000Turns().get("Lambda GB-seconds (worker, counted)"))
                 .isPositive();
         assertThat(table).contains("upper bound (old)", "Lambda duration counted per invocation");
+        // the critical path, measured from the functions' log context: every sendMessage invocation's requests (they
+        // add up to the message function's), and for every answered turn the worker's before its first delta (at
+        // least the history read and the run claim)
+        LoadBenchmark.CriticalPath path = r.switchboard().criticalPath();
+        assertThat(path.beforeAccepted()).hasSize(6);
+        assertThat(java.util.Arrays.stream(path.beforeAccepted()).min().orElseThrow()).isPositive();
+        assertThat(java.util.Arrays.stream(path.beforeAccepted()).sum()).isEqualTo(r.switchboard().calls().byFunction()
+                .entrySet().stream().filter(e -> e.getKey().startsWith("MessageFunction/DynamoDb."))
+                .mapToLong(java.util.Map.Entry::getValue).sum());
+        assertThat(path.workerBeforeFirstDelta()).hasSize(6);
+        assertThat(java.util.Arrays.stream(path.workerBeforeFirstDelta()).min().orElseThrow())
+                .isGreaterThanOrEqualTo(2);
+        assertThat(r.floor().criticalPath().workerBeforeFirstDelta()).as("the floor's worker logs no turn").isEmpty();
+        assertThat(r.targets()).hasSize(11).allSatisfy(t -> assertThat(t.measured()).isFinite());
+        assertThat(table).contains("Issue 14's targets", "DynamoDB in the worker before the first delta");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import dev.switchboard.infra.LocalStack;
+import org.slf4j.MDC;
 import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
@@ -23,7 +24,9 @@ import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
  * billed again), failed ones too. With {@code askCapacity}, it also adds {@code ReturnConsumedCapacity=TOTAL} to every
  * DynamoDB request that takes it, so no store has to, and sums the capacity units the responses report, split into
  * read and write units by operation. Installed in a local stack, it also counts by function
- * ({@code MessageFunction/DynamoDb.PutItem}). Thread-safe; holds no static state.
+ * ({@code MessageFunction/DynamoDb.PutItem}), and, from the functions' log context (MDC), when each DynamoDB request of
+ * a turn went out and how many each invocation made: the requests on a turn's critical path. Thread-safe; holds no
+ * static state.
  */
 public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
     private static final String DYNAMODB = "DynamoDb";
@@ -38,6 +41,13 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
     private final DoubleAdder readUnits = new DoubleAdder();
     private final DoubleAdder writeUnits = new DoubleAdder();
     private final LongAdder capacityReports = new LongAdder();
+    /** When each DynamoDB request of a turn went out (nanoTime), by function and the log context's turnId. */
+    private final Map<String, Map<String, java.util.Queue<Long>>> turnRequestTimes = new ConcurrentHashMap<>();
+    /** The DynamoDB requests of each invocation (the log context's requestId), by function, and when it started. */
+    private final Map<String, Map<String, Invocation>> invocationRequests = new ConcurrentHashMap<>();
+
+    /** One invocation's DynamoDB requests and its first request's time. */
+    private record Invocation(long firstNanos, LongAdder requests) {}
 
     public AwsCallCounter(boolean askCapacity) {
         this.askCapacity = askCapacity;
@@ -128,6 +138,34 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
     @Override
     public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
         root.calls.computeIfAbsent(key(attributes), k -> new LongAdder()).increment();
+        if (!function.isEmpty() && DYNAMODB.equals(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))) {
+            long now = System.nanoTime();
+            String turnId = MDC.get("turnId");
+            if (turnId != null) {
+                root.turnRequestTimes.computeIfAbsent(function, k -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(turnId, k -> new java.util.concurrent.ConcurrentLinkedQueue<>()).add(now);
+            }
+            String requestId = MDC.get("requestId");
+            if (requestId != null) {
+                root.invocationRequests.computeIfAbsent(function, k -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(requestId, k -> new Invocation(now, new LongAdder())).requests().increment();
+            }
+        }
+    }
+
+    /**
+     * The DynamoDB requests {@code function} made for {@code turnId} (its log context's turn) before {@code nanos};
+     * -1 when it made none for the turn (or logs no turn id).
+     */
+    public long turnRequestsBefore(String function, String turnId, long nanos) {
+        java.util.Queue<Long> times = root.turnRequestTimes.getOrDefault(function, Map.of()).get(turnId);
+        return times == null ? -1 : times.stream().filter(t -> t < nanos).count();
+    }
+
+    /** The DynamoDB requests of each invocation of {@code function} (by its requestId) that began after {@code nanos}. */
+    public long[] requestsPerInvocationSince(String function, long nanos) {
+        return root.invocationRequests.getOrDefault(function, Map.of()).values().stream()
+                .filter(i -> i.firstNanos() >= nanos).mapToLong(i -> i.requests().sum()).toArray();
     }
 
     @Override

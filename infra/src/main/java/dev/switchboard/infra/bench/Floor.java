@@ -1,7 +1,9 @@
 package dev.switchboard.infra.bench;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -10,7 +12,8 @@ import picocli.CommandLine.Command;
  * Switchboard against its floor ({@link FloorPath}, issue 14): the same load on the same local stack in one run and
  * JVM, Switchboard first, then the floor once the worker's queue is empty; prints both reports and Switchboard's
  * figures divided by the floor's: send → accepted p50, overhead to first delta p50, turns/s and CPU per turn (the
- * process's CPU time over the measured window / turns answered).
+ * process's CPU time over the measured window / turns answered), and issue 14's targets with the figures this run
+ * measured ({@link Result#targets}).
  */
 public final class Floor {
     private Floor() {}
@@ -26,6 +29,40 @@ public final class Floor {
             r.put("turns/s", ratio(switchboard.turnsPerSecond(), floor.turnsPerSecond()));
             r.put("CPU per turn", ratio(switchboard.cpuSecondsPerTurn(), floor.cpuSecondsPerTurn()));
             return r;
+        }
+
+        /** One of issue 14's targets: its measured figure, the goal and whether it is met. */
+        public record Target(String name, double measured, String unit, boolean atMost, double goal) {
+            public boolean met() {
+                return !Double.isNaN(measured) && (atMost ? measured <= goal : measured >= goal);
+            }
+        }
+
+        /**
+         * Issue 14's targets for this load, measured in this run (the storage figures count every request the
+         * functions' clients made; the latency and throughput ones are this machine's).
+         */
+        public List<Target> targets() {
+            LoadBenchmark.Report s = switchboard;
+            LoadBenchmark.CriticalPath path = s.criticalPath();
+            Map<String, Double> r = ratios();
+            List<Target> t = new ArrayList<>();
+            t.add(new Target("DynamoDB requests per turn", s.perTurn(s.calls().total("DynamoDb.")), "", true, 8));
+            t.add(new Target("DynamoDB before accepted (p50)", path.measured()
+                    ? LoadBenchmark.CriticalPath.p50(path.beforeAccepted()) : Double.NaN, "", true, 3));
+            t.add(new Target("DynamoDB in the worker before the first delta (p50)", path.measured()
+                    ? LoadBenchmark.CriticalPath.p50(path.workerBeforeFirstDelta()) : Double.NaN, "", true, 2));
+            t.add(new Target("send -> accepted p50 / floor", r.get("send -> accepted p50"), "x", true, 1.5));
+            t.add(new Target("first delta overhead p50 / floor", r.get("overhead to first delta p50"), "x", true,
+                    1.5));
+            t.add(new Target("turns/s / floor", r.get("turns/s"), "x", false, 1 / 1.5));
+            t.add(new Target("CPU per turn / floor", r.get("CPU per turn"), "x", true, 1.5));
+            t.add(new Target("cost per 1,000 turns, counted (USD)",
+                    s.costPer1000Turns().values().stream().mapToDouble(Double::doubleValue).sum(), "", true, 0.05));
+            t.add(new Target("send -> accepted p50", p50(s.acceptedMillis()), "ms", true, 150));
+            t.add(new Target("overhead to first delta p50", p50(s.overheadMillis()), "ms", true, 400));
+            t.add(new Target("turns/s", s.turnsPerSecond(), "", false, 40));
+            return t;
         }
 
         public void print(PrintStream out) {
@@ -44,6 +81,11 @@ public final class Floor {
             row(out, "turns/s", switchboard.turnsPerSecond(), floor.turnsPerSecond(), "", ratios);
             row(out, "CPU per turn", switchboard.cpuSecondsPerTurn() * 1000, floor.cpuSecondsPerTurn() * 1000,
                     "ms", ratios);
+            out.printf(Locale.ROOT, "%nIssue 14's targets at this load (Switchboard, this run):%n");
+            for (Target t : targets()) {
+                out.printf(Locale.ROOT, "    %-52s %9.3f%-2s %s %7.3f%-2s %s%n", t.name(), t.measured(), t.unit(),
+                        t.atMost() ? "<=" : ">=", t.goal(), t.unit(), t.met() ? "met" : "not met");
+            }
         }
 
         private static void row(PrintStream out, String name, double a, double b, String unit,

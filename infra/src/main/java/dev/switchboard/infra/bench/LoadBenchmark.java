@@ -89,9 +89,34 @@ public final class LoadBenchmark {
         }
     }
 
+    /**
+     * The DynamoDB requests on a turn's critical path, measured from the functions' log context: each message-function
+     * invocation's (all of them come before its {@code accepted}; a session's first message also creates the
+     * session) and the worker's for each answered turn before its first delta reached the client (-1 entries: turns
+     * whose worker logs no turn id, as the floor's).
+     */
+    public record CriticalPath(long[] beforeAccepted, long[] workerBeforeFirstDelta) {
+        static double p50(long[] v) {
+            if (v.length == 0) {
+                return 0;
+            }
+            long[] sorted = v.clone();
+            java.util.Arrays.sort(sorted);
+            return sorted[(sorted.length - 1) / 2];
+        }
+
+        static double mean(long[] v) {
+            return java.util.Arrays.stream(v).average().orElse(0);
+        }
+
+        boolean measured() {
+            return beforeAccepted.length > 0 && workerBeforeFirstDelta.length > 0;
+        }
+    }
+
     /** One turn as its sending connection saw it (nanoTime stamps; 0 = never). */
-    record Turn(long sendNanos, long acceptedNanos, long firstDeltaNanos, long doneNanos, int deltas, boolean consistent,
-                boolean duplicateReply, String error) {
+    record Turn(String turnId, long sendNanos, long acceptedNanos, long firstDeltaNanos, long doneNanos, int deltas,
+                boolean consistent, boolean duplicateReply, String error) {
         boolean answered() {
             return doneNanos > 0;
         }
@@ -105,7 +130,7 @@ public final class LoadBenchmark {
                          double streamingSeconds, double cpuSeconds, long heapAfterInit, long heapAfterRun,
                          long workerInvocations, long clientMessages, long messageUnits,
                          AwsCallCounter.Counts calls, InvocationDurations.Totals durations, int messageMemoryMb,
-                         int workerMemoryMb, String note) {
+                         int workerMemoryMb, CriticalPath criticalPath, String note) {
         public double turnsPerSecond() {
             return turnsAnswered / wallSeconds;
         }
@@ -216,6 +241,14 @@ public final class LoadBenchmark {
                         turnsAnswered == 0 ? 0 : calls.writeUnits() / turnsAnswered);
                 out.printf(Locale.ROOT, "    %-50s %8.2f%n", "DynamoDB read units",
                         turnsAnswered == 0 ? 0 : calls.readUnits() / turnsAnswered);
+            }
+            if (criticalPath.measured()) {
+                out.printf(Locale.ROOT, "    %-50s %8.2f  (p50 %.0f; a session's first message creates it)%n",
+                        "DynamoDB per sendMessage, before accepted", CriticalPath.mean(criticalPath.beforeAccepted()),
+                        CriticalPath.p50(criticalPath.beforeAccepted()));
+                out.printf(Locale.ROOT, "    %-50s %8.2f  (p50 %.0f)%n", "DynamoDB in the worker before the first delta",
+                        CriticalPath.mean(criticalPath.workerBeforeFirstDelta()),
+                        CriticalPath.p50(criticalPath.workerBeforeFirstDelta()));
             }
             if (!calls.failures().isEmpty()) {
                 out.printf(Locale.ROOT, "    failed calls: %s%n", calls.failures());
@@ -518,6 +551,11 @@ public final class LoadBenchmark {
             double streaming = all.stream().filter(t -> t.answered() && t.firstDeltaNanos() > 0)
                     .mapToDouble(t -> (t.doneNanos() - t.firstDeltaNanos()) / 1e9).sum();
             List<String> errors = all.stream().map(Turn::error).filter(e -> e != null).distinct().toList();
+            CriticalPath path = new CriticalPath(counter.requestsPerInvocationSince(MESSAGE_FUNCTION, start),
+                    all.stream().filter(t -> t.answered() && t.firstDeltaNanos() > 0)
+                            .mapToLong(t -> counter.turnRequestsBefore(WORKER_FUNCTION, t.turnId(),
+                                    t.firstDeltaNanos()))
+                            .filter(n -> n >= 0).toArray());
             long clientMessages = connections.stream().mapToLong(c -> c.sent.sum()).sum() - sentBefore;
             long units = connections.stream().mapToLong(c -> c.messageUnits.sum()).sum() - unitsBefore;
             connections.forEach(BenchConnection::close);
@@ -526,7 +564,7 @@ public final class LoadBenchmark {
                     overhead,
                     accepted, turnMillis, streaming, cpu / 1e9, heapAfterInit, heapAfterRun, workerInvocations,
                     clientMessages, units, calls, invoked, stack.memoryMb(MESSAGE_FUNCTION),
-                    stack.memoryMb(WORKER_FUNCTION), (errors.isEmpty() ? "" : "errors: " + errors)
+                    stack.memoryMb(WORKER_FUNCTION), path, (errors.isEmpty() ? "" : "errors: " + errors)
                     + (unattributed == 0 ? "" : " frames of sessions whose accepted never came: " + unattributed));
         }
     }
@@ -557,11 +595,12 @@ public final class LoadBenchmark {
         Turn turn() {
             BenchConnection.Reply r = replyNow();
             if (r == null || r.error() != null) {
-                return new Turn(sendNanos, 0, 0, 0, 0, false, false, r == null ? "no accepted" : r.error());
+                return new Turn(null, sendNanos, 0, 0, 0, 0, false, false, r == null ? "no accepted" : r.error());
             }
             BenchConnection.TurnFrames frames = connection.turn(r.turnId());
             synchronized (frames) {
-                return new Turn(sendNanos, r.nanos(), frames.firstDeltaNanos, frames.doneNanos, frames.deltas,
+                return new Turn(r.turnId(), sendNanos, r.nanos(), frames.firstDeltaNanos, frames.doneNanos,
+                        frames.deltas,
                         frames.doneCount > 0 && frames.consistent(), r.duplicate(), null);
             }
         }
