@@ -3,6 +3,8 @@ package dev.switchboard.turn;
 import dev.switchboard.port.Clock;
 import dev.switchboard.port.TurnStanding;
 import dev.switchboard.usecase.TurnLimits;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +32,8 @@ final class TokenBudget {
      * The budget checks of one background job: the first is answered by what the job's turn saw ({@code seenLeft}:
      * the budget was left after the turn's own calls), every later one, or the first when the turn saw nothing, reads.
      */
-    java.util.function.BooleanSupplier forJob(String userId, boolean seenLeft) {
-        java.util.concurrent.atomic.AtomicBoolean unused = new java.util.concurrent.atomic.AtomicBoolean(seenLeft);
+    BooleanSupplier forJob(String userId, boolean seenLeft) {
+        AtomicBoolean unused = new AtomicBoolean(seenLeft);
         return () -> unused.getAndSet(false) || left(userId);
     }
 
