@@ -21,6 +21,7 @@ import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.usecase.UserKnowledgeActions;
 import dev.switchboard.adapter.dynamodb.DynamoDbUsageCounters;
+import dev.switchboard.adapter.dynamodb.DynamoDbTurnAdmissions;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
 import dev.switchboard.usecase.MemoryCommand;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
@@ -93,10 +94,11 @@ public final class MessageHandler
                 new DynamoDbDocumentStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData), queue,
                 Clock.SYSTEM, holdings);
         ModelListing models = ModelListing.of(ModelIds.fromEnv(env));
+        var quotas = new DynamoDbUserQuotas(dynamo, userData);
         return new ChatIngress(codec, sessions, messages, queue, ids, Clock.SYSTEM, models,
                 ChatIngress.defaultCommands(sessions, messages, models, new MemoryCommand(knowledge)), knowledge,
-                new TurnLimits(new DynamoDbUserQuotas(dynamo, userData), LimitSettings.fromEnv(env)),
-                holdings, new DynamoDbUsageCounters(dynamo, userData));
+                new TurnLimits(quotas, LimitSettings.fromEnv(env)), holdings, new DynamoDbUsageCounters(dynamo, userData),
+                new DynamoDbTurnAdmissions(dynamo, sessions, messages, quotas));
     }
 
     public MessageHandler(ChatIngress ingress, ProtocolCodec codec, Ids ids) {

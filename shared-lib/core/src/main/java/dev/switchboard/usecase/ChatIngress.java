@@ -9,6 +9,7 @@ import dev.switchboard.port.Clock;
 import dev.switchboard.port.InvalidCursorException;
 import dev.switchboard.port.MessageStore;
 import dev.switchboard.port.SessionStore;
+import dev.switchboard.port.TurnAdmissions;
 import dev.switchboard.port.TurnQueue;
 import dev.switchboard.port.UsageCounters;
 import dev.switchboard.protocol.ClientAction;
@@ -75,6 +76,18 @@ public final class ChatIngress {
                        Clock clock, ModelListing models, SlashCommands commands,
                        KnowledgeActions knowledge, TurnLimits limits, HoldingLimits holdings,
                        UsageCounters ratingCounts) {
+        this(codec, sessions, messages, queue, ids, clock, models, commands, knowledge, limits, holdings, ratingCounts,
+                new StepwiseAdmissions(sessions, messages, limits));
+    }
+
+    /**
+     * @param admissions stores a later turn's limits, claim, message and mark in one write (the stores' own, where
+     *                   they can write across their tables in one request)
+     */
+    public ChatIngress(ProtocolCodec codec, SessionStore sessions, MessageStore messages, TurnQueue queue, Ids ids,
+                       Clock clock, ModelListing models, SlashCommands commands,
+                       KnowledgeActions knowledge, TurnLimits limits, HoldingLimits holdings,
+                       UsageCounters ratingCounts, TurnAdmissions admissions) {
         this.limits = limits;
         this.codec = codec;
         this.sessions = sessions;
@@ -83,7 +96,7 @@ public final class ChatIngress {
         this.ids = ids;
         this.clock = clock;
         this.control = new SessionControl(sessions, messages, queue, models, clock, holdings);
-        this.admission = new TurnAdmission(sessions, messages, queue, ids, clock, limits);
+        this.admission = new TurnAdmission(sessions, messages, queue, ids, clock, limits, admissions);
         this.alternatives = new Alternatives(sessions, messages, admission, ids, clock);
         this.ratings = new Ratings(sessions, messages, clock, ratingCounts);
         this.export = new SessionExport(codec, sessions, messages, clock);
@@ -312,9 +325,9 @@ public final class ChatIngress {
     }
 
     /**
-     * The session first, then its messages: a send that raced the delete finds the session gone when it marks its
-     * message accepted and takes its items back, or it marked it before, so its items are stored before the
-     * messages' consistent query below. A repeat after a delete cut short finds no session but still deletes what is
+     * The session first, then its messages: a send that raced the delete finds the session gone in the write that
+     * stores its message (and stores nothing), or stored it before, so its items are stored before the messages'
+     * consistent query below. A repeat after a delete cut short finds no session but still deletes what is
      * left of its messages.
      */
     private ServerEvent delete(String userId, ClientAction.DeleteSession d) {

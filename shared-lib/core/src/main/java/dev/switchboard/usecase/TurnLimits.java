@@ -1,6 +1,7 @@
 package dev.switchboard.usecase;
 
 import dev.switchboard.config.LimitSettings;
+import dev.switchboard.port.TurnAdmissions;
 import dev.switchboard.port.UserQuotas;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.ServerEvent;
@@ -9,7 +10,10 @@ import java.util.Optional;
 /**
  * The per-user limits. A new message must pass them before anything is stored or queued: turns per minute, answers
  * running at once (one slot per session with an unfinished turn, taken atomically), tokens per day. A limit of 0 is
- * off. Beyond a limit the user gets a {@code LIMIT_REACHED} error saying which, and the model is not called. The worker
+ * off. Beyond a limit the user gets a {@code LIMIT_REACHED} error saying which, and the model is not called. A later
+ * turn of a session has its limits checked and taken in the same write as its claim and message ({@link #quota},
+ * {@link TurnAdmissions}), so a refused message is not counted in its minute; the first message of a new session
+ * takes them with {@link #admit}, beside its session. The worker
  * asks {@link #budgetLeft} before every model call and {@link #charge}s each call's tokens, once per call; it
  * {@link #release}s the slot when the turn ends, however it ends.
  */
@@ -45,17 +49,28 @@ public final class TurnLimits {
 
     /**
      * Checks the limits for the message {@code clientMessageId} of {@code userId} in {@code sessionId} and, when it
-     * passes, counts it in its minute and gives the session's running-answer slot to it. A message refused for the
-     * running answers has been counted in its minute.
+     * passes, counts it in its minute and gives the session's running-answer slot to it, on its own (the first message
+     * of a new session, before the session is created). A message refused for the running answers has been counted in
+     * its minute.
      */
     public Optional<ServerEvent> admit(String userId, String sessionId, String clientMessageId, long nowMillis) {
-        if (quotas == null) {
-            return Optional.empty();
-        }
-        UserQuotas.Verdict verdict = concurrentTurns > 0
-                ? quotas.tryStartTurnWithSlot(userId, sessionId, clientMessageId, nowMillis, turnsPerMinute,
-                        tokensPerDay, concurrentTurns, SLOT_HOLD_MILLIS)
-                : quotas.tryStartTurn(userId, nowMillis, turnsPerMinute, tokensPerDay);
+        return refusal(take(userId, sessionId, clientMessageId, nowMillis), sessionId, clientMessageId);
+    }
+
+    /** {@link #admit}'s writes, and which limit refused the message ({@code OK} when none did). */
+    UserQuotas.Verdict take(String userId, String sessionId, String clientMessageId, long nowMillis) {
+        return quotas == null ? UserQuotas.Verdict.OK
+                : quota().takeFrom(quotas, userId, sessionId, clientMessageId, nowMillis);
+    }
+
+    /** The limits a {@link TurnAdmissions} write checks and takes; null when limits are off (no quota store). */
+    public TurnAdmissions.Quota quota() {
+        return quotas == null ? null
+                : new TurnAdmissions.Quota(turnsPerMinute, tokensPerDay, concurrentTurns, SLOT_HOLD_MILLIS);
+    }
+
+    /** The user's {@code LIMIT_REACHED} error for {@code verdict}; empty for {@code OK}. */
+    public Optional<ServerEvent> refusal(UserQuotas.Verdict verdict, String sessionId, String clientMessageId) {
         return switch (verdict) {
             case OK -> Optional.empty();
             case TURNS_PER_MINUTE -> refuse(sessionId, clientMessageId, "At most " + turnsPerMinute

@@ -49,6 +49,13 @@ public class InMemoryMessageStore implements MessageStore {
         return claim;
     }
 
+    /** The claim stored for {@code clientMessageId} (fresh = false), or null (for {@link InMemoryTurnAdmissions}). */
+    synchronized TurnClaim claimOf(String userId, String sessionId, String clientMessageId) {
+        TurnClaim existing = claims.get(partition(userId, sessionId) + "#" + clientMessageId);
+        return existing == null ? null
+                : new TurnClaim(existing.turnId(), existing.createdAtMillis(), false, existing.fingerprint());
+    }
+
     @Override
     public synchronized TurnClaim claimTurnWithMessage(StoredMessage message, String clientMessageId,
                                                        String fingerprint) {

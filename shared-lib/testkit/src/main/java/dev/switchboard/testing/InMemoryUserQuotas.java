@@ -1,5 +1,6 @@
 package dev.switchboard.testing;
 
+import dev.switchboard.port.TurnAdmissions;
 import dev.switchboard.port.UserQuotas;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,26 @@ public class InMemoryUserQuotas implements UserQuotas {
             return Verdict.TOKENS_PER_DAY;
         }
         turns.merge(minute, 1L, Long::sum);
+        return Verdict.OK;
+    }
+
+    /**
+     * Which limit of {@code quota} a turn would reach now ({@code OK}: none), writing nothing (for
+     * {@link InMemoryTurnAdmissions}, which then takes them).
+     */
+    synchronized Verdict check(String userId, String sessionId, long nowMillis, TurnAdmissions.Quota quota) {
+        if (quota.turnsPerMinute() > 0
+                && turns.getOrDefault(userId + "#" + nowMillis / 60_000, 0L) >= quota.turnsPerMinute()) {
+            return Verdict.TURNS_PER_MINUTE;
+        }
+        if (quota.tokensPerDay() > 0 && tokensUsed(userId, nowMillis) >= quota.tokensPerDay()) {
+            return Verdict.TOKENS_PER_DAY;
+        }
+        if (quota.slots() > 0 && slots.getOrDefault(userId, List.of()).stream()
+                .filter(s -> s.expiresAt() >= nowMillis && !s.sessionId().equals(sessionId))
+                .count() >= quota.slots()) {
+            return Verdict.RUNNING_ANSWERS;
+        }
         return Verdict.OK;
     }
 

@@ -13,6 +13,7 @@ import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.domain.Ids;
 import dev.switchboard.testing.InMemorySessionStore;
+import dev.switchboard.testing.InMemoryTurnAdmissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -272,6 +273,38 @@ class ChatIngressTest extends IngressTestBed {
         assertThat(messages.all()).as("no message of the deleted session").isEmpty();
         assertThat(messages.claimTurn(ALICE, "s1", "m-1", "candidate", "f", NOW).fresh())
                 .as("its claim is gone too").isTrue();
+        assertThat(queue.enqueued).as("nothing queued").isEmpty();
+    }
+
+    @Test
+    void aMessageWhoseSessionIsDeletedBeforeItsWriteStoresNothing() {
+        // the session is deleted after the ingress read it and before the one write of the turn
+        InMemorySessionStore racing = new InMemorySessionStore() {
+            private boolean read;
+
+            @Override
+            public java.util.Optional<Session> get(String userId, String sessionId) {
+                java.util.Optional<Session> found = super.get(userId, sessionId);
+                if (!read) {
+                    read = true;
+                    delete(userId, sessionId);
+                }
+                return found;
+            }
+        };
+        racing.createIfAbsent(new Session(ALICE, "s1", "t", NOW, NOW));
+        ChatIngress raced = new ChatIngress(new ProtocolCodec(), racing, messages, queue, ids, clock,
+                ModelListing.offline(), ChatIngress.defaultCommands(racing, messages, ModelListing.offline()),
+                KnowledgeActions.NONE, TurnLimits.NONE, HoldingLimits.NONE, dev.switchboard.port.UsageCounters.NONE,
+                new InMemoryTurnAdmissions(racing, messages, new dev.switchboard.testing.InMemoryUserQuotas()));
+
+        ServerEvent reply = raced.handle(ALICE, send("m-1", "s1", "hello"));
+
+        assertThat(reply).isInstanceOfSatisfying(ServerEvent.Error.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.SESSION_NOT_FOUND.name()));
+        assertThat(messages.all()).as("no message of the deleted session").isEmpty();
+        assertThat(messages.claimTurn(ALICE, "s1", "m-1", "candidate", "f", NOW).fresh())
+                .as("no claim either").isTrue();
         assertThat(queue.enqueued).as("nothing queued").isEmpty();
     }
 

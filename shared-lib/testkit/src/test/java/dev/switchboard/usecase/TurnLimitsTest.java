@@ -2,11 +2,14 @@ package dev.switchboard.usecase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.domain.Session;
+import dev.switchboard.port.UsageCounters;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.domain.Ids;
 import dev.switchboard.testing.InMemoryMessageStore;
 import dev.switchboard.testing.InMemorySessionStore;
+import dev.switchboard.testing.InMemoryTurnAdmissions;
 import dev.switchboard.testing.InMemoryUserQuotas;
 import dev.switchboard.testing.RecordingTurnQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,7 +29,8 @@ class TurnLimitsTest {
         var models = ModelListing.offline();
         limits = new TurnLimits(quotas, perMinute, concurrent, tokensPerDay);
         return new ChatIngress(new ProtocolCodec(), sessions, messages, queue, new Ids(), now::get, models,
-                ChatIngress.defaultCommands(sessions, messages, models), KnowledgeActions.NONE, limits);
+                ChatIngress.defaultCommands(sessions, messages, models), KnowledgeActions.NONE, limits,
+                HoldingLimits.NONE, UsageCounters.NONE, new InMemoryTurnAdmissions(sessions, messages, quotas));
     }
 
     private static String send(String id, String sessionId, String text) {
@@ -78,6 +82,19 @@ class TurnLimitsTest {
         assertLimit(in.handle("u", send("c-2", null, "three again")), "running already");
         limits.release("u", a.sessionId(), "a-2");
         assertThat(in.handle("u", send("c-3", null, "three at last"))).isInstanceOf(ServerEvent.Accepted.class);
+    }
+
+    @Test
+    void aLaterTurnRefusedForTheRunningAnswersIsNotCountedInItsMinute() {
+        ChatIngress in = ingress(2, 1, 0);
+        ServerEvent.Accepted a = (ServerEvent.Accepted) in.handle("u", send("a-1", null, "one"));
+        sessions.createIfAbsent(new Session("u", "s-b", "b", now.get(), now.get()));
+        assertLimit(in.handle("u", send("b-1", "s-b", "two")), "running already");
+        assertThat(messages.all()).as("nothing of b-1 stored").hasSize(1);
+        limits.release("u", a.sessionId(), "a-1");
+        // a-1 was the minute's first turn; b-1 took nothing, so b-2 is its second
+        assertThat(in.handle("u", send("b-2", "s-b", "two again"))).isInstanceOf(ServerEvent.Accepted.class);
+        assertLimit(in.handle("u", send("b-3", "s-b", "three")), "per minute");
     }
 
     @Test

@@ -94,6 +94,32 @@ public final class DynamoDbMessageStore implements MessageStore {
         return claim;
     }
 
+    /** The claim's conditional Put (only if absent, the stored claim returned when it is not). */
+    Put claimPut(String userId, String sessionId, String clientMessageId, String turnId, String fingerprint,
+                 long nowMillis) {
+        return Put.builder().tableName(table)
+                .item(claimItem(userId, sessionId, clientMessageId, turnId, fingerprint, nowMillis))
+                .conditionExpression("attribute_not_exists(pk)")
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .build();
+    }
+
+    /** The message's Put, with no condition (a new turn's message, written with its claim). */
+    Put messagePut(StoredMessage message) {
+        return Put.builder().tableName(table).item(item(message)).build();
+    }
+
+    /**
+     * The claim that failed {@link #claimPut}'s condition for the turn of {@code message}: fresh when it holds that
+     * very candidate turn id (this write, applied before and repeated by the SDK with its ClientRequestToken).
+     */
+    TurnClaim claimFound(StoredMessage message, String clientMessageId, Map<String, AttributeValue> returned) {
+        TurnClaim earlier = earlierClaim(message.userId(), message.sessionId(), clientMessageId, returned);
+        return earlier.turnId().equals(message.turnId())
+                ? new TurnClaim(earlier.turnId(), earlier.createdAtMillis(), true, earlier.fingerprint())
+                : earlier;
+    }
+
     /** The claim stored before (an item returned by a failed condition, else one strongly consistent read). */
     private TurnClaim earlierClaim(String userId, String sessionId, String clientMessageId,
                                    Map<String, AttributeValue> returned) {
@@ -126,30 +152,19 @@ public final class DynamoDbMessageStore implements MessageStore {
      */
     @Override
     public TurnClaim claimTurnWithMessage(StoredMessage message, String clientMessageId, String fingerprint) {
-        String userId = message.userId();
-        String sessionId = message.sessionId();
-        long now = message.createdAtMillis();
-        Map<String, AttributeValue> claim = claimItem(userId, sessionId, clientMessageId, message.turnId(),
-                fingerprint, now);
         try {
             dynamo.transactWriteItems(b -> b.transactItems(
-                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(claim)
-                            .conditionExpression("attribute_not_exists(pk)")
-                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                            .build()).build(),
+                    TransactWriteItem.builder().put(claimPut(message.userId(), message.sessionId(), clientMessageId,
+                            message.turnId(), fingerprint, message.createdAtMillis())).build(),
                     // no condition: the candidate turn id is new, and the claim's condition decides for both
-                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(item(message)).build())
-                            .build()));
-            return new TurnClaim(message.turnId(), now, true, fingerprint);
+                    TransactWriteItem.builder().put(messagePut(message)).build()));
+            return new TurnClaim(message.turnId(), message.createdAtMillis(), true, fingerprint);
         } catch (TransactionCanceledException e) {
             List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
             if (reasons.isEmpty() || !"ConditionalCheckFailed".equals(reasons.get(0).code())) {
                 throw e; // the claim did not fail its condition: a conflict or a throttle, for the caller's retry
             }
-            TurnClaim earlier = earlierClaim(userId, sessionId, clientMessageId, reasons.get(0).item());
-            return earlier.turnId().equals(message.turnId())
-                    ? new TurnClaim(earlier.turnId(), earlier.createdAtMillis(), true, earlier.fingerprint())
-                    : earlier;
+            return claimFound(message, clientMessageId, reasons.get(0).item());
         }
     }
 

@@ -15,10 +15,12 @@ import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
  * Sessions table: pk = userId, sk = sessionId. Turn marks ({@code lastTurnId}, {@code settledTurnId},
@@ -138,8 +140,7 @@ public final class DynamoDbSessionStore implements SessionStore {
 
     @Override
     public boolean markAccepted(String userId, String sessionId, String turnId, String clientMessageId) {
-        return moveForward(userId, sessionId, "lastTurnId", turnId,
-                ", lastClientMessageId = :c", Map.of(":c", s(clientMessageId)));
+        return moveForward(markAcceptedUpdate(userId, sessionId, turnId, clientMessageId));
     }
 
     @Override
@@ -214,25 +215,49 @@ public final class DynamoDbSessionStore implements SessionStore {
 
     @Override
     public boolean cancelUpTo(String userId, String sessionId, String turnId) {
-        return moveForward(userId, sessionId, "cancelUpTo", turnId, "", Map.of());
+        return moveForward(forward(userId, sessionId, "cancelUpTo", turnId, "", Map.of()));
     }
 
-    /** Sets a turn mark unless it is already at or past {@code turnId}; false only when the session is missing. */
-    private boolean moveForward(String userId, String sessionId, String attribute, String turnId, String alsoSet,
-                                Map<String, AttributeValue> alsoValues) {
-        Map<String, AttributeValue> values = new HashMap<>(alsoValues);
-        values.put(":t", s(turnId));
+    /** Sets a turn mark ({@link #forward}) unless it is already at or past its turn; false only when the session is missing. */
+    private boolean moveForward(Update u) {
         try {
-            dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
-                    .updateExpression("SET " + attribute + " = :t" + alsoSet)
-                    .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(" + attribute + ") OR "
-                            + attribute + " < :t)")
-                    .expressionAttributeValues(values)
+            dynamo.updateItem(b -> b.tableName(table).key(u.key()).updateExpression(u.updateExpression())
+                    .conditionExpression(u.conditionExpression())
+                    .expressionAttributeValues(u.expressionAttributeValues())
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return e.hasItem() && !e.item().isEmpty();
         }
+    }
+
+    /**
+     * The update that moves a turn mark forward: it fails when the session is missing (then it returns no item) or
+     * its mark is at or past {@code turnId} already (then it returns the session).
+     */
+    private Update forward(String userId, String sessionId, String attribute, String turnId, String alsoSet,
+                           Map<String, AttributeValue> alsoValues) {
+        Map<String, AttributeValue> values = new HashMap<>(alsoValues);
+        values.put(":t", s(turnId));
+        return Update.builder().tableName(table).key(key(userId, sessionId))
+                .updateExpression("SET " + attribute + " = :t" + alsoSet)
+                .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(" + attribute + ") OR "
+                        + attribute + " < :t)")
+                .expressionAttributeValues(values)
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .build();
+    }
+
+    /** {@link #markAccepted}'s update, for a write of more items ({@link DynamoDbTurnAdmissions}'). */
+    Update markAcceptedUpdate(String userId, String sessionId, String turnId, String clientMessageId) {
+        return forward(userId, sessionId, "lastTurnId", turnId, ", lastClientMessageId = :c",
+                Map.of(":c", s(clientMessageId)));
+    }
+
+    /** A check that the session exists (when its mark is past the turn already). */
+    ConditionCheck exists(String userId, String sessionId) {
+        return ConditionCheck.builder().tableName(table).key(key(userId, sessionId))
+                .conditionExpression("attribute_exists(pk)").build();
     }
 
     @Override

@@ -79,8 +79,13 @@ public final class DynamoDbUserQuotas implements UserQuotas {
                 .build();
     }
 
+    /** The day item's update that counts a turn (for a write of more items, as {@link DynamoDbTurnAdmissions}'). */
+    Update startTurnUpdate(String userId, long nowMillis, int turnsPerMinute, long tokensPerDay) {
+        return startTurn(table, userId, nowMillis, turnsPerMinute, tokensPerDay);
+    }
+
     /** Which limit a refused turn's day item (as it was) has reached. */
-    private static Verdict refused(Map<String, AttributeValue> old, long nowMillis, int turnsPerMinute) {
+    static Verdict refused(Map<String, AttributeValue> old, long nowMillis, int turnsPerMinute) {
         Map<String, AttributeValue> item = old == null ? Map.of() : old;
         return turnsPerMinute > 0 && num(item, minuteAttribute(nowMillis)) >= turnsPerMinute
                 ? Verdict.TURNS_PER_MINUTE : Verdict.TOKENS_PER_DAY;
@@ -110,13 +115,7 @@ public final class DynamoDbUserQuotas implements UserQuotas {
     @Override
     public Verdict tryStartTurnWithSlot(String userId, String sessionId, String clientMessageId, long nowMillis,
                                         int turnsPerMinute, long tokensPerDay, int slots, long holdMillis) {
-        Update slot = Update.builder().tableName(table).key(key(userId, RUNNING))
-                .updateExpression(TAKE)
-                .conditionExpression(FREE_OR_OWN)
-                .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
-                .expressionAttributeValues(Map.of(":slot", slotValue(clientMessageId, nowMillis, holdMillis),
-                        ":ttl", slotExpiry(nowMillis, holdMillis), ":k", n(slots)))
-                .build();
+        Update slot = takeSlotUpdate(userId, sessionId, clientMessageId, nowMillis, slots, holdMillis);
         try {
             dynamo.transactWriteItems(b -> b.transactItems(
                     TransactWriteItem.builder().update(startTurn(table, userId, nowMillis, turnsPerMinute,
@@ -137,6 +136,31 @@ public final class DynamoDbUserQuotas implements UserQuotas {
             return UserQuotas.super.tryStartTurnWithSlot(userId, sessionId, clientMessageId, nowMillis,
                     turnsPerMinute, tokensPerDay, slots, holdMillis);
         }
+    }
+
+    /**
+     * The slots item's update that takes the session's slot when it holds one or fewer than {@code slots} are held (it
+     * fails on a user's first take, with no item yet, and when every slot is held, lapsed or not).
+     */
+    Update takeSlotUpdate(String userId, String sessionId, String clientMessageId, long nowMillis, int slots,
+                          long holdMillis) {
+        return Update.builder().tableName(table).key(key(userId, RUNNING))
+                .updateExpression(TAKE)
+                .conditionExpression(FREE_OR_OWN)
+                .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
+                .expressionAttributeValues(Map.of(":slot", slotValue(clientMessageId, nowMillis, holdMillis),
+                        ":ttl", slotExpiry(nowMillis, holdMillis), ":k", n(slots)))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .build();
+    }
+
+    /**
+     * Whether the slots item as it was when {@link #takeSlotUpdate}'s condition failed has every slot held, none
+     * lapsed: then {@link #tryTakeSlot} would fail too. False when there was no item (the user's first take).
+     */
+    static boolean noSlotFree(Map<String, AttributeValue> old, long nowMillis) {
+        return old != null && old.containsKey(SLOTS) && old.get(SLOTS).m().values().stream()
+                .allMatch(slot -> slot.hasM() && num(slot.m(), "h") >= nowMillis);
     }
 
     @Override
@@ -174,7 +198,7 @@ public final class DynamoDbUserQuotas implements UserQuotas {
     }
 
     private static final String RUNNING = "R#slots";
-    private static final String CONDITION_FAILED = "ConditionalCheckFailed";
+    static final String CONDITION_FAILED = "ConditionalCheckFailed";
     /** The map of the sessions holding a slot: session id to its turn's clientMessageId {@code c} and holdUntil {@code h}. */
     private static final String SLOTS = "slots";
     /** A slot for the session ({@code #a}): its own taken over, or a new one while fewer than {@code :k} are held. */
