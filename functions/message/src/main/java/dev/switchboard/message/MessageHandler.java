@@ -87,8 +87,8 @@ public final class MessageHandler
         String userData = env.require(Setting.USER_DATA_TABLE);
         var queue = new ReliableTurnQueue(
                 SqsTurnQueue.turnsAndUserData(AwsClients.sqs(env), env, codec.mapper()),
-                new DynamoDbPendingTurns(dynamo, userData, codec.mapper()), env.integer(Setting.ENQUEUE_ATTEMPTS),
-                env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
+                new DynamoDbPendingTurns(dynamo, userData, codec.mapper()), sessions,
+                env.integer(Setting.ENQUEUE_ATTEMPTS), env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
         var holdings = new HoldingLimits(new DynamoDbUserHoldings(dynamo, userData), HoldingSettings.fromEnv(env));
         var knowledge = new UserKnowledgeActions(new DynamoDbMemoryStore(dynamo, userData),
                 new DynamoDbDocumentStore(dynamo, userData), new DynamoDbKnowledgeVersions(dynamo, userData), queue,

@@ -140,11 +140,13 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
         SqsClient sqs = init.time("sqsClient", () -> AwsClients.sqs(env));
         String userData = env.require(Setting.USER_DATA_TABLE);
         var pending = new DynamoDbPendingTurns(dynamo, userData, codec.mapper());
+        var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
+        // the sessions carry the hold marks of their held jobs (the sweep clears them)
         var queue = new ReliableTurnQueue(SqsTurnQueue.turnsAndUserData(sqs, env, codec.mapper()),
-                pending, env.integer(Setting.ENQUEUE_ATTEMPTS), env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
+                pending, sessions, env.integer(Setting.ENQUEUE_ATTEMPTS),
+                env.integer(Setting.ENQUEUE_BACKOFF_MILLIS));
         var messages = new DynamoDbMessageStore(dynamo, env.require(Setting.MESSAGES_TABLE),
                 env.integer(Setting.MESSAGE_RETENTION_DAYS));
-        var sessions = new DynamoDbSessionStore(dynamo, env.require(Setting.SESSIONS_TABLE));
         var connections = new DynamoDbConnectionStore(dynamo, env.require(Setting.CONNECTIONS_TABLE));
         var memories = new DynamoDbMemoryStore(dynamo, userData);
         var documents = new DynamoDbDocumentStore(dynamo, userData);

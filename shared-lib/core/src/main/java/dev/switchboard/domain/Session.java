@@ -5,15 +5,25 @@ package dev.switchboard.domain;
  * {@code busyPolicy} are the session's own settings (null: the operator's defaults). {@code lastTurnId} is the newest
  * accepted turn (with its clientMessageId), {@code settledTurnId} the newest turn the worker has finished with
  * (answered, cancelled or paused for approval), {@code cancelUpTo} the newest turn a cancel applies to;
- * {@code resumes} are the reconnected connections waiting for the rest of a running turn.
+ * {@code resumes} are the reconnected connections waiting for the rest of a running turn; {@code held} is the
+ * deduplication id of the newest job of the session's FIFO group that the queue refused and that is held for the sweep
+ * (null when none is: a new turn is then sent without asking the held jobs).
  */
 public record Session(String userId, String sessionId, String title, long createdAtMillis, long updatedAtMillis,
                       String model, String systemPrompt, BusyPolicy busyPolicy,
                       String lastTurnId, String lastClientMessageId, String settledTurnId, String cancelUpTo,
-                      java.util.List<ResumeRequest> resumes) {
+                      java.util.List<ResumeRequest> resumes, String held) {
 
     public Session {
         resumes = resumes == null ? java.util.List.of() : java.util.List.copyOf(resumes);
+    }
+
+    public Session(String userId, String sessionId, String title, long createdAtMillis, long updatedAtMillis,
+                   String model, String systemPrompt, BusyPolicy busyPolicy,
+                   String lastTurnId, String lastClientMessageId, String settledTurnId, String cancelUpTo,
+                   java.util.List<ResumeRequest> resumes) {
+        this(userId, sessionId, title, createdAtMillis, updatedAtMillis, model, systemPrompt, busyPolicy, lastTurnId,
+                lastClientMessageId, settledTurnId, cancelUpTo, resumes, null);
     }
 
     public Session(String userId, String sessionId, String title, long createdAtMillis, long updatedAtMillis,

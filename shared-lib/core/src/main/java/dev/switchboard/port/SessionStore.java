@@ -29,6 +29,17 @@ public interface SessionStore {
      */
     Optional<Session> retitle(String userId, String sessionId, String expectedTitle, String title);
 
+    /**
+     * Records that the queue holds the job {@code jobId} (its deduplication id) of the session's FIFO group for the
+     * sweep ({@link Session#held()}; the newest hold's id replaces an older one).
+     *
+     * @return false when the session does not exist (nothing is written)
+     */
+    boolean markHeld(String userId, String sessionId, String jobId);
+
+    /** Clears {@link Session#held()} if it is still {@code jobId} (a newer hold keeps its mark). */
+    void clearHeld(String userId, String sessionId, String jobId);
+
     /** Records {@code turnId} as the session's newest accepted turn (kept when a newer one is recorded). @return false when the session does not exist */
     boolean markAccepted(String userId, String sessionId, String turnId, String clientMessageId);
 

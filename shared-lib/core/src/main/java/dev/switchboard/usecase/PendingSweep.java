@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the queue jobs {@link ReliableTurnQueue} held because the queue refused them: group by group, in the order
  * held; a group whose send is refused again stays held (with the jobs behind it) for the next sweep. The worker runs it
- * on an empty batch, which template.yaml's {@code PendingSweep} schedule sends every minute.
+ * on an empty batch, which template.yaml's {@code PendingSweep} schedule sends every minute. After a session's group's
+ * last held job is sent, the session's hold mark is cleared if it still names that job.
  */
 public final class PendingSweep {
     private static final Logger LOG = LoggerFactory.getLogger(PendingSweep.class);
@@ -38,11 +39,14 @@ public final class PendingSweep {
                 TurnRequest job = jobs.get(i);
                 if (queue.trySend(job) != null) {
                     stillHeld += jobs.size() - i;
-                    pending.hold(job); // lists the group again; the later jobs stay held behind it
+                    pending.hold(job); // lists the group again; the later jobs stay held behind it (and marked)
                     break;
                 }
                 pending.release(job);
                 sent++;
+                if (i == jobs.size() - 1) {
+                    queue.sent(job); // the group's last: its session's hold mark goes, unless a newer hold set it
+                }
             }
         }
         if (sent + stillHeld > 0) {

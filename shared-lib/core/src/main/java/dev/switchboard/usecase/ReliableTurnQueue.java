@@ -2,8 +2,10 @@ package dev.switchboard.usecase;
 
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.PendingTurns;
+import dev.switchboard.port.SessionStore;
 import dev.switchboard.port.TurnQueue;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,10 +17,22 @@ import org.slf4j.LoggerFactory;
  * sends it later. Only when the hold fails too does {@link #enqueue} throw, and then the client gets an error and may
  * resend the same clientMessageId safely (the turn is claimed once; every step of a resend is idempotent).
  * <p>
- * Order within a session holds: while a FIFO group holds a job, later jobs of that group are held behind it (one
- * Query on the user's partition per send), and the sweep sends a group's jobs in the order they were held. A job the
- * sweep sends again after its first send did reach the queue is dropped by the queue's deduplication within five
- * minutes, and after that by the worker's conditional answer write (one answer per turn id).
+ * Order within a session holds: while a FIFO group holds a job, later jobs of that group are held behind it, and the
+ * sweep sends a group's jobs in the order they were held. Whether a group holds a job is one Query on the user's
+ * partition before the send, except for a session's turn given its session's hold mark ({@link #enqueue(TurnRequest,
+ * boolean)}): with a {@link SessionStore} for the marks, every job of a session's group that is held marks its session
+ * first ({@link SessionStore#markHeld}, the job's deduplication id), and {@link PendingSweep} clears the mark after
+ * sending the group's last job (only if it still names that job, so a newer hold keeps it). The admission read the
+ * session anyway, so the common send asks nothing more. The window this leaves: the mark is read with the session, one
+ * request (the admission's write) before the send, where the Query was read just before it; a job of the same session
+ * held by another call in between (its own send refused) is not seen, and this job may reach the queue before it, as
+ * it could between the Query and the send before. Marking before holding keeps a crash between the two on the safe
+ * side: a mark without a held job only holds the next job for one sweep (which clears the mark when it sends it); a
+ * held job is never without its mark. Jobs held before marks were kept have none: until the sweep sends them, a new turn
+ * of their session may pass them. Jobs of other groups (a user's memory and index jobs) are asked about with the Query.
+ * <p>
+ * A job the sweep sends again after its first send did reach the queue is dropped by the queue's deduplication within
+ * five minutes, and after that by the worker's conditional answer write (one answer per turn id).
  */
 public final class ReliableTurnQueue implements TurnQueue {
     private static final Logger LOG = LoggerFactory.getLogger(ReliableTurnQueue.class);
@@ -27,6 +41,8 @@ public final class ReliableTurnQueue implements TurnQueue {
     private final int attempts;
     private final long backoffMillis;
     private final LongConsumer sleeper;
+    /** Where a held job of a session's group marks its session; empty: no marks, every send asks the held jobs. */
+    private final Optional<SessionStore> marks;
 
     /**
      * @param attempts      sends tried before a job is held (at least 1)
@@ -35,6 +51,26 @@ public final class ReliableTurnQueue implements TurnQueue {
      */
     public ReliableTurnQueue(TurnQueue queue, PendingTurns pending, int attempts, long backoffMillis,
                              LongConsumer sleeper) {
+        this(queue, pending, Optional.empty(), attempts, backoffMillis, sleeper);
+    }
+
+    /**
+     * A queue whose held jobs of a session's group mark their session in {@code sessions}, so that a send given the
+     * session's mark ({@link #enqueue(TurnRequest, boolean)}) does not ask the held jobs.
+     */
+    public ReliableTurnQueue(TurnQueue queue, PendingTurns pending, SessionStore sessions, int attempts,
+                             long backoffMillis, LongConsumer sleeper) {
+        this(queue, pending, Optional.of(sessions), attempts, backoffMillis, sleeper);
+    }
+
+    /** {@link #ReliableTurnQueue(TurnQueue, PendingTurns, SessionStore, int, long, LongConsumer)} with Thread.sleep. */
+    public ReliableTurnQueue(TurnQueue queue, PendingTurns pending, SessionStore sessions, int attempts,
+                             long backoffMillis) {
+        this(queue, pending, Optional.of(sessions), attempts, backoffMillis, ReliableTurnQueue::sleep);
+    }
+
+    private ReliableTurnQueue(TurnQueue queue, PendingTurns pending, Optional<SessionStore> marks, int attempts,
+                              long backoffMillis, LongConsumer sleeper) {
         if (attempts < 1 || backoffMillis < 0) {
             throw new IllegalArgumentException("attempts must be at least 1 and the backoff not negative");
         }
@@ -43,6 +79,7 @@ public final class ReliableTurnQueue implements TurnQueue {
         this.attempts = attempts;
         this.backoffMillis = backoffMillis;
         this.sleeper = sleeper;
+        this.marks = marks;
     }
 
     /** {@link #ReliableTurnQueue(TurnQueue, PendingTurns, int, long, LongConsumer)} pausing with Thread.sleep. */
@@ -52,8 +89,18 @@ public final class ReliableTurnQueue implements TurnQueue {
 
     @Override
     public void enqueue(TurnRequest job) {
-        if (pending.holds(job.userId(), job.groupId())) {
-            pending.hold(job);
+        send(job, pending.holds(job.userId(), job.groupId()));
+    }
+
+    /** Without marks (or for a job of another group) the held jobs are asked, as {@link #enqueue(TurnRequest)} does. */
+    @Override
+    public void enqueue(TurnRequest job, boolean groupHeld) {
+        send(job, marks.isPresent() && job.runsTurn() ? groupHeld : pending.holds(job.userId(), job.groupId()));
+    }
+
+    private void send(TurnRequest job, boolean behindHeld) {
+        if (behindHeld) {
+            hold(job);
             LOG.info("job held behind an earlier job of its group that is not queued yet");
             return;
         }
@@ -62,13 +109,28 @@ public final class ReliableTurnQueue implements TurnQueue {
             return;
         }
         try {
-            pending.hold(job);
+            hold(job);
         } catch (RuntimeException holdFailed) {
             failure.addSuppressed(holdFailed);
             throw failure;
         }
         LOG.warn("queue refused the job {} times ({}): held for the sweep", attempts,
                 failure.getClass().getSimpleName());
+    }
+
+    /** Holds the job for the sweep, its session marked first (see the class comment). */
+    void hold(TurnRequest job) {
+        if (job.runsTurn()) {
+            marks.ifPresent(m -> m.markHeld(job.userId(), job.sessionId(), job.deduplicationId()));
+        }
+        pending.hold(job);
+    }
+
+    /** After the sweep sent {@code last}, its group's last held job: its session's mark goes if it still names it. */
+    void sent(TurnRequest last) {
+        if (last.runsTurn()) {
+            marks.ifPresent(m -> m.clearHeld(last.userId(), last.sessionId(), last.deduplicationId()));
+        }
     }
 
     /** @return null when the job was sent (tried as {@link #enqueue} tries), else the last failure */

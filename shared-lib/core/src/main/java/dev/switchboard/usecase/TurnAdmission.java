@@ -124,8 +124,9 @@ public final class TurnAdmission {
                 return sessionNotFound(action, sessionId, clientMessageId);
             }
         }
+        // the session's hold mark as read: the queue holds the turn behind a held one without asking the held jobs
         queue.enqueue(new TurnRequest(userId, sessionId, claim.turnId(), clientMessageId, now, null, null,
-                LogContext.correlationId()));
+                LogContext.correlationId()), session.held() != null);
         LOG.info("turn accepted (duplicate={})", !claim.fresh());
         return new ServerEvent.Accepted(sessionId, claim.turnId(), clientMessageId, !claim.fresh());
     }

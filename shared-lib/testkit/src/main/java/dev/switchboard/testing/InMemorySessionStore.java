@@ -22,6 +22,8 @@ public class InMemorySessionStore implements SessionStore {
     private final Map<String, NavigableMap<String, Session>> byUser = new ConcurrentHashMap<>();
     /** The run claim and resume requests of a session, by user + "/" + session (kept beside the records). */
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    /** The hold mark of a session ({@link Session#held()}), by user + "/" + session. */
+    private final Map<String, String> held = new ConcurrentHashMap<>();
 
     private record Run(String turnId, long until, long attempt, List<ResumeRequest> resumes) {
         static final Run NONE = new Run(null, 0, 0, List.of());
@@ -38,14 +40,30 @@ public class InMemorySessionStore implements SessionStore {
 
     @Override
     public Optional<Session> get(String userId, String sessionId) {
-        return Optional.ofNullable(of(userId).get(sessionId)).map(s -> withResumes(s,
-                runs.getOrDefault(runKey(userId, sessionId), Run.NONE).resumes()));
+        return Optional.ofNullable(of(userId).get(sessionId)).map(s -> withRun(s,
+                runs.getOrDefault(runKey(userId, sessionId), Run.NONE).resumes(), held.get(runKey(userId, sessionId))));
     }
 
-    private static Session withResumes(Session s, List<ResumeRequest> resumes) {
+    private static Session withRun(Session s, List<ResumeRequest> resumes, String held) {
         return new Session(s.userId(), s.sessionId(), s.title(), s.createdAtMillis(), s.updatedAtMillis(), s.model(),
                 s.systemPrompt(), s.busyPolicy(), s.lastTurnId(), s.lastClientMessageId(), s.settledTurnId(),
-                s.cancelUpTo(), resumes);
+                s.cancelUpTo(), resumes, held);
+    }
+
+    @Override
+    public synchronized boolean markHeld(String userId, String sessionId, String jobId) {
+        writes.incrementAndGet();
+        if (!of(userId).containsKey(sessionId)) {
+            return false;
+        }
+        held.put(runKey(userId, sessionId), jobId);
+        return true;
+    }
+
+    @Override
+    public synchronized void clearHeld(String userId, String sessionId, String jobId) {
+        writes.incrementAndGet();
+        held.remove(runKey(userId, sessionId), jobId);
     }
 
     @Override
@@ -186,6 +204,7 @@ public class InMemorySessionStore implements SessionStore {
     public boolean delete(String userId, String sessionId) {
         writes.incrementAndGet();
         runs.remove(runKey(userId, sessionId));
+        held.remove(runKey(userId, sessionId));
         return of(userId).remove(sessionId) != null;
     }
 

@@ -342,4 +342,26 @@ public abstract class SessionStoreContract {
         assertThat(store.retitle(user, "s-none", "Renamed", "x")).isEmpty();
         assertThat(store.get(user, "s-none")).isEmpty();
     }
+
+    @Test
+    void aHoldMarkIsReadWithTheSessionAndClearedOnlyByItsOwnJob() {
+        store.createIfAbsent(session(user, "s-1", 1_000));
+        assertThat(store.get(user, "s-1").orElseThrow().held()).isNull();
+
+        assertThat(store.markHeld(user, "s-1", "t-1")).isTrue();
+        assertThat(store.markHeld(user, "s-1", "t-2")).isTrue();
+        assertThat(store.get(user, "s-1").orElseThrow().held()).isEqualTo("t-2");
+        store.clearHeld(user, "s-1", "t-1");
+        assertThat(store.get(user, "s-1").orElseThrow().held()).as("a newer hold's mark stays").isEqualTo("t-2");
+        store.clearHeld(user, "s-1", "t-2");
+        assertThat(store.get(user, "s-1").orElseThrow().held()).isNull();
+        assertThat(store.get(user, "s-1").orElseThrow().title()).isEqualTo("title of s-1");
+    }
+
+    @Test
+    void aHoldMarkOfAMissingSessionWritesNothing() {
+        assertThat(store.markHeld(user, "s-gone", "t-1")).isFalse();
+        store.clearHeld(user, "s-gone", "t-1");
+        assertThat(store.get(user, "s-gone")).isEmpty();
+    }
 }

@@ -12,6 +12,7 @@ import dev.switchboard.protocol.Limits;
 import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.protocol.ServerEvent;
 import dev.switchboard.domain.Ids;
+import dev.switchboard.testing.InMemoryPendingTurns;
 import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.InMemoryTurnAdmissions;
 import java.time.Instant;
@@ -306,6 +307,30 @@ class ChatIngressTest extends IngressTestBed {
         assertThat(messages.claimTurn(ALICE, "s1", "m-1", "candidate", "f", NOW).fresh())
                 .as("no claim either").isTrue();
         assertThat(queue.enqueued).as("nothing queued").isEmpty();
+    }
+
+    @Test
+    void aLaterTurnFollowsItsSessionsHoldMarkWithoutAskingTheHeldJobs() {
+        int[] queries = {0};
+        InMemoryPendingTurns pending = new InMemoryPendingTurns() {
+            @Override
+            public synchronized boolean holds(String userId, String groupId) {
+                queries[0]++;
+                return super.holds(userId, groupId);
+            }
+        };
+        ChatIngress marked = new ChatIngress(new ProtocolCodec(), sessions, messages,
+                new ReliableTurnQueue(queue, pending, sessions, 1, 0, pause -> { }), ids, clock);
+        sessions.createIfAbsent(new Session(ALICE, "s1", "t", 1, 1));
+
+        assertThat(marked.handle(ALICE, send("m-1", "s1", "one"))).isInstanceOf(ServerEvent.Accepted.class);
+        assertThat(queue.enqueued).as("no mark: sent").hasSize(1);
+        sessions.markHeld(ALICE, "s1", "t-earlier"); // a job of the session held since
+        assertThat(marked.handle(ALICE, send("m-2", "s1", "two"))).isInstanceOf(ServerEvent.Accepted.class);
+
+        assertThat(queue.enqueued).as("held behind the marked job").hasSize(1);
+        assertThat(pending.size()).isEqualTo(1);
+        assertThat(queries[0]).as("no Query of the held jobs").isZero();
     }
 
     @Test

@@ -3,10 +3,12 @@ package dev.switchboard.usecase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.domain.Session;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.PendingTurns;
 import dev.switchboard.port.TurnQueue;
 import dev.switchboard.testing.InMemoryPendingTurns;
+import dev.switchboard.testing.InMemorySessionStore;
 import dev.switchboard.testing.RecordingTurnQueue;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +89,76 @@ class ReliableTurnQueueTest {
         assertThat(pending.groups(10)).containsExactly(new PendingTurns.Group("u1", turn("s1", 1).groupId()));
         assertThat(sweep.sweep()).isEqualTo(new PendingSweep.Swept(2, 0));
         assertThat(queue.sent.enqueued).containsExactly(turn("s1", 1), turn("s1", 2));
+    }
+
+    /** The session-marking queue of the ingress and the worker, over pending jobs that count their Queries. */
+    private final class Marked {
+        final InMemorySessionStore sessions = new InMemorySessionStore();
+        int queries;
+        final InMemoryPendingTurns counted = new InMemoryPendingTurns() {
+            @Override
+            public synchronized boolean holds(String userId, String groupId) {
+                queries++;
+                return super.holds(userId, groupId);
+            }
+        };
+        final ReliableTurnQueue reliable = new ReliableTurnQueue(queue, counted, sessions, 3, 50, pauses::add);
+        final PendingSweep sweep = new PendingSweep(reliable, counted);
+
+        Marked(String... sessionIds) {
+            for (String id : sessionIds) {
+                sessions.createIfAbsent(new Session("u1", id, "t", 1, 1));
+            }
+        }
+
+        String held(String sessionId) {
+            return sessions.get("u1", sessionId).orElseThrow().held();
+        }
+    }
+
+    @Test
+    void aHeldTurnMarksItsSessionAndATurnGivenTheMarkWaitsBehindItWithoutAQuery() {
+        Marked m = new Marked("s1");
+        queue.refusals = 3;
+        m.reliable.enqueue(turn("s1", 1), false);
+        assertThat(m.held("s1")).as("marked with the held job's id").isEqualTo("t-1");
+
+        m.reliable.enqueue(turn("s1", 2), m.held("s1") != null);
+
+        assertThat(queue.sent.enqueued).as("not before the held one").isEmpty();
+        assertThat(m.held("s1")).as("the newest hold's mark").isEqualTo("t-2");
+        assertThat(m.queries).as("no Query of the held jobs").isZero();
+        m.sweep.sweep();
+        assertThat(queue.sent.enqueued).containsExactly(turn("s1", 1), turn("s1", 2));
+        assertThat(m.held("s1")).as("cleared after the group's last job").isNull();
+        m.reliable.enqueue(turn("s1", 3), m.held("s1") != null);
+        assertThat(queue.sent.enqueued).last().isEqualTo(turn("s1", 3));
+        assertThat(m.queries).isZero();
+    }
+
+    @Test
+    void aHoldAfterTheSweepReadItsGroupKeepsTheMark() {
+        Marked m = new Marked("s1");
+        queue.refusals = 3;
+        m.reliable.enqueue(turn("s1", 1), false);
+        m.sessions.markHeld("u1", "s1", "t-9"); // a newer job's hold, marked while the sweep sends t-1
+
+        m.sweep.sweep();
+
+        assertThat(queue.sent.enqueued).containsExactly(turn("s1", 1));
+        assertThat(m.held("s1")).isEqualTo("t-9");
+    }
+
+    @Test
+    void jobsOfAUsersGroupStillAskTheHeldJobs() {
+        Marked m = new Marked("s1");
+        TurnRequest memory = new TurnRequest("u1", "s1", "t-1", null, 1, TurnRequest.Kind.MEMORY, "model");
+
+        m.reliable.enqueue(memory, false);
+
+        assertThat(m.queries).isEqualTo(1);
+        assertThat(queue.sent.enqueued).containsExactly(memory);
+        assertThat(m.held("s1")).isNull();
     }
 
     @Test

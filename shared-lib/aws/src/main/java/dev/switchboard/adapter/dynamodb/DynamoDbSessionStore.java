@@ -26,9 +26,13 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * Sessions table: pk = userId, sk = sessionId. Turn marks ({@code lastTurnId}, {@code settledTurnId},
  * {@code cancelUpTo}) only move forward: each is set with a condition that it is absent or older. The run claim
  * ({@code runTurn}, {@code runUntil}, {@code runAttempt}) and the resume requests ({@code resumes}, a list) live on the
- * same item, so claiming a run also reads the session and settling a turn also ends its claim: no extra requests.
+ * same item, so claiming a run also reads the session and settling a turn also ends its claim: no extra requests. So
+ * does the hold mark ({@code held}, the newest job of the session's group held for the sweep), read with the session.
  */
 public final class DynamoDbSessionStore implements SessionStore {
+    /** The newest held job of the session's group ({@link Session#held()}). */
+    private static final String HELD = "held";
+
     private final DynamoDbClient dynamo;
     private final String table;
 
@@ -261,6 +265,31 @@ public final class DynamoDbSessionStore implements SessionStore {
     }
 
     @Override
+    public boolean markHeld(String userId, String sessionId, String jobId) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("SET " + HELD + " = :j")
+                    .conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(Map.of(":j", s(jobId))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void clearHeld(String userId, String sessionId, String jobId) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(key(userId, sessionId))
+                    .updateExpression("REMOVE " + HELD)
+                    .conditionExpression(HELD + " = :j")
+                    .expressionAttributeValues(Map.of(":j", s(jobId))));
+        } catch (ConditionalCheckFailedException e) {
+            // a newer hold's mark (or the session is gone)
+        }
+    }
+
+    @Override
     public Page<Session> list(String userId, int limit, String cursor) {
         QueryResponse r = dynamo.query(b -> b.tableName(table)
                 .keyConditionExpression("pk = :u")
@@ -283,7 +312,7 @@ public final class DynamoDbSessionStore implements SessionStore {
                 num(item, "createdAt"), num(item, "updatedAt"), str(item, "model"), str(item, "systemPrompt"),
                 policy == null ? null : BusyPolicy.valueOf(policy), str(item, "lastTurnId"),
                 str(item, "lastClientMessageId"), str(item, "settledTurnId"), str(item, "cancelUpTo"),
-                resumes(item));
+                resumes(item), str(item, HELD));
     }
 
     private static List<ResumeRequest> resumes(Map<String, AttributeValue> item) {
