@@ -115,7 +115,7 @@ public final class DynamoDbTurnAdmissions implements TurnAdmissions {
             Outcome rest = write(message, clientMessageId, fingerprint,
                     new Quota(quota.turnsPerMinute(), quota.tokensPerDay(), 0, quota.holdMillis()), mark);
             if (rest instanceof Refused || rest instanceof SessionGone) {
-                quotas.releaseSlot(userId, sessionId, clientMessageId); // nothing of the turn stays
+                quotas.takeBackSlot(userId, sessionId, clientMessageId); // nothing of the turn stays
             }
             return rest;
         }

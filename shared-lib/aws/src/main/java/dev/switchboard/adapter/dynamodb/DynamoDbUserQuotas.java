@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * the day's sum and only if absent, so a call is charged once; one item of running-answer slots (sk
  * {@code R#slots}): a map {@code slots} from each session holding a slot to its turn's clientMessageId {@code c} and
  * holdUntil {@code h}, so taking a slot is one UpdateItem conditional on {@code size(slots)} (a session's own entry
- * is overwritten, never counted twice) and releasing one an UpdateItem conditional on the entry's {@code c}.
+ * is overwritten, never counted twice) and releasing one an UpdateItem conditional on the entry's {@code c}; the item
+ * stays when its last slot is released (its TTL, a day past the last slot's hold, removes an idle user's).
  * Starting a turn is one conditional UpdateItem that checks both limits and counts the turn; with a slot to take,
  * that update and the slot's are one TransactWriteItems.
  */
@@ -280,21 +281,24 @@ public final class DynamoDbUserQuotas implements UserQuotas {
         return n((nowMillis + holdMillis) / 1000 + 86_400);
     }
 
+    /**
+     * One UpdateItem; the slots item stays when its map is left empty, so the user's next take is the one conditional
+     * write it usually is (a deleted user's item is deleted with the user's partition, and an idle user's expires a
+     * day after its last slot's hold).
+     */
     @Override
     public void releaseSlot(String userId, String sessionId, String clientMessageId) {
-        Map<String, AttributeValue> after;
-        try {
-            after = dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
-                    .updateExpression("REMOVE #s.#a")
-                    .conditionExpression("#s.#a.c = :c")
-                    .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
-                    .expressionAttributeValues(Map.of(":c", s(clientMessageId)))
-                    .returnValues(ReturnValue.ALL_NEW)).attributes();
-        } catch (ConditionalCheckFailedException e) {
-            return; // taken over by a newer turn of the session, or freed for another session after it lapsed
-        }
-        if (after == null || !after.containsKey(SLOTS) || after.get(SLOTS).m().isEmpty()) {
-            // the last slot is free: no empty item is left behind (a deleted user's racing turn must leave nothing)
+        release(userId, sessionId, clientMessageId);
+    }
+
+    /**
+     * Gives back a slot just taken for a turn that was then not admitted (its session gone, a limit reached), and
+     * deletes the slots item when that leaves it empty: a take that raced the user's deletion may have made the item
+     * after the partition was deleted, and nothing of a deleted user may stay.
+     */
+    void takeBackSlot(String userId, String sessionId, String clientMessageId) {
+        Map<String, AttributeValue> after = release(userId, sessionId, clientMessageId);
+        if (after != null && (!after.containsKey(SLOTS) || after.get(SLOTS).m().isEmpty())) {
             try {
                 dynamo.deleteItem(b -> b.tableName(table).key(key(userId, RUNNING))
                         .conditionExpression("attribute_not_exists(#s) OR size(#s) = :zero")
@@ -303,6 +307,20 @@ public final class DynamoDbUserQuotas implements UserQuotas {
             } catch (ConditionalCheckFailedException e) {
                 // a slot was taken in between: the item stays
             }
+        }
+    }
+
+    /** Removes the session's entry if it still names {@code clientMessageId}; the item after, or null when it did not. */
+    private Map<String, AttributeValue> release(String userId, String sessionId, String clientMessageId) {
+        try {
+            return dynamo.updateItem(b -> b.tableName(table).key(key(userId, RUNNING))
+                    .updateExpression("REMOVE #s.#a")
+                    .conditionExpression("#s.#a.c = :c")
+                    .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
+                    .expressionAttributeValues(Map.of(":c", s(clientMessageId)))
+                    .returnValues(ReturnValue.ALL_NEW)).attributes();
+        } catch (ConditionalCheckFailedException e) {
+            return null; // taken over by a newer turn of the session, or freed for another session after it lapsed
         }
     }
 }
