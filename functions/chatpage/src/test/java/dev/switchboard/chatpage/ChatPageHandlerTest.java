@@ -70,6 +70,9 @@ class ChatPageHandlerTest {
 
     private void s3(HttpExchange exchange) throws IOException {
         if (s3Denies) {
+            // read the whole body first, as S3 does: a reply sent while the client still writes can reset the
+            // connection, and the client then sees "Error writing request body" instead of S3's answer
+            exchange.getRequestBody().readAllBytes();
             reply(exchange, 403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
             return;
         }
