@@ -2,6 +2,7 @@ package dev.switchboard.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.infra.bench.DesignMinimum;
 import dev.switchboard.infra.bench.Floor;
 import dev.switchboard.infra.bench.LoadBenchmark;
 import dev.switchboard.infra.bench.TierRatio;
@@ -108,8 +109,21 @@ class BenchmarkSmokeIT {
         assertThat(java.util.Arrays.stream(path.workerBeforeFirstDelta()).min().orElseThrow())
                 .isGreaterThanOrEqualTo(2);
         assertThat(r.floor().criticalPath().workerBeforeFirstDelta()).as("the floor's worker logs no turn").isEmpty();
-        assertThat(r.targets()).hasSize(11).allSatisfy(t -> assertThat(t.measured()).isFinite());
+        assertThat(r.targets()).hasSize(11).allSatisfy(t -> assertThat(t.measured()).isFinite())
+                .allSatisfy(t -> assertThat(t.unmetBecause()).as(t.name()).isNotBlank());
         assertThat(table).contains("Issue 14's targets", "DynamoDB in the worker before the first delta");
+        // every unmet target is printed with why: the design's minimum for it
+        r.targets().stream().filter(t -> !t.met())
+                .forEach(t -> assertThat(table).contains(t.name()).contains("why: " + t.unmetBecause()));
+        // the design's minimum for this load's answer (50 ms, then 20 tokens at 1,000/s: no full poll interval)
+        DesignMinimum min = r.designMinimum();
+        assertThat(min.of(DesignMinimum.Part.MESSAGE_BEFORE_ACCEPTED)).isEqualTo(2);
+        assertThat(min.of(DesignMinimum.Part.WORKER_BEFORE_FIRST_DELTA)).isEqualTo(4);
+        assertThat(min.steps()).filteredOn(s -> s.request().startsWith("cancel poll")).singleElement()
+                .satisfies(s -> assertThat(s.requests()).isZero());
+        assertThat(min.total()).as("at most the measured count: the sessions' first turns make more")
+                .isLessThanOrEqualTo(r.switchboard().perTurn(r.switchboard().calls().total("DynamoDb.")));
+        assertThat(table).contains("The design's fewest DynamoDB requests", "run claim UpdateItem");
     }
 
     @Test

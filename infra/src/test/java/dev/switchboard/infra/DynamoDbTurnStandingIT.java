@@ -1,9 +1,12 @@
 package dev.switchboard.infra;
 
 import dev.switchboard.adapter.dynamodb.DynamoDbKnowledgeVersions;
+import dev.switchboard.adapter.dynamodb.DynamoDbPendingTurns;
 import dev.switchboard.adapter.dynamodb.DynamoDbTurnStanding;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
 import dev.switchboard.port.KnowledgeVersions;
+import dev.switchboard.port.PendingTurns;
+import dev.switchboard.protocol.ProtocolCodec;
 import dev.switchboard.port.TurnStanding;
 import dev.switchboard.port.UserQuotas;
 import dev.switchboard.testing.TurnStandingContract;
@@ -22,7 +25,12 @@ class DynamoDbTurnStandingIT extends TurnStandingContract {
     }
 
     @Override
-    protected TurnStanding standing(UserQuotas quotas, KnowledgeVersions versions) {
+    protected PendingTurns pending() {
+        return new DynamoDbPendingTurns(StackFixture.stack().dynamo(), TABLE, new ProtocolCodec().mapper());
+    }
+
+    @Override
+    protected TurnStanding standing(UserQuotas quotas, KnowledgeVersions versions, PendingTurns pending) {
         return new DynamoDbTurnStanding(StackFixture.stack().dynamo(), TABLE);
     }
 }

@@ -122,7 +122,8 @@ final class TurnCompletion {
         }
         try {
             afterAnswer.answered(request, turn.model().id(), tokens.total(),
-                    turn.dayTokensAtStart() < 0 ? -1 : turn.dayTokensAtStart() + tokens.total());
+                    turn.dayTokensAtStart() < 0 ? -1 : turn.dayTokensAtStart() + tokens.total(),
+                    turn.userJobsHeld());
         } catch (RuntimeException e) {
             LOG.warn("after-answer step failed: {}", e.getClass().getSimpleName());
         }

@@ -294,7 +294,8 @@ public final class TurnRunner {
         TurnOutput output = new TurnOutput(request, claim.attempt(), out, steps, clock, settings, handedOn);
         RunningTurn turn = new RunningTurn(request, model, context, output,
                 prior == null ? started : prior.runStartedMillis(), deadline, claim.attempt(), prior,
-                receiveCount, started, standing == null ? -1 : standing.tokensUsedToday());
+                receiveCount, started, standing == null ? -1 : standing.tokensUsedToday(),
+                standing == null ? null : standing.userJobsHeld());
         if (handedOn != null) {
             // the run goes on where its last invocation handed it over: clients keep what they have (after a dead
             // segment: up to the checkpoint, dropping what that segment streamed past it)

@@ -97,11 +97,21 @@ public final class UserDataJobs {
         this.titles = new SessionTitles(messages, sessions, models, connections, gateway, codec, budget);
     }
 
-    /** The {@link AfterAnswer} hook of a turn: queues the memory job (done has been sent already). */
+    /**
+     * The {@link AfterAnswer} hook of a turn: queues the memory job (done has been sent already), held behind a held
+     * job of the user's group when the turn saw one (not seen: the queue asks its held jobs).
+     */
     public AfterAnswer afterAnswer() {
-        return (turn, modelId, tokens, dayTokens) -> queue.enqueue(new TurnRequest(turn.userId(), turn.sessionId(),
-                turn.turnId(), turn.clientMessageId(), clock.millis(), TurnRequest.Kind.MEMORY, modelId,
-                turn.correlationId(), budget.leftAfter(dayTokens) ? Boolean.TRUE : null));
+        return (turn, modelId, tokens, dayTokens, userJobsHeld) -> {
+            TurnRequest job = new TurnRequest(turn.userId(), turn.sessionId(), turn.turnId(), turn.clientMessageId(),
+                    clock.millis(), TurnRequest.Kind.MEMORY, modelId, turn.correlationId(),
+                    budget.leftAfter(dayTokens) ? Boolean.TRUE : null);
+            if (userJobsHeld == null) {
+                queue.enqueue(job);
+            } else {
+                queue.enqueue(job, userJobsHeld);
+            }
+        };
     }
 
     public void run(TurnRequest job) {

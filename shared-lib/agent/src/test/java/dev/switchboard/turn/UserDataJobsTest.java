@@ -9,14 +9,17 @@ import dev.switchboard.agent.TurnContext;
 import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.knowledge.UserKnowledgeCache;
 import dev.switchboard.port.MessageStore;
+import dev.switchboard.port.PendingTurns;
 import dev.switchboard.port.SessionStore;
 import dev.switchboard.testing.HashingEmbedder;
 import dev.switchboard.testing.InMemoryDocumentStore;
 import dev.switchboard.testing.InMemoryKnowledgeVersions;
 import dev.switchboard.testing.InMemoryMemoryStore;
+import dev.switchboard.testing.InMemoryPendingTurns;
 import dev.switchboard.testing.InMemoryTurnStanding;
 import dev.switchboard.testing.InMemoryUserQuotas;
 import dev.switchboard.port.UserQuotas;
+import dev.switchboard.usecase.ReliableTurnQueue;
 import dev.switchboard.usecase.TurnLimits;
 import dev.switchboard.tools.ToolSet;
 import java.lang.reflect.InvocationTargetException;
@@ -150,5 +153,41 @@ class UserDataJobsTest extends TurnFixture {
         TurnRequest job = queue.enqueued.stream().filter(j -> j.kind() == TurnRequest.Kind.MEMORY).findFirst()
                 .orElseThrow();
         assertThat(job.budgetLeft()).as("spent by the turn itself: the job must read").isNull();
+    }
+
+    @Test
+    void theTurnsStandingTellsItsMemoryJobWhetherToWaitBehindAHeldJobOfTheUserWithoutAQuery() {
+        connect(ALICE, "a1");
+        InMemoryUserQuotas quotas = new InMemoryUserQuotas();
+        InMemoryKnowledgeVersions versions = new InMemoryKnowledgeVersions();
+        InMemoryPendingTurns pending = new InMemoryPendingTurns();
+        PendingTurns countedPending = counted(PendingTurns.class, pending);
+        ReliableTurnQueue reliable = new ReliableTurnQueue(queue, countedPending, sessions, 1, 0, pause -> { });
+        ModelChoice echo = new ModelChoice(new MarkerEchoModel(), "echo", false);
+        TurnLimits limits = new TurnLimits(quotas, 0, 0, 1_000_000);
+        UserDataJobs jobs = new UserDataJobs(messages, sessions, new InMemoryMemoryStore(),
+                new InMemoryDocumentStore(), versions, new UserKnowledgeCache(new InMemoryMemoryStore(),
+                new InMemoryDocumentStore(), 10, Duration.ofHours(1)), new HashingEmbedder(), ModelCatalog.of(echo),
+                reliable, connections, gateway, codec, now::get, limits);
+        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(ModelCatalog.of(echo), "prompt", ToolSet.NONE, TurnContext.Source.NONE), codec,
+                now::get, new TurnSettings(20, 0, 256, 3), jobs.afterAnswer(), dev.switchboard.port.Metrics.NONE,
+                limits, new InMemoryTurnStanding(quotas, versions, pending));
+        assertThat(runner.run(accepted("hello"), 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+        assertThat(queue.enqueued).as("nothing held: the memory job is sent")
+                .anyMatch(j -> j.kind() == TurnRequest.Kind.MEMORY);
+        assertThat(calls("PendingTurns.holds")).as("the standing saw no held job: no Query of its own").isZero();
+
+        // an index job of the user whose send the queue refused waits in the user's group
+        TurnRequest index = new TurnRequest(ALICE, "s-other", "doc-1", null, now.get(), TurnRequest.Kind.INDEX, null);
+        pending.hold(index);
+        queue.enqueued.clear();
+        assertThat(runner.run(accepted("and then"), 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        assertThat(queue.enqueued).as("held behind the index job, not sent before it")
+                .noneMatch(j -> j.kind() == TurnRequest.Kind.MEMORY);
+        assertThat(pending.held(new PendingTurns.Group(ALICE, TurnRequest.userGroup(ALICE))))
+                .extracting(TurnRequest::kind).containsExactly(TurnRequest.Kind.INDEX, TurnRequest.Kind.MEMORY);
+        assertThat(calls("PendingTurns.holds")).isZero();
     }
 }

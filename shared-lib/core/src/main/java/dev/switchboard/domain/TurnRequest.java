@@ -78,8 +78,12 @@ public record TurnRequest(String userId, String sessionId, String turnId, String
      * they must not hold up each other's turns).
      */
     public String groupId() {
-        return runsTurn() ? sessionGroup(userId, sessionId)
-                : "user-" + dev.switchboard.domain.Hashes.sha256Hex(userId, 24);
+        return runsTurn() ? sessionGroup(userId, sessionId) : userGroup(userId);
+    }
+
+    /** The FIFO group of a user's memory and index jobs (the user-data queue's). */
+    public static String userGroup(String userId) {
+        return "user-" + dev.switchboard.domain.Hashes.sha256Hex(userId, 24);
     }
 
     /** Whether this job runs the session's turn (a new turn, or one resumed after tool decisions). */

@@ -29,7 +29,13 @@ import org.slf4j.LoggerFactory;
  * it could between the Query and the send before. Marking before holding keeps a crash between the two on the safe
  * side: a mark without a held job only holds the next job for one sweep (which clears the mark when it sends it); a
  * held job is never without its mark. Jobs held before marks were kept have none: until the sweep sends them, a new turn
- * of their session may pass them. Jobs of other groups (a user's memory and index jobs) are asked about with the Query.
+ * of their session may pass them. A user's memory and index jobs need no mark: the worker reads their group's held
+ * jobs with the user's standing (one Query it makes anyway, {@link dev.switchboard.port.TurnStanding}), as the turn
+ * begins, and passes what it saw to {@link #enqueue(TurnRequest, boolean)} for the turn's memory job. The window that
+ * leaves is the turn's length: a job of the user's group held meanwhile by another call (its own send refused) is not
+ * seen, and the memory job may reach the queue before it; the two are then extracted out of order (a later fact
+ * before an earlier one), nothing is lost. Without that read (the plain {@link #enqueue(TurnRequest)}), the Query
+ * asks just before the send.
  * <p>
  * A job the sweep sends again after its first send did reach the queue is dropped by the queue's deduplication within
  * five minutes, and after that by the worker's conditional answer write (one answer per turn id).
@@ -92,10 +98,14 @@ public final class ReliableTurnQueue implements TurnQueue {
         send(job, pending.holds(job.userId(), job.groupId()));
     }
 
-    /** Without marks (or for a job of another group) the held jobs are asked, as {@link #enqueue(TurnRequest)} does. */
+    /**
+     * A user's job is held when {@code groupHeld} (the caller read the group's held jobs themselves); a session's turn
+     * when its session's mark was read, or, without marks, when the held jobs are there now (asked, as {@link
+     * #enqueue(TurnRequest)} does).
+     */
     @Override
     public void enqueue(TurnRequest job, boolean groupHeld) {
-        send(job, marks.isPresent() && job.runsTurn() ? groupHeld : pending.holds(job.userId(), job.groupId()));
+        send(job, !job.runsTurn() || marks.isPresent() ? groupHeld : pending.holds(job.userId(), job.groupId()));
     }
 
     private void send(TurnRequest job, boolean behindHeld) {

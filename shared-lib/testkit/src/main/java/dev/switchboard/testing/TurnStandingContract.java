@@ -2,7 +2,9 @@ package dev.switchboard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.KnowledgeVersions;
+import dev.switchboard.port.PendingTurns;
 import dev.switchboard.port.TurnStanding;
 import dev.switchboard.port.TurnStanding.Standing;
 import dev.switchboard.port.UserQuotas;
@@ -11,8 +13,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@link TurnStanding} port's contract: it reads what {@link UserQuotas} charged today and what
- * {@link KnowledgeVersions} bumped, for the asked user only, whatever else the user's partition holds.
+ * The {@link TurnStanding} port's contract: it reads what {@link UserQuotas} charged today, what
+ * {@link KnowledgeVersions} bumped and whether {@link PendingTurns} holds a job of the user's own group, for the asked
+ * user only, whatever else the user's partition holds.
  */
 public abstract class TurnStandingContract {
     private static final long NOW = 1_795_000_020_000L;
@@ -20,21 +23,25 @@ public abstract class TurnStandingContract {
     protected String user;
     private UserQuotas quotas;
     private KnowledgeVersions versions;
+    private PendingTurns pending;
     private TurnStanding standing;
 
     protected abstract UserQuotas quotas();
 
     protected abstract KnowledgeVersions versions();
 
-    /** Reads what {@code quotas} and {@code versions} (the same store) wrote. */
-    protected abstract TurnStanding standing(UserQuotas quotas, KnowledgeVersions versions);
+    protected abstract PendingTurns pending();
+
+    /** Reads what {@code quotas}, {@code versions} and {@code pending} (the same store) wrote. */
+    protected abstract TurnStanding standing(UserQuotas quotas, KnowledgeVersions versions, PendingTurns pending);
 
     @BeforeEach
     void setUpContract() {
         user = "user-" + UUID.randomUUID();
         quotas = quotas();
         versions = versions();
-        standing = standing(quotas, versions);
+        pending = pending();
+        standing = standing(quotas, versions, pending);
     }
 
     @Test
@@ -64,6 +71,27 @@ public abstract class TurnStandingContract {
         assertThat(quotas.tryStartTurnWithSlot(user, "s-1", "c-1", NOW, 10, 1_000, 2, 60_000))
                 .isEqualTo(UserQuotas.Verdict.OK);
         assertThat(standing.read(user, NOW)).isEqualTo(new Standing(5, 0));
+    }
+
+    @Test
+    void aHeldJobOfTheUsersGroupIsSeenWithTheTokensAndTheVersion() {
+        quotas.charge(user, "call-1", NOW, 30);
+        versions.bump(user);
+        pending.hold(new TurnRequest(user, "s-1", "t-1", null, NOW, TurnRequest.Kind.MEMORY, "m"));
+        assertThat(standing.read(user, NOW)).isEqualTo(new Standing(30, 1, true));
+    }
+
+    @Test
+    void aHeldTurnOfASessionIsNotAJobOfTheUsersGroup() {
+        quotas.charge(user, "call-1", NOW, 30);
+        pending.hold(new TurnRequest(user, "s-1", "t-1", "c-1", NOW));
+        assertThat(standing.read(user, NOW)).isEqualTo(new Standing(30, 0, false));
+    }
+
+    @Test
+    void anotherUsersHeldJobIsNotSeen() {
+        pending.hold(new TurnRequest("other-" + user, "s-1", "t-1", null, NOW, TurnRequest.Kind.INDEX, null));
+        assertThat(standing.read(user, NOW)).isEqualTo(new Standing(0, 0, false));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.switchboard.testing;
 
 import dev.switchboard.port.KnowledgeVersions;
+import dev.switchboard.port.PendingTurns;
 import dev.switchboard.port.TurnStanding;
 import dev.switchboard.port.UserQuotas;
 
@@ -16,7 +17,12 @@ class InMemoryTurnStandingTest extends TurnStandingContract {
     }
 
     @Override
-    protected TurnStanding standing(UserQuotas quotas, KnowledgeVersions versions) {
-        return new InMemoryTurnStanding(quotas, versions);
+    protected PendingTurns pending() {
+        return new InMemoryPendingTurns();
+    }
+
+    @Override
+    protected TurnStanding standing(UserQuotas quotas, KnowledgeVersions versions, PendingTurns pending) {
+        return new InMemoryTurnStanding(quotas, versions, pending);
     }
 }

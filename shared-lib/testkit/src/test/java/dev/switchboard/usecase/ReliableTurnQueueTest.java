@@ -150,15 +150,33 @@ class ReliableTurnQueueTest {
     }
 
     @Test
-    void jobsOfAUsersGroupStillAskTheHeldJobs() {
+    void aUsersJobAsksTheHeldJobsOnlyWhenTheCallerDidNotReadThem() {
         Marked m = new Marked("s1");
         TurnRequest memory = new TurnRequest("u1", "s1", "t-1", null, 1, TurnRequest.Kind.MEMORY, "model");
 
-        m.reliable.enqueue(memory, false);
+        m.reliable.enqueue(memory);
+        assertThat(m.queries).as("not read by the caller: asked").isEqualTo(1);
 
-        assertThat(m.queries).isEqualTo(1);
-        assertThat(queue.sent.enqueued).containsExactly(memory);
-        assertThat(m.held("s1")).isNull();
+        TurnRequest next = new TurnRequest("u1", "s1", "t-2", null, 2, TurnRequest.Kind.MEMORY, "model");
+        m.reliable.enqueue(next, false);
+        assertThat(m.queries).as("read with the standing: not asked again").isEqualTo(1);
+        assertThat(queue.sent.enqueued).containsExactly(memory, next);
+        assertThat(m.held("s1")).as("a user's job marks no session").isNull();
+    }
+
+    @Test
+    void aUsersJobToldItsGroupHoldsAJobIsHeldBehindItAndSentAfterIt() {
+        Marked m = new Marked("s1");
+        TurnRequest first = new TurnRequest("u1", "s1", "t-1", null, 1, TurnRequest.Kind.MEMORY, "model");
+        queue.refusals = 3;
+        m.reliable.enqueue(first);
+        TurnRequest second = new TurnRequest("u1", "s2", "t-2", null, 2, TurnRequest.Kind.MEMORY, "model");
+
+        m.reliable.enqueue(second, true);
+
+        assertThat(queue.sent.enqueued).as("not before the held one").isEmpty();
+        m.sweep.sweep();
+        assertThat(queue.sent.enqueued).containsExactly(first, second);
     }
 
     @Test

@@ -33,7 +33,8 @@ public final class DynamoDbPendingTurns implements PendingTurns {
         this.json = json;
     }
 
-    private static String prefix(String groupId) {
+    /** The sort key prefix of a group's held jobs. */
+    static String prefix(String groupId) {
         return "P#" + groupId + "#";
     }
 

@@ -2,16 +2,20 @@ package dev.switchboard.adapter.dynamodb;
 
 import static dev.switchboard.adapter.dynamodb.Attr.*;
 
+import dev.switchboard.domain.TurnRequest;
 import dev.switchboard.port.TurnStanding;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The day's tokens and the knowledge version in one strongly consistent Query of the user's UserData partition: the
- * day item ({@code Q#<yyyyMMdd>}, see {@link DynamoDbUserQuotas}) and the version item ({@code V#}, see
- * {@link DynamoDbKnowledgeVersions}) bound a key range that holds only them and the running-answer slots item
- * ({@code R#slots}): three small items, one request and one read unit where two GetItems took two of each.
+ * The day's tokens, the knowledge version and whether the user's group holds a job, in one strongly consistent Query
+ * of the user's UserData partition: the key range from the user group's held jobs ({@code P#user-<hash>#…}, see
+ * {@link DynamoDbPendingTurns}; none but while the queue refuses sends) to the version item ({@code V#}, see
+ * {@link DynamoDbKnowledgeVersions}) holds only them, the day items ({@code Q#<yyyyMMdd>}, today's and yesterday's,
+ * see {@link DynamoDbUserQuotas}) and the running-answer slots item ({@code R#slots}), as long as no held session
+ * group's id sorts after the user's ({@code session-…} sorts before {@code user-…}): four small items, one request
+ * and one read unit where two GetItems and a Query took three.
  */
 public final class DynamoDbTurnStanding implements TurnStanding {
     private final DynamoDbClient dynamo;
@@ -25,11 +29,13 @@ public final class DynamoDbTurnStanding implements TurnStanding {
     @Override
     public Standing read(String userId, long nowMillis) {
         String day = DynamoDbUserQuotas.dayKey(nowMillis);
+        String held = DynamoDbPendingTurns.prefix(TurnRequest.userGroup(userId));
         long tokens = 0;
         long version = 0;
+        boolean jobsHeld = false;
         for (Map<String, AttributeValue> item : dynamo.query(b -> b.tableName(table).consistentRead(true)
-                .keyConditionExpression("pk = :u AND sk BETWEEN :day AND :version")
-                .expressionAttributeValues(Map.of(":u", s(userId), ":day", s(day),
+                .keyConditionExpression("pk = :u AND sk BETWEEN :held AND :version")
+                .expressionAttributeValues(Map.of(":u", s(userId), ":held", s(held),
                         ":version", s(DynamoDbKnowledgeVersions.VERSION_KEY)))
                 .projectionExpression("sk, tokens, v")).items()) {
             String sk = str(item, SK);
@@ -37,8 +43,10 @@ public final class DynamoDbTurnStanding implements TurnStanding {
                 tokens = num(item, "tokens");
             } else if (DynamoDbKnowledgeVersions.VERSION_KEY.equals(sk)) {
                 version = num(item, "v");
+            } else if (sk.startsWith(held)) {
+                jobsHeld = true;
             }
         }
-        return new Standing(tokens, version);
+        return new Standing(tokens, version, jobsHeld);
     }
 }
