@@ -44,13 +44,11 @@ public record DesignMinimum(List<Step> steps) {
         s.add(new Step(Part.WORKER_AFTER_FIRST_DELTA, "cancel poll GetItem",
                 Math.floorDiv(streamMillis, cancelPollMillis),
                 "a cancel or a resume reaches the stream within " + cancelPollMillis + " ms"));
-        s.add(new Step(Part.WORKER_AFTER_FIRST_DELTA, "charge TransactWriteItems", 1,
-                "the call's tokens, once per call"));
         s.add(new Step(Part.WORKER_AFTER_FIRST_DELTA, "answer PutItem", 1, "one answer per turn"));
         s.add(new Step(Part.WORKER_AFTER_FIRST_DELTA, "settle UpdateItem", 1,
                 "the claim ends; resumes asked meanwhile are served"));
-        s.add(new Step(Part.WORKER_AFTER_FIRST_DELTA, "slot release UpdateItem", 1,
-                "the user's running-answer slot is free"));
+        s.add(new Step(Part.WORKER_AFTER_FIRST_DELTA, "charge + slot TransactWriteItems", 1,
+                "the call's tokens, once per call, and the running-answer slot freed"));
         s.add(new Step(Part.WORKER_AFTER_FIRST_DELTA, "usage counters UpdateItem", Math.min(1, invocationsPerTurn),
                 "the operator API's figures: one write per invocation, shared by a batch's turns"));
         s.add(new Step(Part.MEMORY_JOB, "turn Query", 1, "the turn's question and answer"));

@@ -89,6 +89,8 @@ final class TurnCompletion {
         if (!settle(turn, now, cancelled ? ResumeStatus.CANCELLED : ResumeStatus.RUNNING)) {
             return TurnRunner.Outcome.TURN_GONE;
         }
+        // the last call's tokens and the slot in one write, before done and the memory job (which may read the budget)
+        turn.charge().endTurn();
         String finishReason = switch (ending) {
             case CANCELLED -> "CANCELLED";
             case OUT_OF_BUDGET -> BUDGET_EXHAUSTED;

@@ -166,21 +166,24 @@ public final class TurnRunner {
      * @throws RuntimeException     when the turn failed and should be delivered again
      */
     public Outcome run(TurnRequest turn, int receiveCount, long remainingMillis) {
+        HeldCharge charge = new HeldCharge(budget, limits, clock, turn);
         Outcome outcome;
         try {
-            outcome = answer(turn, receiveCount, remainingMillis);
+            outcome = answer(turn, receiveCount, remainingMillis, charge);
         } catch (TurnHeldException | TurnHandedOffException e) {
+            charge.charge();
             throw e; // the turn goes on: its running-answer slot stays taken
         } catch (RuntimeException e) {
+            charge.charge();
             int failures = failedDeliveries(turn, receiveCount);
             if (failures >= settings.maxReceiveCount() || receiveCount >= settings.queueMaxReceiveCount()) {
                 completion.givenUp(turn, failures);
-                releaseSlot(turn);
+                charge.endTurn();
                 throw new TurnGivenUpException("turn given up after " + failures + " failed deliveries", e);
             }
             throw e;
         }
-        releaseSlot(turn);
+        charge.endTurn(); // ended already when the turn was answered (see TurnCompletion)
         return outcome;
     }
 
@@ -201,17 +204,7 @@ public final class TurnRunner {
         }
     }
 
-    /** The turn ended (answered, cancelled, paused, stopped, gone or given up): its running-answer slot is free. */
-    private void releaseSlot(TurnRequest turn) {
-        try {
-            limits.release(turn.userId(), turn.sessionId(), turn.clientMessageId());
-        } catch (RuntimeException e) {
-            LOG.warn("could not release the running-answer slot (it lapses by itself): {}",
-                    e.getClass().getSimpleName());
-        }
-    }
-
-    private Outcome answer(TurnRequest request, int receiveCount, long remainingMillis) {
+    private Outcome answer(TurnRequest request, int receiveCount, long remainingMillis, HeldCharge charge) {
         long started = clock.millis();
         long reserve = reserveMillis(remainingMillis);
         if (remainingMillis - reserve < MIN_MODEL_MILLIS) {
@@ -247,7 +240,7 @@ public final class TurnRunner {
             Optional<RunCheckpoint> handedOn = receiveCount <= 1 || !request.runsTurn() ? Optional.empty()
                     : messages.checkpoint(request.userId(), request.sessionId(), request.turnId());
             return claimed(request, receiveCount, started, started + remainingMillis - reserve, recent,
-                    userMessage, claim, handedOn.orElse(null));
+                    userMessage, claim, handedOn.orElse(null), charge);
         } catch (RuntimeException e) {
             lease.release(request, claim.attempt());
             throw e;
@@ -256,7 +249,7 @@ public final class TurnRunner {
 
     private Outcome claimed(TurnRequest request, int receiveCount, long started, long deadline,
                             List<StoredMessage> recent, StoredMessage userMessage, RunClaim claim,
-                            RunCheckpoint checkpoint) {
+                            RunCheckpoint checkpoint, HeldCharge charge) {
         Session session = claim.session();
         // a turn's tool calls exist only once a delivery got as far as the model: a first delivery of a new turn has
         // none, so the Query is saved on the common path
@@ -295,7 +288,7 @@ public final class TurnRunner {
         RunningTurn turn = new RunningTurn(request, model, context, output,
                 prior == null ? started : prior.runStartedMillis(), deadline, claim.attempt(), prior,
                 receiveCount, started, standing == null ? -1 : standing.tokensUsedToday(),
-                standing == null ? null : standing.userJobsHeld());
+                standing == null ? null : standing.userJobsHeld(), charge);
         if (handedOn != null) {
             // the run goes on where its last invocation handed it over: clients keep what they have (after a dead
             // segment: up to the checkpoint, dropping what that segment streamed past it)
@@ -357,6 +350,7 @@ public final class TurnRunner {
         boolean afterTools = tools.ranInCatchUp();
         ChatResponse last = null;
         for (int call = 0; ; call++) {
+            turn.charge().charge(); // the budget check sees the last call's tokens
             boolean budgetLeft = call == 0 && !afterTools && standing != null ? budget.left(standing)
                     : budget.left(request.userId());
             if (!budgetLeft) {
@@ -390,7 +384,7 @@ public final class TurnRunner {
             String callId = request.turnId() + "#" + turn.attempt() + "#" + call;
             ModelStream.Result streamed = stream.stream(turn.model().model(), ModelStream.request(asked, specs),
                     request.turnId(), deadline - clock.millis(), output::add, () -> cancels.cancelled(turn),
-                    spent -> budget.charge(request.userId(), callId, spent), atDeadline);
+                    spent -> turn.charge().hold(callId, spent), atDeadline);
             output.flush();
             tokens = tokens.plus(streamed.tokens());
             if (streamed.outOfTime()) {
@@ -409,6 +403,7 @@ public final class TurnRunner {
             if (ai == null || !ai.hasToolExecutionRequests() || tools.round() >= settings.maxToolRounds()) {
                 return completion.finish(turn, last, TurnCompletion.Ending.ANSWERED, tokens, tools.calls());
             }
+            turn.charge().charge(); // not the last call: charged before its tools run, as other turns ask the budget
             ToolRounds.Round round = tools.run(ai, output.takeRoundText(), () -> timeForTool(turn));
             if (round == ToolRounds.Round.PAUSE) {
                 sessions.settle(request.userId(), request.sessionId(), request.turnId(), clock.millis())

@@ -118,6 +118,58 @@ class TurnRunnerBudgetTest extends TurnFixture {
     }
 
     @Test
+    void theLastCallsChargeAndTheSlotsReleaseAreOneWriteAsTheTurnEnds() {
+        AtomicInteger combined = new AtomicInteger();
+        AtomicInteger alone = new AtomicInteger();
+        InMemoryUserQuotas counting = new InMemoryUserQuotas() {
+            private boolean inCombined;
+
+            @Override
+            public synchronized boolean chargeAndReleaseSlot(String userId, String callId, long nowMillis,
+                                                             long tokens, String sessionId, String clientMessageId) {
+                combined.incrementAndGet();
+                inCombined = true;
+                try {
+                    return super.chargeAndReleaseSlot(userId, callId, nowMillis, tokens, sessionId, clientMessageId);
+                } finally {
+                    inCombined = false;
+                }
+            }
+
+            @Override
+            public synchronized boolean charge(String userId, String callId, long nowMillis, long tokens) {
+                if (!inCombined) {
+                    alone.incrementAndGet();
+                }
+                return super.charge(userId, callId, nowMillis, tokens);
+            }
+
+            @Override
+            public synchronized void releaseSlot(String userId, String sessionId, String clientMessageId) {
+                if (!inCombined) {
+                    alone.incrementAndGet();
+                }
+                super.releaseSlot(userId, sessionId, clientMessageId);
+            }
+        };
+        ScriptedChatModel model = ScriptedChatModel.answering("one ", "two");
+        TurnRequest t = accepted("hello");
+        counting.tryTakeSlot(ALICE, SESSION, t.clientMessageId(), now.get(), 1, TurnLimits.SLOT_HOLD_MILLIS);
+        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(new ModelChoice(model, "scripted", false), "You are helpful."), codec, now::get,
+                new TurnSettings(20, 0, 256, 2), AfterAnswer.NONE, Metrics.NONE,
+                new TurnLimits(counting, 0, 1, 1_000));
+
+        assertThat(runner.run(t, 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
+
+        assertThat(combined).as("the charge and the release in one write").hasValue(1);
+        assertThat(alone).as("neither on its own").hasValue(0);
+        assertThat(counting.tokensUsed(ALICE, now.get())).isEqualTo(ScriptedChatModel.INPUT_TOKENS + 2);
+        assertThat(counting.tryTakeSlot(ALICE, "other", "c", now.get(), 1, TurnLimits.SLOT_HOLD_MILLIS))
+                .as("the slot is free").isTrue();
+    }
+
+    @Test
     void everyDeliveryOfAFailingTurnIsChargedItsEstimateAndTheLastReleasesTheSlot() {
         ScriptedChatModel model = ScriptedChatModel.failing();
         TurnRequest t = accepted("x".repeat(400));

@@ -53,4 +53,18 @@ public interface UserQuotas {
 
     /** Frees the session's slot if it is still held for the turn of {@code clientMessageId}; else nothing changes. */
     void releaseSlot(String userId, String sessionId, String clientMessageId);
+
+    /**
+     * {@link #charge} and {@link #releaseSlot} in one write where the store can: a turn's last model call is charged
+     * as the turn's slot is freed. A part that does not apply (the call charged already; the slot taken over or
+     * lapsed) leaves the other done, as the two calls would.
+     *
+     * @return false when this call was charged already
+     */
+    default boolean chargeAndReleaseSlot(String userId, String callId, long nowMillis, long tokens, String sessionId,
+                                         String clientMessageId) {
+        boolean charged = charge(userId, callId, nowMillis, tokens);
+        releaseSlot(userId, sessionId, clientMessageId);
+        return charged;
+    }
 }

@@ -108,6 +108,22 @@ public final class TurnLimits {
         return quotas != null && quotas.charge(userId, callId, nowMillis, tokens);
     }
 
+    /**
+     * {@link #charge} and {@link #release} in one write where the store can (a turn's last model call, as the turn
+     * ends); without slots, only the charge.
+     *
+     * @return false when the call was charged already (or nothing is counted)
+     */
+    public boolean chargeAndRelease(String userId, String callId, long nowMillis, long tokens, String sessionId,
+                                    String clientMessageId) {
+        if (quotas == null) {
+            return false;
+        }
+        return concurrentTurns > 0
+                ? quotas.chargeAndReleaseSlot(userId, callId, nowMillis, tokens, sessionId, clientMessageId)
+                : quotas.charge(userId, callId, nowMillis, tokens);
+    }
+
     /** The user's message when the day's tokens are used up. */
     public String budgetSpent() {
         return "Today's budget of " + tokensPerDay + " tokens is used up; it renews at midnight UTC";

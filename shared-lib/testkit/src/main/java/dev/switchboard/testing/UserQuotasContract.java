@@ -76,6 +76,38 @@ public abstract class UserQuotasContract {
     }
 
     @Test
+    void theLastCallsChargeAndTheSlotsReleaseGoTogether() {
+        assertThat(quotas.tryTakeSlot(user, "s1", "c1", NOW, 1, 60_000)).isTrue();
+        assertThat(quotas.chargeAndReleaseSlot(user, "t-1#1#0", NOW, 70, "s1", "c1")).isTrue();
+        assertThat(quotas.tokensUsed(user, NOW)).isEqualTo(70);
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 1, 60_000)).as("the slot is free").isTrue();
+    }
+
+    @Test
+    void aChargeWithTheReleaseOfASlotTakenOverStillCountsAndLeavesTheNewerTurnsSlot() {
+        assertThat(quotas.tryTakeSlot(user, "s1", "c1", NOW, 1, 60_000)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s1", "c2", NOW, 1, 60_000)).as("the session's newer turn").isTrue();
+        assertThat(quotas.chargeAndReleaseSlot(user, "t-1#1#0", NOW, 70, "s1", "c1")).isTrue();
+        assertThat(quotas.tokensUsed(user, NOW)).isEqualTo(70);
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 1, 60_000)).as("still the newer turn's").isFalse();
+    }
+
+    @Test
+    void aChargedCallWithTheReleaseAddsNothingAndStillFreesTheSlot() {
+        assertThat(quotas.charge(user, "t-1#1#0", NOW, 70)).isTrue();
+        assertThat(quotas.tryTakeSlot(user, "s1", "c1", NOW, 1, 60_000)).isTrue();
+        assertThat(quotas.chargeAndReleaseSlot(user, "t-1#1#0", NOW, 70, "s1", "c1")).isFalse();
+        assertThat(quotas.tokensUsed(user, NOW)).isEqualTo(70);
+        assertThat(quotas.tryTakeSlot(user, "s2", "c1", NOW, 1, 60_000)).as("the slot is free").isTrue();
+    }
+
+    @Test
+    void aChargeWithTheReleaseOfNoSlotAtAllCounts() {
+        assertThat(quotas.chargeAndReleaseSlot(user, "t-1#1#0", NOW, 70, "s1", "c1")).isTrue();
+        assertThat(quotas.tokensUsed(user, NOW)).isEqualTo(70);
+    }
+
+    @Test
     void startingATurnWithASlotCountsTheMinuteAndTakesTheSlotTogether() {
         assertThat(quotas.tryStartTurnWithSlot(user, "s1", "c1", NOW, 3, 0, 1, 60_000)).isEqualTo(Verdict.OK);
         assertThat(quotas.tryStartTurnWithSlot(user, "s1", "c2", NOW, 3, 0, 1, 60_000))

@@ -166,29 +166,87 @@ public final class DynamoDbUserQuotas implements UserQuotas {
 
     @Override
     public boolean charge(String userId, String callId, long nowMillis, long tokens) {
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(chargeItems(userId, callId, nowMillis, tokens)));
+            return true;
+        } catch (TransactionCanceledException e) {
+            if (failed(e, 0)) {
+                return false; // this call's charge is stored already
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * One transaction of three items: the call's charge item and the day's tokens ({@link #charge}), and the slot's
+     * release (the session's entry removed if it still names the turn). When the transaction is cancelled, what it
+     * could not do is left and the rest is done on its own: a charge stored already is not stored again; a slot taken
+     * over or lapsed is not released; a conflict with another write (the user's next admission taking a slot) falls
+     * back to the two requests.
+     */
+    @Override
+    public boolean chargeAndReleaseSlot(String userId, String callId, long nowMillis, long tokens, String sessionId,
+                                        String clientMessageId) {
+        List<TransactWriteItem> items = new ArrayList<>(chargeItems(userId, callId, nowMillis, tokens));
+        items.add(TransactWriteItem.builder().update(Update.builder().tableName(table).key(key(userId, RUNNING))
+                .updateExpression("REMOVE #s.#a")
+                .conditionExpression("#s.#a.c = :c")
+                .expressionAttributeNames(Map.of("#s", SLOTS, "#a", sessionId))
+                .expressionAttributeValues(Map.of(":c", s(clientMessageId))).build()).build());
+        try {
+            dynamo.transactWriteItems(b -> b.transactItems(items));
+            return true;
+        } catch (TransactionCanceledException e) {
+            // each part on its own, the second tried even when the first fails
+            RuntimeException failure = null;
+            boolean charged = false;
+            if (!failed(e, 0)) {
+                try {
+                    charged = charge(userId, callId, nowMillis, tokens);
+                } catch (RuntimeException f) {
+                    failure = f;
+                }
+            }
+            if (!failed(e, 2)) {
+                try {
+                    release(userId, sessionId, clientMessageId);
+                } catch (RuntimeException f) {
+                    if (failure == null) {
+                        failure = f;
+                    } else {
+                        failure.addSuppressed(f);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return charged;
+        }
+    }
+
+    /** The charge item of the call (put only if absent) and the day's tokens added to. */
+    private List<TransactWriteItem> chargeItems(String userId, String callId, long nowMillis, long tokens) {
         long amount = Math.max(0, tokens);
         Map<String, AttributeValue> call = new HashMap<>(key(userId, "C#" + callId));
         call.put("tokens", n(amount));
         call.put("day", s(dayKey(nowMillis)));
         call.put("chargedAt", n(nowMillis));
         call.put("expiresAt", n(expiry(nowMillis)));
-        try {
-            dynamo.transactWriteItems(b -> b.transactItems(
-                    TransactWriteItem.builder().put(Put.builder().tableName(table).item(call)
-                            .conditionExpression("attribute_not_exists(pk)").build()).build(),
-                    TransactWriteItem.builder().update(Update.builder().tableName(table)
-                            .key(key(userId, dayKey(nowMillis)))
-                            .updateExpression("ADD tokens :n SET expiresAt = :ttl")
-                            .expressionAttributeValues(Map.of(":n", n(amount), ":ttl", n(expiry(nowMillis))))
-                            .build()).build()));
-            return true;
-        } catch (TransactionCanceledException e) {
-            List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-            if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
-                return false; // this call's charge is stored already
-            }
-            throw e;
-        }
+        return List.of(
+                TransactWriteItem.builder().put(Put.builder().tableName(table).item(call)
+                        .conditionExpression("attribute_not_exists(pk)").build()).build(),
+                TransactWriteItem.builder().update(Update.builder().tableName(table)
+                        .key(key(userId, dayKey(nowMillis)))
+                        .updateExpression("ADD tokens :n SET expiresAt = :ttl")
+                        .expressionAttributeValues(Map.of(":n", n(amount), ":ttl", n(expiry(nowMillis))))
+                        .build()).build());
+    }
+
+    /** Whether the cancelled transaction's item {@code index} failed its condition. */
+    private static boolean failed(TransactionCanceledException e, int index) {
+        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+        return reasons.size() > index && CONDITION_FAILED.equals(reasons.get(index).code());
     }
 
     @Override
