@@ -86,7 +86,9 @@ class BenchmarkSmokeIT {
                 .containsEntry("WorkerFunction/DynamoDb.PutItem", 6L)
                 .containsKey("WorkerFunction/ApiGatewayManagementApi.PostToConnection");
         assertThat(r.ratios()).containsOnlyKeys("send -> accepted p50", "overhead to first delta p50", "turns/s",
-                "CPU per turn");
+                "CPU per turn", "DynamoDB wait per turn");
+        assertThat(r.switchboard().dynamoWaitMillisPerTurn()).as("the waits for DynamoDB Local, measured")
+                .isGreaterThan(r.floor().dynamoWaitMillisPerTurn());
         assertThat(r.ratios().values()).allSatisfy(v -> assertThat(v).isFinite().isPositive());
         assertThat(table).contains("Switchboard / floor", "send -> accepted p50", "overhead to first delta p50",
                 "turns/s", "CPU per turn");

@@ -13,6 +13,7 @@ import org.slf4j.MDC;
 import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
@@ -25,8 +26,9 @@ import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
  * DynamoDB request that takes it, so no store has to, and sums the capacity units the responses report, split into
  * read and write units by operation. Installed in a local stack, it also counts by function
  * ({@code MessageFunction/DynamoDb.PutItem}), and, from the functions' log context (MDC), when each DynamoDB request of
- * a turn went out and how many each invocation made: the requests on a turn's critical path. Thread-safe; holds no
- * static state.
+ * a turn went out and how many each invocation made: the requests on a turn's critical path; and how long the
+ * clients waited for each request's response, by operation (the emulators' queueing shows there). Thread-safe; holds
+ * no static state.
  */
 public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
     private static final String DYNAMODB = "DynamoDb";
@@ -38,6 +40,9 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
     private final AwsCallCounter root;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+    /** Nanoseconds from each attempt's transmission to its response, by {@code Service.Operation}. */
+    private final Map<String, LongAdder> waitNanos = new ConcurrentHashMap<>();
+    private static final ExecutionAttribute<Long> SENT = new ExecutionAttribute<>("switchboard.bench.sent");
     private final DoubleAdder readUnits = new DoubleAdder();
     private final DoubleAdder writeUnits = new DoubleAdder();
     private final LongAdder capacityReports = new LongAdder();
@@ -69,10 +74,17 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
 
     /**
      * A snapshot of the counts so far: {@code calls} and {@code failures} by {@code Service.Operation},
-     * {@code byFunction} by {@code Function/Service.Operation}.
+     * {@code byFunction} by {@code Function/Service.Operation}; {@code waitNanos} the time the clients waited for the
+     * responses, by {@code Service.Operation}.
      */
     public record Counts(Map<String, Long> calls, Map<String, Long> byFunction, Map<String, Long> failures,
-                         double readUnits, double writeUnits, long capacityReports) {
+                         double readUnits, double writeUnits, long capacityReports, Map<String, Long> waitNanos) {
+        /** The milliseconds waited for the responses of the operations whose key starts with {@code prefix}. */
+        public double waitMillis(String prefix) {
+            return waitNanos.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                    .mapToLong(Map.Entry::getValue).sum() / 1e6;
+        }
+
         public long total(String prefix) {
             return calls.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
                     .mapToLong(Map.Entry::getValue).sum();
@@ -86,7 +98,8 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
         public Counts minus(Counts before) {
             return new Counts(difference(calls, before.calls), difference(byFunction, before.byFunction),
                     difference(failures, before.failures), readUnits - before.readUnits,
-                    writeUnits - before.writeUnits, capacityReports - before.capacityReports);
+                    writeUnits - before.writeUnits, capacityReports - before.capacityReports,
+                    difference(waitNanos, before.waitNanos));
         }
 
         private static Map<String, Long> difference(Map<String, Long> after, Map<String, Long> before) {
@@ -105,8 +118,10 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
         Map<String, Long> f = new TreeMap<>();
         root.failures.forEach((k, v) -> f.merge(operation(k), v.sum(), Long::sum));
         byFunction.keySet().removeIf(k -> !k.contains("/"));
+        Map<String, Long> w = new TreeMap<>();
+        root.waitNanos.forEach((k, v) -> w.merge(operation(k), v.sum(), Long::sum));
         return new Counts(c, byFunction, f, root.readUnits.sum(), root.writeUnits.sum(),
-                root.capacityReports.sum());
+                root.capacityReports.sum(), w);
     }
 
     private static String operation(String key) {
@@ -138,6 +153,7 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
     @Override
     public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
         root.calls.computeIfAbsent(key(attributes), k -> new LongAdder()).increment();
+        attributes.putAttribute(SENT, System.nanoTime());
         if (!function.isEmpty() && DYNAMODB.equals(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))) {
             long now = System.nanoTime();
             String turnId = MDC.get("turnId");
@@ -166,6 +182,14 @@ public final class AwsCallCounter implements LocalStack.PerFunctionInterceptor {
     public long[] requestsPerInvocationSince(String function, long nanos) {
         return root.invocationRequests.getOrDefault(function, Map.of()).values().stream()
                 .filter(i -> i.firstNanos() >= nanos).mapToLong(i -> i.requests().sum()).toArray();
+    }
+
+    @Override
+    public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+        Long sent = attributes.getAttribute(SENT);
+        if (sent != null) {
+            root.waitNanos.computeIfAbsent(key(attributes), k -> new LongAdder()).add(System.nanoTime() - sent);
+        }
     }
 
     @Override

@@ -28,6 +28,8 @@ public final class Floor {
                     ratio(p50(switchboard.overheadMillis()), p50(floor.overheadMillis())));
             r.put("turns/s", ratio(switchboard.turnsPerSecond(), floor.turnsPerSecond()));
             r.put("CPU per turn", ratio(switchboard.cpuSecondsPerTurn(), floor.cpuSecondsPerTurn()));
+            r.put("DynamoDB wait per turn", ratio(switchboard.dynamoWaitMillisPerTurn(),
+                    floor.dynamoWaitMillisPerTurn()));
             return r;
         }
 
@@ -62,9 +64,14 @@ public final class Floor {
             Map<String, Double> r = ratios();
             DesignMinimum min = designMinimum();
             double floorRequests = floor.perTurn(floor.calls().total("DynamoDb."));
-            String stack = String.format(Locale.ROOT, "DynamoDB Local serves both functions' requests one at a time "
-                    + "here, so this follows the requests per turn (the design's minimum %.1f, the floor's %.1f)",
-                    min.total(), floorRequests);
+            // the one DynamoDB Local both functions share is the bottleneck: its served rate bounds the turns per second
+            String stack = String.format(Locale.ROOT, "this stack's one DynamoDB Local serves both functions: it "
+                    + "served %.0f requests/s, each waited %.0f ms for its answer (the floor's: %.0f ms at %.0f/s), "
+                    + "%.0f ms a turn in all; if that rate is its most, the design's %.1f requests a turn allow at most "
+                    + "%.1f turns/s (the floor's %.1f requests: %.0f)", s.dynamoRequestsPerSecond(), s.dynamoWaitMillisPerRequest(),
+                    floor.dynamoWaitMillisPerRequest(), floor.dynamoRequestsPerSecond(), s.dynamoWaitMillisPerTurn(),
+                    min.total(), s.dynamoRequestsPerSecond() / min.total(), floorRequests,
+                    s.dynamoRequestsPerSecond() / floorRequests);
             List<Target> t = new ArrayList<>();
             t.add(new Target("DynamoDB requests per turn", s.perTurn(s.calls().total("DynamoDb.")), "", true, 8,
                     String.format(Locale.ROOT, "the design's minimum is %.1f for this answer (steps below)",
@@ -110,6 +117,8 @@ public final class Floor {
             row(out, "turns/s", switchboard.turnsPerSecond(), floor.turnsPerSecond(), "", ratios);
             row(out, "CPU per turn", switchboard.cpuSecondsPerTurn() * 1000, floor.cpuSecondsPerTurn() * 1000,
                     "ms", ratios);
+            row(out, "DynamoDB wait per turn", switchboard.dynamoWaitMillisPerTurn(),
+                    floor.dynamoWaitMillisPerTurn(), "ms", ratios);
             out.printf(Locale.ROOT, "%nIssue 14's targets at this load (Switchboard, this run):%n");
             for (Target t : targets()) {
                 out.printf(Locale.ROOT, "    %-52s %9.3f%-2s %s %7.3f%-2s %s%n", t.name(), t.measured(), t.unit(),

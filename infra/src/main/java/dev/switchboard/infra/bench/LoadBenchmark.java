@@ -145,6 +145,22 @@ public final class LoadBenchmark {
             return turnsAnswered == 0 ? 0 : cpuSeconds / turnsAnswered;
         }
 
+        /** The DynamoDB requests the functions made per second of the run (the emulator's served rate). */
+        public double dynamoRequestsPerSecond() {
+            return calls.total("DynamoDb.") / wallSeconds;
+        }
+
+        /** The mean milliseconds a DynamoDB request waited for its response. */
+        public double dynamoWaitMillisPerRequest() {
+            long n = calls.total("DynamoDb.");
+            return n == 0 ? Double.NaN : calls.waitMillis("DynamoDb.") / n;
+        }
+
+        /** The milliseconds the functions' clients waited for DynamoDB's responses, summed over a turn's requests. */
+        public double dynamoWaitMillisPerTurn() {
+            return turnsAnswered == 0 ? Double.NaN : calls.waitMillis("DynamoDb.") / turnsAnswered;
+        }
+
         public double perTurn(long count) {
             return turnsAnswered == 0 ? 0 : (double) count / turnsAnswered;
         }
@@ -236,6 +252,9 @@ public final class LoadBenchmark {
             out.printf(Locale.ROOT, "    %-50s %8.2f%n", "DynamoDB, message function (ingress)",
                     perTurn(functionTotal("MessageFunction/DynamoDb.")));
             out.printf(Locale.ROOT, "    %-50s %8.2f%n", "SQS total", perTurn(calls.total("Sqs.")));
+            out.printf(Locale.ROOT, "    %-50s %8.1f ms (%.1f ms a request, %.0f requests/s)%n",
+                    "waited for DynamoDB responses, per turn", dynamoWaitMillisPerTurn(),
+                    dynamoWaitMillisPerRequest(), dynamoRequestsPerSecond());
             if (calls.capacityReports() > 0) {
                 out.printf(Locale.ROOT, "    %-50s %8.2f%n", "DynamoDB write units",
                         turnsAnswered == 0 ? 0 : calls.writeUnits() / turnsAnswered);

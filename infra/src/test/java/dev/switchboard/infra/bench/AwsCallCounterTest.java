@@ -31,6 +31,8 @@ class AwsCallCounterTest {
         final List<String> bodies = new CopyOnWriteArrayList<>();
         volatile int status = 200;
         volatile String body = "{}";
+        /** How long each answer takes. */
+        volatile long delayMillis;
 
         @Override
         public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
@@ -45,6 +47,11 @@ class AwsCallCounterTest {
                         }
                     });
                     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                    try {
+                        Thread.sleep(delayMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     return HttpExecuteResponse.builder()
                             .response(SdkHttpResponse.builder().statusCode(status)
                                     .putHeader("Content-Type", "application/x-amz-json-1.0")
@@ -115,6 +122,26 @@ class AwsCallCounterTest {
         assertThat(http.bodies).singleElement().satisfies(b -> assertThat(b).doesNotContain("ReturnConsumedCapacity"));
         AwsCallCounter.Counts none = counts.minus(counts);
         assertThat(none.calls()).isEmpty();
+    }
+
+    @Test
+    void theTimeWaitedForEachResponseIsSummedByOperation() {
+        CannedHttp http = new CannedHttp();
+        AwsCallCounter counter = new AwsCallCounter(false);
+        try (DynamoDbClient dynamo = client(http, counter.forFunction("WorkerFunction"))) {
+            http.delayMillis = 30;
+            dynamo.getItem(b -> b.tableName("t").key(java.util.Map.of("pk", AttributeValue.fromS("a"))));
+            dynamo.getItem(b -> b.tableName("t").key(java.util.Map.of("pk", AttributeValue.fromS("b"))));
+            http.delayMillis = 0;
+            dynamo.putItem(b -> b.tableName("t").item(java.util.Map.of("pk", AttributeValue.fromS("a"))));
+        }
+
+        AwsCallCounter.Counts counts = counter.snapshot();
+        assertThat(counts.waitNanos()).containsOnlyKeys("DynamoDb.GetItem", "DynamoDb.PutItem");
+        assertThat(counts.waitMillis("DynamoDb.GetItem")).as("two answers of 30 ms").isGreaterThanOrEqualTo(60);
+        assertThat(counts.waitMillis("DynamoDb.PutItem")).isLessThan(30);
+        assertThat(counts.waitMillis("DynamoDb.")).isGreaterThanOrEqualTo(60);
+        assertThat(counts.minus(counts).waitNanos()).isEmpty();
     }
 
     @Test
