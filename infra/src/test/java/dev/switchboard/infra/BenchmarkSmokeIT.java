@@ -125,7 +125,12 @@ class BenchmarkSmokeIT {
                 .satisfies(s -> assertThat(s.requests()).isZero());
         assertThat(min.total()).as("at most the measured count: the sessions' first turns make more")
                 .isLessThanOrEqualTo(r.switchboard().perTurn(r.switchboard().calls().total("DynamoDb.")));
-        assertThat(table).contains("The design's fewest DynamoDB requests", "run claim UpdateItem");
+        assertThat(table).contains("The design's fewest DynamoDB requests", "run claim UpdateItem",
+                "What bounds the latency and throughput here");
+        Floor.Result.Bound bound = r.bound();
+        assertThat(bound.cpuMillisPerRequest()).as("a DynamoDB request costs CPU").isPositive();
+        assertThat(bound.turnsPerSecond()).isFinite().isPositive();
+        assertThat(bound.coresBusy()).isPositive().isLessThanOrEqualTo(bound.cores() + 0.5);
     }
 
     @Test
