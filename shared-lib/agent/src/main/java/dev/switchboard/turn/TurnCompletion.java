@@ -68,6 +68,9 @@ final class TurnCompletion {
     /** Stores the answer (the deltas are flushed: it is exactly what was streamed), settles the session, sends done. */
     TurnRunner.Outcome finish(RunningTurn turn, ChatResponse last, Ending ending, TokenCount tokens,
                               int toolCalls) {
+        // the model is done with the turn: its last call's tokens and the slot in one write, as soon as the call
+        // ended (the charge as early as on its own; the release a few requests before the turn's own end)
+        turn.charge().endTurn();
         boolean cancelled = ending == Ending.CANCELLED;
         TurnRequest request = turn.request();
         TurnOutput output = turn.output();
@@ -89,8 +92,6 @@ final class TurnCompletion {
         if (!settle(turn, now, cancelled ? ResumeStatus.CANCELLED : ResumeStatus.RUNNING)) {
             return TurnRunner.Outcome.TURN_GONE;
         }
-        // the last call's tokens and the slot in one write, before done and the memory job (which may read the budget)
-        turn.charge().endTurn();
         String finishReason = switch (ending) {
             case CANCELLED -> "CANCELLED";
             case OUT_OF_BUDGET -> BUDGET_EXHAUSTED;

@@ -183,7 +183,7 @@ public final class TurnRunner {
             }
             throw e;
         }
-        charge.endTurn(); // ended already when the turn was answered (see TurnCompletion)
+        charge.endTurn(); // ended already when the turn got as far as its answer (see TurnCompletion)
         return outcome;
     }
 
