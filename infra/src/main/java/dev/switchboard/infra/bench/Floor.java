@@ -154,7 +154,8 @@ public final class Floor {
                 }
             }
             DesignMinimum min = designMinimum();
-            out.printf(Locale.ROOT, "%nWhat bounds the latency and throughput here: %s%n", bound().explain(min.total()));
+            out.printf(Locale.ROOT, "%nWhat bounds the latency and throughput here: %s%n",
+                    bound().explain(min.total()));
             out.printf(Locale.ROOT, "%nThe design's fewest DynamoDB requests for a later turn of this load "
                     + "(%.1f in all; the measured figures above count the sessions' first turns too):%n", min.total());
             for (DesignMinimum.Step step : min.steps()) {

@@ -7,12 +7,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of a turn's model-call charges and its running-answer slot: each call's charge is held back until the next
+ * One run of a turn's model-call charges and its running-answer slot. Each call's charge is held back until the next
  * call's budget check (which must see it), the call's tools, or the turn's end (its last call ended:
- * {@link TurnCompletion#finish}), where the last call's charge and the slot's release go in one write ({@link TurnLimits#chargeAndRelease}: one DynamoDB transaction where the two took two requests). A run
- * that goes on in another invocation (handed on, held) or fails charges what it holds on its own and keeps or lapses
- * its slot as before. Best effort, as each part was: a failed write is logged, the turn goes on. Used by the turn's
- * own thread.
+ * {@link TurnCompletion#finish}); there the last call's charge and the slot's release go in one write
+ * ({@link TurnLimits#chargeAndRelease}: one DynamoDB transaction where the two took two requests). A run that goes on
+ * in another invocation (handed on, held) or fails charges what it holds on its own and keeps or lapses its slot as
+ * before. Best effort, as each part was: a failed write is logged, the turn goes on. Used by the turn's own thread.
  */
 final class HeldCharge {
     private static final Logger LOG = LoggerFactory.getLogger(HeldCharge.class);

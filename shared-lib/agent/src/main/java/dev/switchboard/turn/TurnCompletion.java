@@ -68,9 +68,6 @@ final class TurnCompletion {
     /** Stores the answer (the deltas are flushed: it is exactly what was streamed), settles the session, sends done. */
     TurnRunner.Outcome finish(RunningTurn turn, ChatResponse last, Ending ending, TokenCount tokens,
                               int toolCalls) {
-        // the model is done with the turn: its last call's tokens and the slot in one write, as soon as the call
-        // ended (the charge as early as on its own; the release a few requests before the turn's own end)
-        turn.charge().endTurn();
         boolean cancelled = ending == Ending.CANCELLED;
         TurnRequest request = turn.request();
         TurnOutput output = turn.output();
@@ -88,7 +85,9 @@ final class TurnCompletion {
             lease.release(request, turn.attempt());
             return TurnRunner.Outcome.ALREADY_ANSWERED;
         }
-        // The answer is stored: from here on nothing may fail the turn (a retry would find it answered).
+        // The answer is stored: from here on nothing may fail the turn (a retry would find it answered). Its last call's
+        // tokens and its slot go in one write now, before done and the memory job (which may read the budget).
+        turn.charge().endTurn();
         if (!settle(turn, now, cancelled ? ResumeStatus.CANCELLED : ResumeStatus.RUNNING)) {
             return TurnRunner.Outcome.TURN_GONE;
         }

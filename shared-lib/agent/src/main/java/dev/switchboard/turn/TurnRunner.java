@@ -171,10 +171,8 @@ public final class TurnRunner {
         try {
             outcome = answer(turn, receiveCount, remainingMillis, charge);
         } catch (TurnHeldException | TurnHandedOffException e) {
-            charge.charge();
             throw e; // the turn goes on: its running-answer slot stays taken
         } catch (RuntimeException e) {
-            charge.charge();
             int failures = failedDeliveries(turn, receiveCount);
             if (failures >= settings.maxReceiveCount() || receiveCount >= settings.queueMaxReceiveCount()) {
                 completion.givenUp(turn, failures);
@@ -182,8 +180,10 @@ public final class TurnRunner {
                 throw new TurnGivenUpException("turn given up after " + failures + " failed deliveries", e);
             }
             throw e;
+        } finally {
+            charge.charge(); // a call still held when the run goes on elsewhere or failed (nothing once ended)
         }
-        charge.endTurn(); // ended already when the turn got as far as its answer (see TurnCompletion)
+        charge.endTurn(); // ended already when the turn stored its answer (see TurnCompletion)
         return outcome;
     }
 

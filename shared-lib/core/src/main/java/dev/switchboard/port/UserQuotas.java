@@ -63,8 +63,10 @@ public interface UserQuotas {
      */
     default boolean chargeAndReleaseSlot(String userId, String callId, long nowMillis, long tokens, String sessionId,
                                          String clientMessageId) {
-        boolean charged = charge(userId, callId, nowMillis, tokens);
-        releaseSlot(userId, sessionId, clientMessageId);
-        return charged;
+        try {
+            return charge(userId, callId, nowMillis, tokens);
+        } finally {
+            releaseSlot(userId, sessionId, clientMessageId);
+        }
     }
 }

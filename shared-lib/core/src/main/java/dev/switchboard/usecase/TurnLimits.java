@@ -83,7 +83,7 @@ public final class TurnLimits {
 
     /** Ends the running-answer slot of the session's turn of {@code clientMessageId} (if it still holds it). */
     public void release(String userId, String sessionId, String clientMessageId) {
-        if (quotas != null && concurrentTurns > 0) {
+        if (quotas != null && concurrentTurns > 0 && clientMessageId != null) {
             quotas.releaseSlot(userId, sessionId, clientMessageId);
         }
     }
@@ -110,7 +110,8 @@ public final class TurnLimits {
 
     /**
      * {@link #charge} and {@link #release} in one write where the store can (a turn's last model call, as the turn
-     * ends); without slots, only the charge.
+     * ends); without slots, or for a job that holds none (a resume after tool decisions has no clientMessageId), only
+     * the charge.
      *
      * @return false when the call was charged already (or nothing is counted)
      */
@@ -119,7 +120,7 @@ public final class TurnLimits {
         if (quotas == null) {
             return false;
         }
-        return concurrentTurns > 0
+        return concurrentTurns > 0 && clientMessageId != null
                 ? quotas.chargeAndReleaseSlot(userId, callId, nowMillis, tokens, sessionId, clientMessageId)
                 : quotas.charge(userId, callId, nowMillis, tokens);
     }

@@ -82,6 +82,16 @@ public abstract class TurnStandingContract {
     }
 
     @Test
+    void manyHeldJobsOfTheUsersGroupLeaveTheTokensAndTheVersionRead() {
+        quotas.charge(user, "call-1", NOW, 30);
+        versions.bump(user);
+        for (int i = 0; i < 40; i++) {
+            pending.hold(new TurnRequest(user, "s-" + i, "t-" + i, null, NOW + i, TurnRequest.Kind.MEMORY, "m"));
+        }
+        assertThat(standing.read(user, NOW)).isEqualTo(new Standing(30, 1, true));
+    }
+
+    @Test
     void aHeldTurnOfASessionIsNotAJobOfTheUsersGroup() {
         quotas.charge(user, "call-1", NOW, 30);
         pending.hold(new TurnRequest(user, "s-1", "t-1", "c-1", NOW));

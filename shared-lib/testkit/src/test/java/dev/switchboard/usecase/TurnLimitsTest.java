@@ -119,4 +119,38 @@ class TurnLimitsTest {
         now.addAndGet(86_400_000);
         assertThat(in.handle("u", send("m-3", null, "tomorrow"))).isInstanceOf(ServerEvent.Accepted.class);
     }
+
+    @Test
+    void aJobWithoutAClientMessageIdIsChargedAndReleasesNothing() {
+        java.util.List<String> writes = new java.util.ArrayList<>();
+        InMemoryUserQuotas watched = new InMemoryUserQuotas() {
+            @Override
+            public synchronized boolean chargeAndReleaseSlot(String userId, String callId, long nowMillis,
+                                                             long tokens, String sessionId, String clientMessageId) {
+                writes.add("chargeAndRelease");
+                boolean charged = charge(userId, callId, nowMillis, tokens);
+                super.releaseSlot(userId, sessionId, clientMessageId); // the store's own, not counted as a release
+                return charged;
+            }
+
+            @Override
+            public synchronized void releaseSlot(String userId, String sessionId, String clientMessageId) {
+                writes.add("release");
+                super.releaseSlot(userId, sessionId, clientMessageId);
+            }
+        };
+        TurnLimits slots = new TurnLimits(watched, 0, 2, 1_000);
+        // a resume after tool decisions is queued without one: it holds no slot of its own
+        assertThat(slots.chargeAndRelease("u", "t-1#2#0", now.get(), 40, "s-1", null)).isTrue();
+        slots.release("u", "s-1", null);
+        assertThat(watched.tokensUsed("u", now.get())).isEqualTo(40);
+        assertThat(writes).isEmpty();
+
+        assertThat(slots.chargeAndRelease("u", "t-2#1#0", now.get(), 10, "s-1", "c-2")).isTrue();
+        assertThat(writes).containsExactly("chargeAndRelease");
+        assertThat(new TurnLimits(watched, 0, 0, 1_000).chargeAndRelease("u", "t-3#1#0", now.get(), 5, "s-1", "c-3"))
+                .as("no slots: only the charge").isTrue();
+        assertThat(writes).containsExactly("chargeAndRelease");
+        assertThat(watched.tokensUsed("u", now.get())).isEqualTo(55);
+    }
 }

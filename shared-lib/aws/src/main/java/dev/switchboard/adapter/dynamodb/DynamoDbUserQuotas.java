@@ -197,32 +197,48 @@ public final class DynamoDbUserQuotas implements UserQuotas {
             dynamo.transactWriteItems(b -> b.transactItems(items));
             return true;
         } catch (TransactionCanceledException e) {
-            // each part on its own, the second tried even when the first fails
-            RuntimeException failure = null;
-            boolean charged = false;
-            if (!failed(e, 0)) {
-                try {
-                    charged = charge(userId, callId, nowMillis, tokens);
-                } catch (RuntimeException f) {
-                    failure = f;
-                }
-            }
-            if (!failed(e, 2)) {
-                try {
-                    release(userId, sessionId, clientMessageId);
-                } catch (RuntimeException f) {
-                    if (failure == null) {
-                        failure = f;
-                    } else {
-                        failure.addSuppressed(f);
-                    }
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            return charged;
+            return apart(userId, callId, nowMillis, tokens, sessionId, clientMessageId, !failed(e, 0), !failed(e, 2),
+                    null);
+        } catch (RuntimeException e) {
+            // throttled, timed out, or its outcome unknown: both parts on their own (each is conditional, so one the
+            // transaction did write is not written again)
+            return apart(userId, callId, nowMillis, tokens, sessionId, clientMessageId, true, true, e);
         }
+    }
+
+    /**
+     * The charge and the release as two requests, the second tried even when the first fails; the first failure is
+     * thrown after both, with {@code cause} (what the transaction met) suppressed in it.
+     */
+    private boolean apart(String userId, String callId, long nowMillis, long tokens, String sessionId,
+                          String clientMessageId, boolean doCharge, boolean doRelease, RuntimeException cause) {
+        RuntimeException failure = null;
+        boolean charged = false;
+        if (doCharge) {
+            try {
+                charged = charge(userId, callId, nowMillis, tokens);
+            } catch (RuntimeException f) {
+                failure = f;
+            }
+        }
+        if (doRelease) {
+            try {
+                release(userId, sessionId, clientMessageId);
+            } catch (RuntimeException f) {
+                if (failure == null) {
+                    failure = f;
+                } else {
+                    failure.addSuppressed(f);
+                }
+            }
+        }
+        if (failure != null) {
+            if (cause != null) {
+                failure.addSuppressed(cause);
+            }
+            throw failure;
+        }
+        return charged;
     }
 
     /** The charge item of the call (put only if absent) and the day's tokens added to. */
