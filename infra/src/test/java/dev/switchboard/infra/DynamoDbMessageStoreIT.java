@@ -3,13 +3,10 @@ package dev.switchboard.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
-import dev.switchboard.config.Env;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.Role;
 import dev.switchboard.port.MessageStore;
-import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.testing.MessageStoreContract;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -45,9 +42,8 @@ class DynamoDbMessageStoreIT extends MessageStoreContract {
                 return context.httpResponse();
             }
         };
-        Env env = new Env(StackFixture.stack().environment("WorkerFunction"))
-                .withExtra(AwsClients.Interceptors.class, new AwsClients.Interceptors(List.of(loseFirstPutResponse)));
-        MessageStore flaky = new DynamoDbMessageStore(AwsClients.dynamoDb(env), "MessagesTable");
+        MessageStore flaky = new DynamoDbMessageStore(StackFixture.dynamo("WorkerFunction", loseFirstPutResponse),
+                "MessagesTable");
         String user = "lost-" + UUID.randomUUID();
         StoredMessage answer = new StoredMessage(user, "s-1", "0000000001000-aaaaaaaa", Role.ASSISTANT, "answer", 1, "m");
 

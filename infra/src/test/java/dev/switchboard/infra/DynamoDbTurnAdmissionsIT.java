@@ -2,12 +2,10 @@ package dev.switchboard.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.adapter.dynamodb.DynamoDbMessageStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbSessionStore;
 import dev.switchboard.adapter.dynamodb.DynamoDbTurnAdmissions;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
-import dev.switchboard.config.Env;
 import dev.switchboard.domain.Branch;
 import dev.switchboard.domain.Ids;
 import dev.switchboard.domain.Role;
@@ -15,7 +13,6 @@ import dev.switchboard.domain.Session;
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.port.TurnAdmissions;
 import dev.switchboard.testing.TurnAdmissionsContract;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -49,9 +46,7 @@ class DynamoDbTurnAdmissionsIT extends TurnAdmissionsContract {
                 requests.incrementAndGet();
             }
         };
-        Env env = new Env(StackFixture.stack().environment("MessageFunction"))
-                .withExtra(AwsClients.Interceptors.class, new AwsClients.Interceptors(List.of(counting)));
-        Stores counted = stores(AwsClients.dynamoDb(env));
+        Stores counted = stores(StackFixture.dynamo("MessageFunction", counting));
         String user = "lean-" + UUID.randomUUID();
         Ids ids = new Ids();
         counted.sessions().createIfAbsent(new Session(user, "s1", "t", NOW, NOW));

@@ -2,13 +2,10 @@ package dev.switchboard.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.adapter.aws.AwsClients;
 import dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas;
-import dev.switchboard.config.Env;
 import dev.switchboard.port.UserQuotas;
 import dev.switchboard.port.UserQuotas.Verdict;
 import dev.switchboard.testing.UserQuotasContract;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.interceptor.Context;
@@ -37,15 +34,7 @@ class DynamoDbUserQuotasIT extends UserQuotasContract {
         assertThat(slotsItemExists()).as("the empty R#slots item stays").isTrue();
 
         AtomicInteger requests = new AtomicInteger();
-        ExecutionInterceptor counting = new ExecutionInterceptor() {
-            @Override
-            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-                requests.incrementAndGet();
-            }
-        };
-        Env env = new Env(StackFixture.stack().environment("WorkerFunction"))
-                .withExtra(AwsClients.Interceptors.class, new AwsClients.Interceptors(List.of(counting)));
-        UserQuotas counted = new DynamoDbUserQuotas(AwsClients.dynamoDb(env), TABLE);
+        UserQuotas counted = quotasWith(requests, 0);
         assertThat(counted.tryTakeSlot(user, "s3", "c3", NOW + 1, 2, 60_000)).isTrue();
         assertThat(requests).as("one conditional write, the item found").hasValue(1);
     }
@@ -63,9 +52,7 @@ class DynamoDbUserQuotasIT extends UserQuotasContract {
                 }
             }
         };
-        Env env = new Env(StackFixture.stack().environment("WorkerFunction"))
-                .withExtra(AwsClients.Interceptors.class, new AwsClients.Interceptors(List.of(interceptor)));
-        return new DynamoDbUserQuotas(AwsClients.dynamoDb(env), TABLE);
+        return new DynamoDbUserQuotas(StackFixture.dynamo("WorkerFunction", interceptor), TABLE);
     }
 
     @Test

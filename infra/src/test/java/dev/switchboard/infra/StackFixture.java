@@ -86,6 +86,18 @@ final class StackFixture {
 
     private StackFixture() {}
 
+    /**
+     * A DynamoDB client of the shared stack as {@code function}'s composition builds it, with {@code interceptor}
+     * added (to count, refuse or alter its requests in a test).
+     */
+    static software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo(String function,
+            software.amazon.awssdk.core.interceptor.ExecutionInterceptor interceptor) {
+        var env = new dev.switchboard.config.Env(stack().environment(function))
+                .withExtra(dev.switchboard.adapter.aws.AwsClients.Interceptors.class,
+                        new dev.switchboard.adapter.aws.AwsClients.Interceptors(java.util.List.of(interceptor)));
+        return dev.switchboard.adapter.aws.AwsClients.dynamoDb(env);
+    }
+
     static synchronized LocalStack stack() {
         if (stack == null) {
             ScriptedOpenAiServer.Script base = ScriptedOpenAiServer.defaultScript();

@@ -134,21 +134,30 @@ class UserDataJobsTest extends TurnFixture {
         assertThat(memories.list(ALICE)).as("spent: the model is not called").isEmpty();
     }
 
+    /**
+     * A runner answering with the echo model whose memory jobs go to {@code jobQueue}, with empty memories and
+     * documents, the given limits and the standing read with them.
+     */
+    private TurnRunner echoRunner(dev.switchboard.port.TurnQueue jobQueue, TurnLimits limits,
+                                  InMemoryKnowledgeVersions versions, dev.switchboard.port.TurnStanding standing) {
+        ModelChoice echo = new ModelChoice(new MarkerEchoModel(), "echo", false);
+        UserDataJobs jobs = new UserDataJobs(messages, sessions, new InMemoryMemoryStore(),
+                new InMemoryDocumentStore(), versions, new UserKnowledgeCache(new InMemoryMemoryStore(),
+                new InMemoryDocumentStore(), 10, Duration.ofHours(1)), new HashingEmbedder(), ModelCatalog.of(echo),
+                jobQueue, connections, gateway, codec, now::get, limits);
+        return new TurnRunner(messages, sessions, connections, gateway,
+                new AgentFactory(ModelCatalog.of(echo), "prompt", ToolSet.NONE, TurnContext.Source.NONE), codec,
+                now::get, new TurnSettings(20, 0, 256, 3), jobs.afterAnswer(), dev.switchboard.port.Metrics.NONE,
+                limits, standing);
+    }
+
     @Test
     void aTurnThatSpendsTheBudgetQueuesItsMemoryJobWithoutTheFlag() {
         connect(ALICE, "a1");
         InMemoryUserQuotas quotas = new InMemoryUserQuotas();
         InMemoryKnowledgeVersions versions = new InMemoryKnowledgeVersions();
-        ModelChoice echo = new ModelChoice(new MarkerEchoModel(), "echo", false);
         TurnLimits limits = new TurnLimits(quotas, 0, 0, 1); // any call spends it
-        UserDataJobs jobs = new UserDataJobs(messages, sessions, new InMemoryMemoryStore(),
-                new InMemoryDocumentStore(), versions, new UserKnowledgeCache(new InMemoryMemoryStore(),
-                new InMemoryDocumentStore(), 10, Duration.ofHours(1)), new HashingEmbedder(), ModelCatalog.of(echo),
-                queue, connections, gateway, codec, now::get, limits);
-        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
-                new AgentFactory(ModelCatalog.of(echo), "prompt", ToolSet.NONE, TurnContext.Source.NONE), codec,
-                now::get, new TurnSettings(20, 0, 256, 3), jobs.afterAnswer(), dev.switchboard.port.Metrics.NONE,
-                limits, new InMemoryTurnStanding(quotas, versions));
+        TurnRunner runner = echoRunner(queue, limits, versions, new InMemoryTurnStanding(quotas, versions));
         assertThat(runner.run(accepted("hello"), 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
         TurnRequest job = queue.enqueued.stream().filter(j -> j.kind() == TurnRequest.Kind.MEMORY).findFirst()
                 .orElseThrow();
@@ -163,16 +172,8 @@ class UserDataJobsTest extends TurnFixture {
         InMemoryPendingTurns pending = new InMemoryPendingTurns();
         PendingTurns countedPending = counted(PendingTurns.class, pending);
         ReliableTurnQueue reliable = new ReliableTurnQueue(queue, countedPending, sessions, 1, 0, pause -> { });
-        ModelChoice echo = new ModelChoice(new MarkerEchoModel(), "echo", false);
         TurnLimits limits = new TurnLimits(quotas, 0, 0, 1_000_000);
-        UserDataJobs jobs = new UserDataJobs(messages, sessions, new InMemoryMemoryStore(),
-                new InMemoryDocumentStore(), versions, new UserKnowledgeCache(new InMemoryMemoryStore(),
-                new InMemoryDocumentStore(), 10, Duration.ofHours(1)), new HashingEmbedder(), ModelCatalog.of(echo),
-                reliable, connections, gateway, codec, now::get, limits);
-        TurnRunner runner = new TurnRunner(messages, sessions, connections, gateway,
-                new AgentFactory(ModelCatalog.of(echo), "prompt", ToolSet.NONE, TurnContext.Source.NONE), codec,
-                now::get, new TurnSettings(20, 0, 256, 3), jobs.afterAnswer(), dev.switchboard.port.Metrics.NONE,
-                limits, new InMemoryTurnStanding(quotas, versions, pending));
+        TurnRunner runner = echoRunner(reliable, limits, versions, new InMemoryTurnStanding(quotas, versions, pending));
         assertThat(runner.run(accepted("hello"), 1, 60_000)).isEqualTo(TurnRunner.Outcome.ANSWERED);
         assertThat(queue.enqueued).as("nothing held: the memory job is sent")
                 .anyMatch(j -> j.kind() == TurnRequest.Kind.MEMORY);
