@@ -350,7 +350,6 @@ public final class TurnRunner {
         boolean afterTools = tools.ranInCatchUp();
         ChatResponse last = null;
         for (int call = 0; ; call++) {
-            turn.charge().charge(); // the budget check sees the last call's tokens
             boolean budgetLeft = call == 0 && !afterTools && standing != null ? budget.left(standing)
                     : budget.left(request.userId());
             if (!budgetLeft) {
@@ -403,7 +402,9 @@ public final class TurnRunner {
             if (ai == null || !ai.hasToolExecutionRequests() || tools.round() >= settings.maxToolRounds()) {
                 return completion.finish(turn, last, TurnCompletion.Ending.ANSWERED, tokens, tools.calls());
             }
-            turn.charge().charge(); // not the last call: charged before its tools run, as other turns ask the budget
+            // not the last call: charged before its tools run (other turns ask the budget meanwhile, and the next call's
+            // check must see it)
+            turn.charge().charge();
             ToolRounds.Round round = tools.run(ai, output.takeRoundText(), () -> timeForTool(turn));
             if (round == ToolRounds.Round.PAUSE) {
                 sessions.settle(request.userId(), request.sessionId(), request.turnId(), clock.millis())

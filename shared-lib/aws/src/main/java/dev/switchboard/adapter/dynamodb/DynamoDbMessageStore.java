@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.Put;
@@ -160,11 +159,10 @@ public final class DynamoDbMessageStore implements MessageStore {
                     TransactWriteItem.builder().put(messagePut(message)).build()));
             return new TurnClaim(message.turnId(), message.createdAtMillis(), true, fingerprint);
         } catch (TransactionCanceledException e) {
-            List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-            if (reasons.isEmpty() || !"ConditionalCheckFailed".equals(reasons.get(0).code())) {
+            if (!Cancellations.conditionFailed(e, 0)) {
                 throw e; // the claim did not fail its condition: a conflict or a throttle, for the caller's retry
             }
-            return claimFound(message, clientMessageId, reasons.get(0).item());
+            return claimFound(message, clientMessageId, Cancellations.reasons(e).get(0).item());
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.switchboard.adapter.dynamodb;
 
-import static dev.switchboard.adapter.dynamodb.DynamoDbUserQuotas.CONDITION_FAILED;
+import static dev.switchboard.adapter.dynamodb.Cancellations.conditionFailed;
 
 import dev.switchboard.domain.StoredMessage;
 import dev.switchboard.domain.TurnClaim;
@@ -80,11 +80,11 @@ public final class DynamoDbTurnAdmissions implements TurnAdmissions {
             dynamo.transactWriteItems(b -> b.transactItems(items));
             return new Admitted(new TurnClaim(message.turnId(), now, true, fingerprint));
         } catch (TransactionCanceledException e) {
-            List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+            List<CancellationReason> reasons = Cancellations.reasons(e);
             if (reasons.size() != items.size()) {
                 throw e;
             }
-            if (failed(reasons, claim)) {
+            if (conditionFailed(reasons, claim)) {
                 TurnClaim found = messages.claimFound(message, clientMessageId, reasons.get(claim).item());
                 if (found.fresh()) {
                     return new Admitted(found); // this very write, applied before
@@ -93,16 +93,16 @@ public final class DynamoDbTurnAdmissions implements TurnAdmissions {
                         : quota.takeFrom(quotas, userId, sessionId, clientMessageId, now);
                 return verdict == Verdict.OK ? new Claimed(found) : new Refused(verdict);
             }
-            if (failed(reasons, session)) {
+            if (conditionFailed(reasons, session)) {
                 Map<String, AttributeValue> old = reasons.get(session).item();
                 return mark && old != null && !old.isEmpty()
                         ? write(message, clientMessageId, fingerprint, quota, false) // a newer turn's mark stays
                         : new SessionGone();
             }
-            if (day >= 0 && failed(reasons, day)) {
+            if (day >= 0 && conditionFailed(reasons, day)) {
                 return new Refused(DynamoDbUserQuotas.refused(reasons.get(day).item(), now, quota.turnsPerMinute()));
             }
-            if (slot < 0 || !failed(reasons, slot) || !onlyFailed(reasons, slot)) {
+            if (slot < 0 || !conditionFailed(reasons, slot) || !onlyFailed(reasons, slot)) {
                 throw e; // a conflict or a throttle, for the caller's retry
             }
             if (DynamoDbUserQuotas.noSlotFree(reasons.get(slot).item(), now)) {
@@ -119,10 +119,6 @@ public final class DynamoDbTurnAdmissions implements TurnAdmissions {
             }
             return rest;
         }
-    }
-
-    private static boolean failed(List<CancellationReason> reasons, int index) {
-        return CONDITION_FAILED.equals(reasons.get(index).code());
     }
 
     /** Whether every other item passed ({@code None}): the transaction was cancelled for {@code index} alone. */

@@ -124,14 +124,14 @@ public final class DynamoDbUserQuotas implements UserQuotas {
                     TransactWriteItem.builder().update(slot).build()));
             return Verdict.OK;
         } catch (TransactionCanceledException e) {
-            List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+            List<CancellationReason> reasons = Cancellations.reasons(e);
             if (reasons.size() < 2) {
                 throw e;
             }
-            if (CONDITION_FAILED.equals(reasons.get(0).code())) {
+            if (Cancellations.conditionFailed(reasons, 0)) {
                 return refused(reasons.get(0).item(), nowMillis, turnsPerMinute); // no slot taken
             }
-            if (!CONDITION_FAILED.equals(reasons.get(1).code())) {
+            if (!Cancellations.conditionFailed(reasons, 1)) {
                 throw e; // a conflict or a throttle, for the caller's retry
             }
             return UserQuotas.super.tryStartTurnWithSlot(userId, sessionId, clientMessageId, nowMillis,
@@ -170,7 +170,7 @@ public final class DynamoDbUserQuotas implements UserQuotas {
             dynamo.transactWriteItems(b -> b.transactItems(chargeItems(userId, callId, nowMillis, tokens)));
             return true;
         } catch (TransactionCanceledException e) {
-            if (failed(e, 0)) {
+            if (Cancellations.conditionFailed(e, 0)) {
                 return false; // this call's charge is stored already
             }
             throw e;
@@ -197,7 +197,7 @@ public final class DynamoDbUserQuotas implements UserQuotas {
             dynamo.transactWriteItems(b -> b.transactItems(items));
             return true;
         } catch (TransactionCanceledException e) {
-            return apart(userId, callId, nowMillis, tokens, sessionId, clientMessageId, !failed(e, 0), !failed(e, 2),
+            return apart(userId, callId, nowMillis, tokens, sessionId, clientMessageId, !Cancellations.conditionFailed(e, 0), !Cancellations.conditionFailed(e, 2),
                     null);
         } catch (RuntimeException e) {
             // throttled, timed out, or its outcome unknown: both parts on their own (each is conditional, so one the
@@ -259,11 +259,6 @@ public final class DynamoDbUserQuotas implements UserQuotas {
                         .build()).build());
     }
 
-    /** Whether the cancelled transaction's item {@code index} failed its condition. */
-    private static boolean failed(TransactionCanceledException e, int index) {
-        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-        return reasons.size() > index && CONDITION_FAILED.equals(reasons.get(index).code());
-    }
 
     @Override
     public long tokensUsed(String userId, long nowMillis) {
@@ -273,7 +268,6 @@ public final class DynamoDbUserQuotas implements UserQuotas {
     }
 
     private static final String RUNNING = "R#slots";
-    static final String CONDITION_FAILED = "ConditionalCheckFailed";
     /** The map of the sessions holding a slot: session id to its turn's clientMessageId {@code c} and holdUntil {@code h}. */
     private static final String SLOTS = "slots";
     /** A slot for the session ({@code #a}): its own taken over, or a new one while fewer than {@code :k} are held. */
